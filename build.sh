@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# netrescue build driver.
+#   ./build.sh            install missing tools, fetch + verify pinned sources, build dist/netrescue
+#   ./build.sh test       build, then run every test (unit, fuzz smoke, integration); last line "N passed, N failed"
+#   ./build.sh bench      build, then run bench/*.sh (ratios against tcpdump, ss, ps, ip, curl)
+#   ./build.sh fuzz [S]   build libFuzzer targets (clang) and run each for S seconds (default 60)
+#   ./build.sh clean      remove build/ and dist/
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")" && pwd)
+BUILD=$ROOT/build
+DIST=$ROOT/dist
+CACHE=${NR_SOURCE_CACHE:-$BUILD/sources}   # downloaded Debian source files (verified before use)
+MUSL=$BUILD/musl              # static third-party libraries built with musl
+export LC_ALL=C TZ=UTC
+# Reproducibility: every timestamp that leaks into an artefact comes from the commit.
+SOURCE_DATE_EPOCH=$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+
+say() { printf 'build: %s\n' "$*" >&2; }
+die() { printf 'build: error: %s\n' "$*" >&2; exit 1; }
+
+# --- toolchain --------------------------------------------------------------------------------
+need_pkgs() {
+	local want=() p
+	# command -> Debian package that provides it
+	for p in musl-gcc:musl-tools flex:flex bison:bison make:make gcc:gcc dpkg-source:dpkg-dev \
+		xz:xz-utils strip:binutils sha256sum:coreutils file:file; do
+		command -v "${p%%:*}" >/dev/null 2>&1 || want+=("${p#*:}")
+	done
+	[ -f /etc/ssl/certs/ca-certificates.crt ] || want+=(ca-certificates)
+	printf '%s\n' "${want[@]}"
+}
+
+apt_updated=0
+apt_install() {
+	[ $# -gt 0 ] || return 0
+	[ "$(id -u)" = 0 ] || die "missing packages ($*) and not root: install them or run as root"
+	if [ $apt_updated = 0 ]; then apt-get update -q >/dev/null || die "apt-get update failed"; apt_updated=1; fi
+	say "installing: $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null \
+		|| die "apt-get install $* failed"
+}
+
+ensure_tools() {
+	local missing
+	missing=$(need_pkgs)
+	# shellcheck disable=SC2086
+	[ -z "$missing" ] || apt_install $missing
+}
+
+# apt-get source needs a deb-src entry; add one mirroring the machine's own deb entries.
+ensure_debsrc() {
+	if grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then return 0; fi
+	[ "$(id -u)" = 0 ] || die "no deb-src entry in apt sources and not root to add one"
+	local src=/etc/apt/sources.list.d/debian.sources
+	if [ -f "$src" ]; then
+		sed 's/^Types: deb$/Types: deb-src/' "$src" > /etc/apt/sources.list.d/netrescue-src.sources
+	elif [ -f /etc/apt/sources.list ]; then
+		sed -n 's/^deb /deb-src /p' /etc/apt/sources.list > /etc/apt/sources.list.d/netrescue-src.list
+	else
+		die "cannot find apt sources to derive a deb-src entry from"
+	fi
+	say "added a deb-src entry for apt-get source"
+	apt-get update -q >/dev/null || die "apt-get update failed"
+	apt_updated=1
+}
+
+# --- pinned sources ---------------------------------------------------------------------------
+pins() { grep -vE '^\s*(#|$)' "$ROOT/vendor/pins"; }
+
+verify_file() { # file sha256
+	[ -f "$CACHE/$1" ] && [ "$(sha256sum "$CACHE/$1" | cut -d' ' -f1)" = "$2" ]
+}
+
+fetch_sources() {
+	mkdir -p "$CACHE"
+	local name ver up file sum need=()
+	while read -r name ver up file sum; do
+		verify_file "$file" "$sum" || need+=("$name=$ver")
+	done < <(pins)
+	if [ ${#need[@]} -gt 0 ]; then
+		ensure_debsrc
+		mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+		say "apt-get source --download-only ${need[*]}"
+		(cd "$CACHE" && apt-get source -q --download-only "${need[@]}" >/dev/null 2>&1) \
+			|| { apt-get update -q >/dev/null; (cd "$CACHE" && apt-get source -q --download-only "${need[@]}" >/dev/null); } \
+			|| die "apt-get source ${need[*]} failed"
+	fi
+	while read -r name ver up file sum; do
+		verify_file "$file" "$sum" || die "$file: sha256 does not match vendor/pins (expected $sum)"
+	done < <(pins)
+}
+
+pin_field() { pins | awk -v n="$1" -v f="$2" '$1==n {print $f; exit}'; }
+
+unpack() { # name -> prints the unpacked source dir
+	local name=$1 ver dsc dir
+	ver=$(pin_field "$name" 2)
+	dsc=$(pins | awk -v n="$name" '$1==n && $4 ~ /\.dsc$/ {print $4; exit}')
+	dir=$BUILD/$name-$ver
+	if [ ! -f "$dir/.unpacked" ]; then
+		rm -rf "$dir"
+		(cd "$BUILD" && dpkg-source --no-check -x "$CACHE/$dsc" "$dir" >/dev/null) || die "dpkg-source -x $dsc failed"
+		touch "$dir/.unpacked"
+	fi
+	echo "$dir"
+}
+
+# Kernel headers for musl-gcc: only linux/, asm/, asm-generic/ (never glibc's own headers).
+KINC=$BUILD/kinc
+kernel_headers() {
+	[ -d /usr/include/linux ] || apt_install linux-libc-dev
+	mkdir -p "$KINC"
+	ln -sfn /usr/include/linux "$KINC/linux"
+	ln -sfn /usr/include/asm-generic "$KINC/asm-generic"
+	ln -sfn /usr/include/x86_64-linux-gnu/asm "$KINC/asm"
+}
+
+VCFLAGS="-Os -g0 -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables"
+
+build_libpcap() {
+	[ -f "$MUSL/lib/libpcap.a" ] && [ -f "$MUSL/.libpcap-$(pin_field libpcap 2)" ] && return 0
+	local dir
+	dir=$(unpack libpcap)
+	say "building libpcap $(pin_field libpcap 2) with musl"
+	local cf="$VCFLAGS -isystem $KINC -ffile-prefix-map=$dir=libpcap"
+	(cd "$dir" && CC=musl-gcc CFLAGS="$cf" CPPFLAGS="-isystem $KINC" ./configure -q --prefix="$MUSL" \
+		--disable-shared --without-libnl --disable-dbus --disable-rdma --disable-bluetooth \
+		--disable-usb --disable-netmap --without-dpdk --without-dag --without-septel --without-snf \
+		--without-turbocap --disable-remote --enable-ipv6 >"$BUILD/libpcap.log" 2>&1 \
+		&& make -j2 CFLAGS="$cf" libpcap.a >>"$BUILD/libpcap.log" 2>&1) || die "libpcap build failed, see $BUILD/libpcap.log"
+	mkdir -p "$MUSL/lib" "$MUSL/include"
+	cp "$dir/libpcap.a" "$MUSL/lib/"
+	rm -rf "$MUSL/include/pcap" "$MUSL/include/pcap.h"
+	cp -r "$dir/pcap" "$MUSL/include/pcap"
+	cp "$dir/pcap.h" "$MUSL/include/"
+	touch "$MUSL/.libpcap-$(pin_field libpcap 2)"
+}
+
+build_bearssl() {
+	[ -f "$MUSL/lib/libbearssl.a" ] && [ -x "$MUSL/bin/brssl" ] && [ -f "$MUSL/.bearssl-$(pin_field bearssl 2)" ] && return 0
+	local dir
+	dir=$(unpack bearssl)
+	say "building BearSSL $(pin_field bearssl 2) with musl"
+	# brssl (the tool) is built too: it converts the CA bundle into C trust anchors at build time.
+	(cd "$dir" && make -j2 CONF=Unix CC=musl-gcc LD=musl-gcc LDDLL=musl-gcc \
+		CFLAGS="$VCFLAGS -fPIC -ffile-prefix-map=$dir=bearssl" DLL=no TESTS=no lib tools \
+		>"$BUILD/bearssl.log" 2>&1) || die "BearSSL build failed, see $BUILD/bearssl.log"
+	mkdir -p "$MUSL/lib" "$MUSL/include" "$MUSL/bin"
+	cp "$dir/build/libbearssl.a" "$MUSL/lib/"
+	cp "$dir"/inc/*.h "$MUSL/include/"
+	cp "$dir/build/brssl" "$MUSL/bin/"
+	touch "$MUSL/.bearssl-$(pin_field bearssl 2)"
+}
+
+# The CA roots compiled into the binary: Debian's ca-certificates bundle, as BearSSL anchors.
+GEN=$BUILD/gen
+trust_anchors() {
+	local bundle=/etc/ssl/certs/ca-certificates.crt out=$GEN/trust_anchors.c sum
+	mkdir -p "$GEN"
+	sum=$(sha256sum "$bundle" | cut -d' ' -f1)
+	[ -f "$out" ] && grep -q "$sum" "$out" && return 0
+	say "generating trust anchors from $bundle"
+	{
+		echo "/* Generated by build.sh from $bundle (sha256 $sum) with brssl ta. */"
+		echo '#include <stddef.h>'
+		echo '#include <bearssl.h>'
+		echo '#include "tls/anchors.h"'
+		"$MUSL/bin/brssl" ta -q "$bundle"
+		echo 'const br_x509_trust_anchor *const tls_builtin_anchors = TAs;'
+		echo 'const size_t tls_builtin_anchors_num = TAs_NUM;'
+	} > "$out.tmp" || die "brssl ta failed"
+	mv "$out.tmp" "$out"
+}
+
+version_header() {
+	local commit dirty=""
+	commit=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+	git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || dirty="-dirty"
+	mkdir -p "$GEN"
+	local tmp=$GEN/version.h.tmp
+	{
+		echo "#define NR_VERSION \"$(cat "$ROOT/VERSION")\""
+		echo "#define NR_COMMIT \"$commit$dirty\""
+		echo "#define NR_LIBPCAP_DEBIAN \"$(pin_field libpcap 2)\""
+		echo "#define NR_BEARSSL_VERSION \"$(pin_field bearssl 3)\""
+		echo "#define NR_BEARSSL_DEBIAN \"$(pin_field bearssl 2)\""
+		echo "#define NR_CA_BUNDLE \"$(dpkg-query -W -f='ca-certificates ${Version}' ca-certificates 2>/dev/null || echo unknown)\""
+		echo "#define NR_BUILD_EPOCH ${SOURCE_DATE_EPOCH}LL"
+	} > "$tmp"
+	# Only touch the header when it changes, so make rebuilds nothing when nothing changed.
+	cmp -s "$tmp" "$GEN/version.h" && rm -f "$tmp" || mv "$tmp" "$GEN/version.h"
+}
+
+build_netrescue() {
+	say "compiling src/ with musl-gcc"
+	make -s -C "$ROOT" -f "$ROOT/src/Makefile" -j2 ROOT="$ROOT" BUILD="$BUILD" MUSL="$MUSL" KINC="$KINC" \
+		|| die "compiling netrescue failed"
+	mkdir -p "$DIST"
+	# Replace atomically: tests running the old binary never see a half-written file.
+	cp "$BUILD/obj/netrescue" "$DIST/.netrescue.tmp"
+	strip --strip-all "$DIST/.netrescue.tmp"
+	mv -f "$DIST/.netrescue.tmp" "$DIST/netrescue"
+	local size sha
+	size=$(stat -c %s "$DIST/netrescue")
+	sha=$(sha256sum "$DIST/netrescue" | cut -d' ' -f1)
+	say "dist/netrescue: $size bytes ($(( size / 1024 )) KiB), sha256 $sha"
+	[ "$size" -le 1572864 ] || say "WARNING: over the 1.5 MiB budget"
+}
+
+build_all() {
+	ensure_tools
+	fetch_sources
+	mkdir -p "$BUILD"
+	kernel_headers
+	# Builds may be started by several people/tests at once in one tree: serialise them.
+	exec 9>"$BUILD/.lock"
+	flock 9
+	build_libpcap
+	build_bearssl
+	trust_anchors
+	version_header
+	build_netrescue
+	flock -u 9
+}
+
+case "${1:-build}" in
+build) build_all ;;
+test) build_all; shift; exec "$ROOT/tests/run.sh" "$@" ;;
+bench) build_all; shift; exec "$ROOT/bench/run.sh" "$@" ;;
+fuzz) build_all; shift; exec "$ROOT/tests/fuzz/run.sh" "$@" ;;
+clean) rm -rf "$BUILD" "$DIST" ;;
+*) die "unknown command '$1' (build, test, bench, fuzz, clean)" ;;
+esac

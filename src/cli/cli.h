@@ -1,0 +1,92 @@
+/* The command-line layer: global options, dispatch, option parsing, help, and the one place
+ * where errors become messages and exit codes. Commands live in cli/cmd_NAME.c, each a
+ * `const struct cli_cmd cmd_NAME` registered in cli/commands.c. */
+#ifndef NR_CLI_CLI_H
+#define NR_CLI_CLI_H
+#include <stdio.h>
+
+#include "base/err.h"
+
+/* Exit codes (CONTRACT.md). */
+enum {
+	EXIT_OK = 0,      /* done; for checks: no fail finding */
+	EXIT_FINDING = 1, /* a check found at least one fail finding */
+	EXIT_USAGE = 2,   /* bad option, IP, filter, URL */
+	EXIT_CANNOT = 3,  /* permission, missing interface, network, TLS, server refused */
+};
+
+struct cli {
+	int json;              /* --json: exactly one JSON document on stdout */
+	const char *host_root; /* --host-root: where the node's files are ("/" by default) */
+	int stderr_tty;        /* progress bars only when stderr is a terminal */
+	const struct cli_cmd *cmd;
+};
+
+struct cli_cmd {
+	const char *name;
+	const char *usage;    /* "links [IFACE]" */
+	const char *summary;  /* one line for `netrescue help` */
+	const char *help;     /* options, with an example; printed by `COMMAND --help` */
+	int (*run)(struct cli *c, int argc, char **argv); /* argv[0] is the command name */
+};
+
+/* --- option parsing ------------------------------------------------------------------------
+ * Long options (--name, --name=value, --name value), short ones (-i eth0, -ieth0, -nv),
+ * "--" ends options. --json and --host-root are accepted anywhere; --help/-h anywhere prints
+ * the command's help. Positional arguments are kept, in order, in p->pos. */
+enum { CLI_ARG_NONE = 0, CLI_ARG_REQUIRED = 1 };
+
+struct cli_opt {
+	const char *lng;  /* without "--"; NULL if none */
+	char shrt;        /* 0 if none */
+	int has_arg;
+	int id;           /* > 0, returned by cli_next */
+};
+
+/* CLI_MAX_POS: a capture filter is the longest positional list ("host A and port B and ..."). */
+#define CLI_MAX_POS 64
+
+struct cli_parse {
+	struct cli *c;
+	int argc;
+	char **argv;
+	int i;            /* next argv index */
+	const char *bundle; /* rest of a bundled short-option group ("-nv") */
+	const char *arg;  /* the value of the option just returned */
+	int npos;
+	char *pos[CLI_MAX_POS];
+	int only_pos;     /* after "--" */
+};
+
+enum { CLI_END = 0, CLI_ERROR = -1, CLI_HELP = -2 };
+
+void cli_parse_init(struct cli_parse *p, struct cli *c, int argc, char **argv);
+/* Returns an option id (>0) with p->arg set when it takes a value, CLI_END when all is read,
+ * CLI_HELP when --help was asked, CLI_ERROR after printing one usage line. */
+int cli_next(struct cli_parse *p, const struct cli_opt *opts);
+
+/* Standard handling of CLI_HELP / CLI_ERROR inside a command's option loop:
+ *   if (id < 0) return cli_parse_end(p, id);  */
+int cli_parse_end(struct cli_parse *p, int id);
+
+/* --- messages ------------------------------------------------------------------------------ */
+/* "netrescue: CMD: message" on stderr; returns EXIT_USAGE. */
+int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints e as one line ("netrescue: capture: cbr0: no such interface") and returns its exit
+ * code (from the table in errors.c). */
+int cli_fail(struct cli *c, const struct nr_err *e);
+/* A warning or progress line on stderr ("netrescue: CMD: warning: ..."). */
+void cli_warn(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text of an error as cli_fail would print it (without the "netrescue: " prefix and the
+ * newline), for reports that record a check that could not run. */
+void cli_err_text(const struct nr_err *e, char *buf, size_t cap);
+int cli_err_exit(const struct nr_err *e);
+
+/* Prints help for one command (or the overview when cmd is NULL) on f. */
+void cli_help(FILE *f, const struct cli_cmd *cmd);
+const struct cli_cmd *cli_find(const char *name);
+
+/* The command table (commands.c); NULL-terminated. */
+extern const struct cli_cmd *const cli_commands[];
+
+#endif

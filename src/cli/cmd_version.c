@@ -1,0 +1,43 @@
+#include <pcap/pcap.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "report/json.h"
+#include "version.h"
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
+	struct cli_parse p;
+	struct jw w;
+	int id;
+
+	cli_parse_init(&p, c, argc, argv);
+	while ((id = cli_next(&p, opts)) != CLI_END)
+		if (id < 0)
+			return cli_parse_end(&p, id);
+	if (p.npos)
+		return cli_usage(c, "takes no arguments");
+	if (c->json) {
+		jw_init(&w, stdout);
+		jw_begin_doc(&w, "version");
+		jw_kstr(&w, "commit", NR_COMMIT);
+		jw_kstr(&w, "libpcap", pcap_lib_version());
+		jw_kstr(&w, "libpcap_debian", NR_LIBPCAP_DEBIAN);
+		jw_kstr(&w, "bearssl", NR_BEARSSL_VERSION);
+		jw_kstr(&w, "bearssl_debian", NR_BEARSSL_DEBIAN);
+		jw_kstr(&w, "ca_roots", NR_CA_BUNDLE);
+		jw_kint(&w, "build_epoch", NR_BUILD_EPOCH);
+		return jw_end(&w) ? EXIT_CANNOT : EXIT_OK;
+	}
+	printf("netrescue %s (commit %s)\n", NR_VERSION, NR_COMMIT);
+	printf("%s (Debian %s)\n", pcap_lib_version(), NR_LIBPCAP_DEBIAN);
+	printf("BearSSL %s (Debian %s)\n", NR_BEARSSL_VERSION, NR_BEARSSL_DEBIAN);
+	printf("CA roots: %s\n", NR_CA_BUNDLE);
+	return EXIT_OK;
+}
+
+const struct cli_cmd cmd_version = {
+	"version", "version", "print netrescue, libpcap and BearSSL versions and the git commit",
+	"example:\n  netrescue --json version\n", run,
+};

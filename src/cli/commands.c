@@ -1,0 +1,37 @@
+/* The command table: one line per command, in the order `netrescue help` lists them. */
+#include "cli/cli.h"
+
+extern const struct cli_cmd cmd_diagnose;
+extern const struct cli_cmd cmd_locate;
+extern const struct cli_cmd cmd_links;
+extern const struct cli_cmd cmd_neigh;
+extern const struct cli_cmd cmd_bridge;
+extern const struct cli_cmd cmd_mtu;
+extern const struct cli_cmd cmd_conntrack;
+extern const struct cli_cmd cmd_ps;
+extern const struct cli_cmd cmd_sockets;
+extern const struct cli_cmd cmd_port;
+extern const struct cli_cmd cmd_kmsg;
+extern const struct cli_cmd cmd_capture;
+extern const struct cli_cmd cmd_upload;
+extern const struct cli_cmd cmd_version;
+extern const struct cli_cmd cmd_help;
+
+const struct cli_cmd *const cli_commands[] = {
+	&cmd_diagnose,
+	&cmd_locate,
+	&cmd_links,
+	&cmd_neigh,
+	&cmd_bridge,
+	&cmd_mtu,
+	&cmd_conntrack,
+	&cmd_ps,
+	&cmd_sockets,
+	&cmd_port,
+	&cmd_kmsg,
+	&cmd_capture,
+	&cmd_upload,
+	&cmd_version,
+	&cmd_help,
+	NULL,
+};

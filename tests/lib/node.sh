@@ -1,0 +1,225 @@
+# A simulated Kubernetes node made of real kernel objects. Source it after harness.sh.
+#
+#   node_up                      the node: netns $NODE with uplink eth0 (MTU 1460, 10.128.0.2/20,
+#                                default route via 10.128.0.1) into netns $VPC (the "VPC router");
+#                                fake node filesystem at $HR (use as --host-root); cleanup trap.
+#   node_cni kubenet|ptp|calico|cilium|flannel|weave   writes $HR/etc/cni/net.d/
+#   node_bridge [NAME] [CIDR]    pod bridge (default cbr0, 10.4.0.1/24), up
+#   pod_bridged NAME IP [UID] [cgroupfs|systemd]   pod netns on the bridge via a veth (kubenet)
+#   pod_routed  NAME IP [UID] [cgroupfs|systemd]   pod netns on a routed veth + /32 route (GKE ptp)
+#         both start the pod's sandbox ("pause") process in its netns and kubepods cgroup and
+#         write its containerd task dir, kubelet pod dir and /var/log/pods dir.
+#   pod_proc NAME CID [--stale] [--cname C] -- CMD...
+#                                runs CMD in pod NAME's netns, in a container cgroup CID; writes a
+#                                containerd task dir for it unless --stale (the runtime forgot it).
+#                                Sets LAST_PID.
+#   nr ARGS...                   runs netrescue inside the node: --host-root $HR, in $NODE
+#   in_node CMD... / in_pod NAME CMD...
+# Pod facts: POD_NS[name] POD_IF[name] (host side) POD_IP[name] POD_UID[name] POD_PIDS[name]
+# Everything is removed on exit, also on failure or signal (trap), and node_down can be called
+# early. Names are unique per test process ($T_ID), so tests may run side by side.
+T_ID=nrt$$
+NODE=$T_ID-node
+VPC=$T_ID-vpc
+CG=/sys/fs/cgroup/unified
+HR=
+declare -A POD_NS POD_IF POD_IP POD_UID POD_DRV POD_PIDS
+T_PIDS=()
+T_CGROUPS=()
+T_NETNS=()
+T_NODE_UP=0
+
+node_down() {
+	local p c n
+	[ "$T_NODE_UP" = 1 ] || { t_harness_cleanup; return 0; }
+	T_NODE_UP=0
+	for p in "${T_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for p in "${T_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for ((n = ${#T_CGROUPS[@]} - 1; n >= 0; n--)); do
+		c=${T_CGROUPS[n]}
+		[ -d "$c" ] || continue
+		# Any process still inside (a test's own child) goes up to the root first.
+		while read -r p; do echo "$p" >"$CG/cgroup.procs" 2>/dev/null; done <"$c/cgroup.procs"
+		rmdir "$c" 2>/dev/null
+	done
+	# Shared parents go once no test uses them any more.
+	for c in kubepods/burstable kubepods/besteffort kubepods \
+		kubepods.slice/kubepods-burstable.slice kubepods.slice/kubepods-besteffort.slice kubepods.slice; do
+		rmdir "$CG/$c" 2>/dev/null
+	done
+	for n in "${T_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	[ -n "$HR" ] && rm -rf "${HR%/host}"
+	t_harness_cleanup
+}
+
+node_up() {
+	trap node_down EXIT
+	trap 'exit 130' INT TERM
+	T_NODE_UP=1
+	HR=$(mktemp -d /tmp/nrhost.XXXXXX)/host
+	mkdir -p "$HR"/{etc/cni/net.d,run/containerd/io.containerd.runtime.v2.task/k8s.io,var/lib/kubelet/pods,var/log/pods}
+	: >"$HR/etc/sysctl.conf"
+	cp /bin/sleep "${HR%/host}/pause"
+	ip netns add "$NODE" && T_NETNS+=("$NODE")
+	ip netns add "$VPC" && T_NETNS+=("$VPC")
+	ip -n "$NODE" link set lo up
+	ip -n "$VPC" link set lo up
+	ip -n "$NODE" link add eth0 mtu 1460 type veth peer name vpc0 mtu 1460 netns "$VPC"
+	ip -n "$NODE" addr add 10.128.0.2/20 dev eth0
+	ip -n "$VPC" addr add 10.128.0.1/20 dev vpc0
+	ip -n "$NODE" link set eth0 up
+	ip -n "$VPC" link set vpc0 up
+	ip -n "$NODE" route add default via 10.128.0.1 dev eth0
+	# The VPC routes the node's pod range back to it, as GCP does for alias IP ranges.
+	ip -n "$VPC" route add 10.4.0.0/16 via 10.128.0.2
+	ip netns exec "$NODE" sysctl -qw net.ipv4.ip_forward=1
+}
+
+node_cni() {
+	local d=$HR/etc/cni/net.d
+	case "$1" in
+	kubenet) cat >"$d/10-kubenet.conf" <<-'EOF' ;;
+	{"cniVersion":"0.3.1","name":"kubenet","type":"bridge","bridge":"cbr0","mtu":1460,"isGateway":true,
+	 "ipam":{"type":"host-local","subnet":"10.4.0.0/24"}}
+	EOF
+	ptp) cat >"$d/10-gke-ptp.conflist" <<-'EOF' ;;
+	{"cniVersion":"0.3.1","name":"gke-pod-network","plugins":[{"type":"ptp","mtu":1460,
+	 "ipam":{"type":"host-local","ranges":[[{"subnet":"10.4.1.0/24"}]]}},{"type":"portmap"}]}
+	EOF
+	calico) echo '{"name":"k8s-pod-network","cniVersion":"0.3.1","plugins":[{"type":"calico","mtu":1440}]}' >"$d/10-calico.conflist" ;;
+	cilium) echo '{"cniVersion":"0.3.1","name":"cilium","plugins":[{"type":"cilium-cni"}]}' >"$d/05-cilium.conflist" ;;
+	flannel) echo '{"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel","delegate":{"hairpinMode":true}}]}' >"$d/10-flannel.conflist" ;;
+	weave) echo '{"cniVersion":"0.3.0","name":"weave","plugins":[{"name":"weave","type":"weave-net"}]}' >"$d/10-weave.conflist" ;;
+	*) echo "node_cni: unknown $1" >&2; return 1 ;;
+	esac
+}
+
+node_bridge() {
+	local br=${1:-cbr0} cidr=${2:-10.4.0.1/24}
+	ip -n "$NODE" link add "$br" type bridge
+	ip -n "$NODE" link set "$br" mtu 1460
+	ip -n "$NODE" addr add "$cidr" dev "$br"
+	ip -n "$NODE" link set "$br" up
+	BRIDGE=$br
+	BRIDGE_GW=${cidr%/*}
+}
+
+new_uid() { cat /proc/sys/kernel/random/uuid; }
+new_cid() { head -c 32 /dev/urandom | sha256sum | cut -c1-64; }
+short_hash() { printf '%s' "$1" | sha256sum | cut -c1-8; }
+
+# The cgroup directory of a container, in the driver's naming.
+cg_dir() { # uid cid driver
+	local uid=$1 cid=$2
+	if [ "$3" = systemd ]; then
+		echo "$CG/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid//-/_}.slice/cri-containerd-$cid.scope"
+	else
+		echo "$CG/kubepods/burstable/pod$uid/$cid"
+	fi
+}
+
+cg_make() { # dir: mkdir -p, remembering each level this test created
+	local d=$1 parts=() p
+	while [ "$d" != "$CG" ] && [ ! -d "$d" ]; do parts=("$d" "${parts[@]}"); d=$(dirname "$d"); done
+	for p in "${parts[@]}"; do mkdir "$p" 2>/dev/null && T_CGROUPS+=("$p"); done
+	return 0
+}
+
+# containerd's task dir for a container (what `crictl ps` would know).
+task_dir() { # cid uid podname type cname sandbox pid
+	local d=$HR/run/containerd/io.containerd.runtime.v2.task/k8s.io/$1
+	mkdir -p "$d"
+	cat >"$d/config.json" <<-EOF
+	{"ociVersion":"1.1.0","process":{"args":["/pause"]},"annotations":{
+	 "io.kubernetes.cri.container-type":"$4","io.kubernetes.cri.container-name":"$5",
+	 "io.kubernetes.cri.sandbox-id":"$6","io.kubernetes.cri.sandbox-name":"$3",
+	 "io.kubernetes.cri.sandbox-namespace":"default","io.kubernetes.cri.sandbox-uid":"$2"}}
+	EOF
+	echo "$7" >"$d/init.pid"
+}
+
+# Starts CMD in netns NS inside cgroup DIR; sets LAST_PID.
+spawn_in() { # ns cgdir cmd...
+	local ns=$1 dir=$2
+	shift 2
+	cg_make "$dir"
+	ip netns exec "$ns" "$@" </dev/null >/dev/null 2>&1 &
+	LAST_PID=$!
+	echo "$LAST_PID" >"$dir/cgroup.procs"
+	T_PIDS+=("$LAST_PID")
+}
+
+pod_common() { # name ip uid driver
+	local name=$1 uid=${3:-$(new_uid)} drv=${4:-cgroupfs} sid
+	POD_UID[$name]=$uid
+	POD_DRV[$name]=$drv
+	POD_IP[$name]=$2
+	mkdir -p "$HR/var/lib/kubelet/pods/$uid/volumes" "$HR/var/log/pods/default_${name}_$uid/app"
+	sid=$(new_cid)
+	POD_SANDBOX[$name]=$sid
+	spawn_in "${POD_NS[$name]}" "$(cg_dir "$uid" "$sid" "$drv")" "${HR%/host}/pause" infinity
+	POD_PIDS[$name]=$LAST_PID
+	task_dir "$sid" "$uid" "$name" sandbox "" "$sid" "$LAST_PID"
+}
+declare -A POD_SANDBOX
+
+pod_netns() { # name -> creates the pod netns
+	POD_NS[$1]=$T_ID-p-$1
+	ip netns add "${POD_NS[$1]}" && T_NETNS+=("${POD_NS[$1]}")
+	ip -n "${POD_NS[$1]}" link set lo up
+}
+
+pod_bridged() { # name ip [uid] [driver]
+	local name=$1 ip=$2 hv
+	hv=veth$(short_hash "$T_ID$name")
+	pod_netns "$name"
+	ip -n "$NODE" link add "$hv" mtu 1460 type veth peer name eth0 mtu 1460 netns "${POD_NS[$name]}"
+	ip -n "$NODE" link set "$hv" master "$BRIDGE" up
+	ip -n "${POD_NS[$name]}" addr add "$ip/24" dev eth0
+	ip -n "${POD_NS[$name]}" link set eth0 up
+	ip -n "${POD_NS[$name]}" route add default via "$BRIDGE_GW"
+	POD_IF[$name]=$hv
+	pod_common "$name" "$ip" "${3:-}" "${4:-}"
+}
+
+pod_routed() { # name ip [uid] [driver]
+	local name=$1 ip=$2 hv
+	hv=gke$(short_hash "$T_ID$name")
+	pod_netns "$name"
+	ip -n "$NODE" link add "$hv" mtu 1460 type veth peer name eth0 mtu 1460 netns "${POD_NS[$name]}"
+	ip -n "$NODE" link set "$hv" up
+	ip netns exec "$NODE" sysctl -qw "net.ipv4.conf.$hv.proxy_arp=1"
+	ip -n "$NODE" route add "$ip/32" dev "$hv" scope link
+	ip -n "${POD_NS[$name]}" addr add "$ip/32" dev eth0
+	ip -n "${POD_NS[$name]}" link set eth0 up
+	ip -n "${POD_NS[$name]}" route add 169.254.1.1 dev eth0 scope link
+	ip -n "${POD_NS[$name]}" route add default via 169.254.1.1 dev eth0
+	POD_IF[$name]=$hv
+	pod_common "$name" "$ip" "${3:-}" "${4:-}"
+}
+
+pod_proc() { # name cid [--stale] [--cname C] -- cmd...
+	local name=$1 cid=$2 stale=0 cname=app
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		case "$1" in --stale) stale=1 ;; --cname) cname=$2; shift ;; esac
+		shift
+	done
+	shift
+	spawn_in "${POD_NS[$name]}" "$(cg_dir "${POD_UID[$name]}" "$cid" "${POD_DRV[$name]}")" "$@"
+	[ "$stale" = 1 ] || task_dir "$cid" "${POD_UID[$name]}" "$name" container "$cname" "${POD_SANDBOX[$name]}" "$LAST_PID"
+}
+
+nr() { ip netns exec "$NODE" "$NR" --host-root "$HR" "$@"; }
+in_node() { ip netns exec "$NODE" "$@"; }
+in_pod() { local n=$1; shift; ip netns exec "${POD_NS[$n]}" "$@"; }
+
+# Waits until a TCP port listens in a netns (processes start asynchronously).
+wait_listen() { # ns port
+	local i
+	for i in $(seq 1 100); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
