@@ -21,18 +21,66 @@ enum nr_code {
 	NR_E_UNSUPPORTED,   /* the kernel/node lacks what is needed */
 	/* netlink: 100-199 */
 	NR_E_NL = 100,
+	NR_E_NL_NOROUTE,      /* the kernel has no route to the address */
+	NR_E_NL_PROTO,        /* a reply broke the netlink protocol (seq, port id, truncation) */
+	NR_E_NL_KERNEL,       /* the kernel refused a request (NLMSG_ERROR); sys holds its errno */
+	NR_E_NL_NONETNS,      /* the network namespace is gone */
 	/* proc: 200-299 */
 	NR_E_PROC = 200,
+	NR_E_PROC_NOPID,     /* no such process (or it exited): exit 3 */
+	NR_E_PROC_NOPOD,     /* no pod matches --pod; ctx lists the closest known pods */
+	NR_E_PROC_NONETNS,   /* a process's network namespace cannot be entered */
+	NR_E_PROC_SOCKDIAG,  /* sock_diag refused the dump (and /proc/net fallback failed) */
 	/* capture: 300-399 */
 	NR_E_CAPTURE = 300,
+	NR_E_CAP_FILTER,     /* the filter expression does not compile: exit 2 */
+	NR_E_CAP_PCAP,       /* libpcap refused (ctx holds its text) */
+	NR_E_CAP_NODIR,      /* -w auto: no disk-backed writable directory */
+	NR_E_CAP_IFDOWN,     /* the interface is down: nothing to capture */
+	NR_E_CAP_SYMLINK,    /* the output path is a symlink: never followed */
 	/* tls: 400-499 */
 	NR_E_TLS = 400,
+	NR_E_TLS_CLOCK,      /* node clock before the build date: certificates cannot be checked */
+	NR_E_TLS_UNTRUSTED,  /* chain does not lead to a known root */
+	NR_E_TLS_NAME,       /* certificate is not for this host name */
+	NR_E_TLS_EXPIRED,    /* certificate expired or not yet valid */
+	NR_E_TLS_HANDSHAKE,  /* any other handshake failure (ctx holds BearSSL's code) */
+	NR_E_TLS_IO,         /* the TLS stream broke after the handshake */
+	NR_E_TLS_CAFILE,     /* --ca-file holds no usable CA certificate */
 	/* http: 500-599 */
 	NR_E_HTTP = 500,
+	NR_E_URL_BAD,        /* not an http(s) URL we can use: exit 2 */
+	NR_E_HTTP_RESOLVE,   /* host name does not resolve */
+	NR_E_HTTP_CONNECT,   /* TCP connect failed */
+	NR_E_HTTP_PROXY,     /* the proxy refused CONNECT */
+	NR_E_HTTP_PARSE,     /* the reply is not HTTP */
+	NR_E_HTTP_CLOSED,    /* connection closed before the reply was complete */
+	NR_E_HTTP_TIMEOUT,   /* no progress within the timeout */
 	/* upload: 600-699 */
 	NR_E_UPLOAD = 600,
+	NR_E_UPLOAD_MISSING_HEADER, /* a signed header was not given with -H: exit 2 */
+	NR_E_UPLOAD_OPTION,  /* bad -H / --resolve / --proxy / --chunk-size value: exit 2 */
+	NR_E_UPLOAD_EXPIRED, /* the server says the signed URL expired */
+	NR_E_UPLOAD_SIGNATURE, /* the server refused the signature */
+	NR_E_UPLOAD_SKEW,    /* the server says the node clock is off */
+	NR_E_UPLOAD_DENIED,  /* signature fine, but the signer may not write there */
+	NR_E_UPLOAD_REFUSED, /* any other 4xx */
+	NR_E_UPLOAD_RETRIES, /* connection loss / 429 / 5xx on every attempt */
+	NR_E_UPLOAD_HASH,    /* the server's checksum differs from the file's */
+	NR_E_UPLOAD_SHORT,   /* the server confirmed less than the file, or the file changed */
 	/* checks: 700-799 */
 	NR_E_CHECK = 700,
+	/* kmsg (kernel log) 760-769, conntrack 770-779, mtu 780-789: issue 7 */
+	NR_E_KMSG = 760,    /* reading the kernel log failed; sys holds errno */
+	NR_E_KMSG_PERM,     /* kernel log not readable (kernel.dmesg_restrict, not root) */
+	NR_E_CT_RO = 770,   /* nf_conntrack_max not writable here (child netns, read-only /proc/sys) */
+	NR_E_CT_CONF,       /* sysctl.conf could not be updated safely; sys holds errno */
+	NR_E_MTU = 780,     /* the mtu check could not list links */
+	/* diagnose and bundle: 800-899 */
+	NR_E_DIAG = 800,
+	NR_E_BUNDLE_NAME,   /* a bundle member name does not fit a ustar header */
+	NR_E_BUNDLE_WRITE,  /* writing the bundle failed; sys holds errno */
+	NR_E_DIAG_NOTHING,  /* no check could run at all */
 };
 
 /* NR_ERR_CTX: room for the subject plus a detail ("cbr0", "/proc/123/fd"). */

@@ -1,22 +1,96 @@
-/* Placeholder until the conntrack command lands. */
+/* conntrack: the connection-tracking table and the neighbour table of the node, with
+ * kernel-log evidence; --fix raises nf_conntrack_max and persists it once. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/parse.h"
+#include "checks/conntrack.h"
+#include "checks/neigh_overflow.h"
 #include "cli/cli.h"
+#include "report/findings.h"
+#include "report/json.h"
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
+	enum { O_FIX = 1, O_SINCE };
+	static const struct cli_opt opts[] = {
+		{ "fix", 0, CLI_ARG_NONE, O_FIX },
+		{ "since", 0, CLI_ARG_REQUIRED, O_SINCE },
+		{ 0, 0, 0, 0 },
+	};
+	/* static: the reports and findings are tens of KiB, too big for a comfortable stack. */
+	static struct conntrack_report r;
+	static struct neigh_overflow_report nr;
+	static struct findings fs;
+	struct conntrack_opts o = { 0, 0, NULL };
 	struct cli_parse p;
-	int id;
+	struct nr_err e;
+	struct jw w;
+	int id, rc;
 
 	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
+	while ((id = cli_next(&p, opts)) != CLI_END) {
 		if (id < 0)
 			return cli_parse_end(&p, id);
-	fprintf(stderr, "netrescue: %s: not implemented yet\n", c->cmd->name);
-	return EXIT_CANNOT;
+		if (id == O_FIX)
+			o.fix = 1;
+		else if (parse_duration(p.arg, &o.since_secs) < 0 || !o.since_secs)
+			return cli_usage(c, "bad --since '%s' (a duration: 90s, 15m, 2h, 1d, 1h30m)", p.arg);
+	}
+	if (p.npos)
+		return cli_usage(c, "takes no arguments");
+	o.host_root = c->host_root;
+	findings_init(&fs);
+	nr_err_clear(&e);
+	rc = check_conntrack_run(&o, &r, &fs, &e);
+	check_neigh_overflow_run(o.since_secs, &nr, &fs, NULL);
+	findings_sort(&fs);
+	if (c->json) {
+		jw_init(&w, stdout);
+		jw_begin_doc(&w, "conntrack");
+		check_conntrack_json(&w, &r);
+		jw_key(&w, "neighbour_table");
+		jw_obj(&w);
+		check_neigh_overflow_json(&w, &nr);
+		jw_obj_end(&w);
+		findings_json(&w, &fs);
+		if (rc < 0) {
+			char msg[NR_ERR_CTX + 512];
+			cli_err_text(&e, msg, sizeof msg);
+			jw_kstr(&w, "error", msg);
+		}
+		if (jw_end(&w))
+			return EXIT_CANNOT;
+	} else {
+		check_conntrack_text(stdout, &r);
+		check_neigh_overflow_text(stdout, &nr);
+		findings_text(stdout, &fs);
+	}
+	if (rc < 0)
+		return cli_fail(c, &e);
+	return findings_exit(&fs);
 }
 
 const struct cli_cmd cmd_conntrack = {
-	"conntrack", "conntrack [--fix]",
+	"conntrack", "conntrack [--fix] [--since DURATION]",
 	"conntrack count, max, drops and kernel-log evidence; --fix raises the max",
-	"", run,
+	"Reads this network namespace's conntrack table: count, max, buckets, the per-CPU\n"
+	"counters of /proc/net/stat/nf_conntrack summed (drop, early_drop, insert_failed, ...),\n"
+	"the kernel log for 'nf_conntrack: table full, dropping packet', and whether NodeLocal\n"
+	"DNSCache is present. Also the neighbour (ARP) table: gc_thresh1..3, the neighbour count\n"
+	"and 'neighbour table overflow' in the kernel log. Findings: conntrack-near-full (warn,\n"
+	">= 90 % used), conntrack-table-full (fail), neigh-table-overflow (fail),\n"
+	"conntrack-insert-failed (info). Values it cannot read are named, never guessed.\n\n"
+	"options:\n"
+	"  --fix              raise net.netfilter.nf_conntrack_max to MemTotal(KiB)/32 (GKE's\n"
+	"                     guidance; never lowers it) and persist it in\n"
+	"                     HOST_ROOT/etc/sysctl.conf, replacing an existing line or adding one\n"
+	"                     (never a duplicate; rerunning changes nothing). Each change is\n"
+	"                     printed. Needs the node's initial netns and a writable /proc/sys:\n"
+	"                     otherwise exit 3 and sysctl.conf is left untouched.\n"
+	"  --since DURATION   kernel-log window for the evidence: 90s, 15m, 2h, 1d (default 1d)\n\n"
+	"examples:\n"
+	"  netrescue conntrack --since 2h\n"
+	"  netrescue --host-root /host conntrack --fix\n",
+	run,
 };

@@ -1,22 +1,434 @@
-/* Placeholder until the diagnose command lands. */
+/* diagnose: the whole investigation, one report; optionally a bundle and its upload. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/parse.h"
+#include "bundle/bundle.h"
 #include "cli/cli.h"
+#include "diagnose/diagnose.h"
+#include "report/json.h"
+#include "upload/upload.h"
+
+#pragma weak upload_check
+#pragma weak upload_file
+#pragma weak upload_json
+#pragma weak capture_auto_dir
+
+enum { O_POD = 1, O_PORT, O_CAPTURE, O_BUNDLE, O_UPLOAD, O_FIX, O_SINCE, O_FORCE, O_HEADER,
+       O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR };
+
+static const struct cli_opt opts[] = {
+	{ "pod-ip", 0, CLI_ARG_REQUIRED, O_POD },
+	{ "port", 'p', CLI_ARG_REQUIRED, O_PORT },
+	{ "capture", 0, CLI_ARG_REQUIRED, O_CAPTURE },
+	{ "capture-dir", 0, CLI_ARG_REQUIRED, O_CAPDIR },
+	{ "bundle", 0, CLI_ARG_REQUIRED, O_BUNDLE },
+	{ "upload", 0, CLI_ARG_REQUIRED, O_UPLOAD },
+	{ "fix", 0, CLI_ARG_NONE, O_FIX },
+	{ "since", 0, CLI_ARG_REQUIRED, O_SINCE },
+	{ "force", 0, CLI_ARG_NONE, O_FORCE },
+	{ "header", 'H', CLI_ARG_REQUIRED, O_HEADER },
+	{ "ca-file", 0, CLI_ARG_REQUIRED, O_CAFILE },
+	{ "resolve", 0, CLI_ARG_REQUIRED, O_RESOLVE },
+	{ "proxy", 0, CLI_ARG_REQUIRED, O_PROXY },
+	{ NULL, 0, 0, 0 },
+};
+
+/* CAPTURE_SECS_MAX: diagnose captures are short looks; long captures are `capture`'s job. */
+#define CAPTURE_SECS_MAX 600
+
+struct args {
+	struct diag_opts d;
+	const char *bundle, *upload, *capdir;
+	int force;
+	struct upload_opts uo;
+};
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void on_progress(const char *what, void *arg)
+{
+	struct cli *c = arg;
+
+	if (c->stderr_tty)
+		fprintf(stderr, "\rnetrescue: diagnose: %-60.60s", what);
+}
+
+static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
+{
+	unsigned long long n;
+
+	switch (id) {
+	case O_POD:
+		if (a->d.npods >= DIAG_MAX_PODS)
+			return cli_usage(c, "at most %d --pod-ip", DIAG_MAX_PODS);
+		if (parse_ip(v, &a->d.pods[a->d.npods]) < 0)
+			return cli_usage(c, "--pod-ip '%s' is not an IP address", v);
+		a->d.npods++;
+		return 0;
+	case O_PORT:
+		if (a->d.nports >= DIAG_MAX_PORTS)
+			return cli_usage(c, "at most %d --port", DIAG_MAX_PORTS);
+		if (parse_port(v, &a->d.ports[a->d.nports]) < 0)
+			return cli_usage(c, "--port '%s' is not a port (1-65535)", v);
+		a->d.nports++;
+		return 0;
+	case O_CAPTURE:
+		if (parse_uint(v, 1, CAPTURE_SECS_MAX, &n) < 0)
+			return cli_usage(c, "--capture '%s' is not a number of seconds (1-%d)", v, CAPTURE_SECS_MAX);
+		a->d.capture_secs = (unsigned)n;
+		return 0;
+	case O_SINCE:
+		if (parse_duration(v, &a->d.since_secs) < 0 || !a->d.since_secs)
+			return cli_usage(c, "--since '%s' is not a duration (90s, 15m, 2h, 1d)", v);
+		return 0;
+	case O_CAPDIR: a->capdir = v; return 0;
+	case O_BUNDLE: a->bundle = v; return 0;
+	case O_UPLOAD: a->upload = v; return 0;
+	case O_FIX: a->d.fix = 1; return 0;
+	case O_FORCE: a->force = 1; return 0;
+	case O_HEADER:
+		if (a->uo.nheaders >= UPLOAD_MAX_HEADERS)
+			return cli_usage(c, "at most %d -H", UPLOAD_MAX_HEADERS);
+		a->uo.headers[a->uo.nheaders++] = v;
+		return 0;
+	case O_CAFILE: a->uo.ca_file = v; return 0;
+	case O_RESOLVE: a->uo.resolve = v; return 0;
+	case O_PROXY: a->uo.proxy = v; return 0;
+	}
+	return EXIT_USAGE;
+}
+
+/* Where capture files go: beside the bundle (they are copied in, then removed), the directory
+ * given, or a disk-backed one on the node. */
+static int capture_dir(struct cli *c, struct args *a, char *buf, size_t cap, int *tmp)
+{
+	struct nr_err e;
+	char *slash;
+
+	*tmp = 0;
+	if (a->capdir) {
+		snprintf(buf, cap, "%s", a->capdir);
+		return 0;
+	}
+	if (a->bundle) {
+		if (snprintf(buf, cap, "%s.capture.XXXXXX", a->bundle) >= (int)cap)
+			return cli_usage(c, "--bundle path too long");
+		slash = buf;
+		if (!mkdtemp(slash)) {
+			nr_fail(&e, NR_E_SYS, errno, "diagnose", "%s", buf);
+			return cli_fail(c, &e);
+		}
+		*tmp = 1;
+		return 0;
+	}
+	if (capture_auto_dir && (capture_auto_dir(c->host_root, buf, cap, &e) == 0 ||
+					    capture_auto_dir("/", buf, cap, &e) == 0))
+		return 0;
+	snprintf(buf, cap, "/var/tmp");
+	return 0;
+}
+
+static void rm_capture_dir(const char *dir, const struct diag_report *r)
+{
+	int i, j;
+
+	for (i = 0; i < r->npods; i++)
+		for (j = 0; j < r->pods[i].cap.nfiles; j++)
+			unlink(r->pods[i].cap.files[j]);
+	rmdir(dir);
+}
+
+struct out {
+	const char *bundle;
+	unsigned long long bundle_bytes;
+	int bundle_ok;
+	char bundle_err[DIAG_TEXT];
+	int uploaded;
+	struct upload_result ur;
+	char upload_err[DIAG_TEXT];
+};
+
+static void write_json(FILE *f, const struct diag_report *r, const struct out *o)
+{
+	struct jw w;
+
+	jw_init(&w, f);
+	jw_begin_doc(&w, "diagnose");
+	diag_json(&w, r);
+	if (o) {
+		jw_key(&w, "bundle");
+		if (!o->bundle) {
+			jw_null(&w);
+		} else {
+			jw_obj(&w);
+			jw_kstr(&w, "path", o->bundle);
+			jw_kbool(&w, "written", o->bundle_ok);
+			if (o->bundle_ok)
+				jw_kuint(&w, "bytes", o->bundle_bytes);
+			else
+				jw_kstr(&w, "error", o->bundle_err);
+			jw_obj_end(&w);
+		}
+		jw_key(&w, "upload");
+		if (o->uploaded == 0) {
+			jw_null(&w);
+		} else {
+			jw_obj(&w);
+			jw_kbool(&w, "done", o->uploaded > 0);
+			if (o->uploaded > 0 && upload_json)
+				upload_json(&w, &o->ur);
+			else
+				jw_kstr(&w, "error", o->upload_err);
+			jw_obj_end(&w);
+		}
+	}
+	jw_end(&w);
+}
+
+/* The report rendered in memory (for the bundle). */
+static int render(const struct diag_report *r, int json, char **buf, size_t *len)
+{
+	FILE *f = open_memstream(buf, len);
+
+	if (!f)
+		return -1;
+	if (json)
+		write_json(f, r, NULL);
+	else
+		diag_text(f, r);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static int write_bundle(struct args *a, const struct diag_report *r, struct out *o)
+{
+	static struct bundle b; /* holds the compressor's window: not on the stack */
+	char *js = NULL, *tx = NULL;
+	size_t jl = 0, tl = 0;
+	struct nr_err e;
+	struct stat st;
+
+	o->bundle = a->bundle;
+	if (render(r, 1, &js, &jl) < 0 || render(r, 0, &tx, &tl) < 0) {
+		nr_fail(&e, NR_E_NOMEM, errno, "diagnose", "report");
+		goto fail;
+	}
+	if (bundle_open(&b, a->bundle, a->force, r->started, &e) < 0)
+		goto fail;
+	if (bundle_add(&b, "report.json", js, jl, &e) < 0 || bundle_add(&b, "report.txt", tx, tl, &e) < 0 ||
+	    diag_bundle_views(&b, r, &e) < 0 || bundle_close(&b, &e) < 0) {
+		bundle_abort(&b);
+		goto fail;
+	}
+	free(js);
+	free(tx);
+	o->bundle_ok = 1;
+	if (stat(a->bundle, &st) == 0)
+		o->bundle_bytes = (unsigned long long)st.st_size;
+	return 0;
+fail:
+	free(js);
+	free(tx);
+	cli_err_text(&e, o->bundle_err, sizeof o->bundle_err);
+	return -1;
+}
+
+/* Without a bundle the report alone goes up, from a private temporary file. */
+static int upload_report(struct args *a, const struct diag_report *r, struct out *o, struct nr_err *e)
+{
+	char path[] = "/tmp/netrescue-report.XXXXXX";
+	int fd = mkstemp(path), rc;
+	FILE *f;
+
+	if (fd < 0)
+		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(path);
+		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
+	}
+	write_json(f, r, NULL);
+	if (fclose(f) != 0) {
+		unlink(path);
+		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
+	}
+	rc = upload_file(path, a->upload, &a->uo, &o->ur, e);
+	unlink(path);
+	return rc;
+}
+
+static int do_upload(struct cli *c, struct args *a, const struct diag_report *r, struct out *o)
+{
+	struct nr_err e;
+	int rc;
+
+	if (c->stderr_tty)
+		fprintf(stderr, "\rnetrescue: diagnose: uploading %-50s\n", a->bundle ? "the bundle" : "the report");
+	if (a->bundle)
+		rc = upload_file(a->bundle, a->upload, &a->uo, &o->ur, &e);
+	else
+		rc = upload_report(a, r, o, &e);
+	if (rc < 0) {
+		o->uploaded = -1;
+		cli_err_text(&e, o->upload_err, sizeof o->upload_err);
+		return -1;
+	}
+	o->uploaded = 1;
+	return 0;
+}
+
+static void upload_warn(const char *msg, void *arg)
+{
+	cli_warn(arg, "%s", msg);
+}
+
+/* Checks made before any work: bad upload URL or missing signed headers are usage errors. */
+static int precheck_upload(struct cli *c, struct args *a)
+{
+	struct upload_result ur;
+	struct nr_err e;
+
+	if (!a->upload)
+		return 0;
+	if (!upload_check || !upload_file) {
+		nr_fail(&e, NR_E_UNSUPPORTED, 0, "diagnose", "--upload (upload module not in this build)");
+		return cli_fail(c, &e);
+	}
+	a->uo.warn = upload_warn;
+	a->uo.arg = c;
+	if (upload_check(a->upload, &a->uo, &ur, &e) < 0)
+		return cli_fail(c, &e);
+	return 0;
+}
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
+	static struct args a;
+	static struct out o;
+	struct diag_report *r;
 	struct cli_parse p;
-	int id;
+	struct nr_err e;
+	char capdir[PATH_MAX];
+	int id, rc, tmpdir = 0, failed = 0;
 
 	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
+	while ((id = cli_next(&p, opts)) != CLI_END) {
 		if (id < 0)
 			return cli_parse_end(&p, id);
-	fprintf(stderr, "netrescue: %s: not implemented yet\n", c->cmd->name);
-	return EXIT_CANNOT;
+		if ((rc = parse_opt(c, &a, id, p.arg)) != 0)
+			return rc;
+	}
+	if (p.npos)
+		return cli_usage(c, "unexpected argument '%s' (pods are given with --pod-ip)", p.pos[0]);
+	if (a.d.capture_secs && !a.d.npods)
+		return cli_usage(c, "--capture needs --pod-ip (the pods whose interfaces to capture on)");
+	if ((rc = precheck_upload(c, &a)) != 0)
+		return rc;
+	if (a.bundle && !a.force && access(a.bundle, F_OK) == 0) {
+		nr_fail(&e, NR_E_EXISTS, 0, "bundle", "%s", a.bundle);
+		return cli_fail(c, &e);
+	}
+	r = calloc(1, sizeof *r);
+	if (!r) {
+		nr_fail(&e, NR_E_NOMEM, errno, "diagnose", NULL);
+		return cli_fail(c, &e);
+	}
+	if (a.d.capture_secs && (rc = capture_dir(c, &a, capdir, sizeof capdir, &tmpdir)) != 0) {
+		free(r);
+		return rc;
+	}
+	a.d.host_root = c->host_root;
+	a.d.capture_dir = capdir;
+	a.d.stop = &stop_flag;
+	a.d.progress = on_progress;
+	a.d.arg = c;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = diag_run(&a.d, r, &e);
+	if (c->stderr_tty)
+		fputs("\r\033[K", stderr);
+	if (rc < 0) {
+		if (tmpdir)
+			rm_capture_dir(capdir, r);
+		free(r);
+		return cli_fail(c, &e);
+	}
+	if (r->caps_missing[0])
+		cli_warn(c, "not running with %s: the report says what each check could not see", r->caps_missing);
+	if (a.bundle && write_bundle(&a, r, &o) < 0) {
+		cli_warn(c, "%s", o.bundle_err);
+		failed = 1;
+	}
+	if (tmpdir)
+		rm_capture_dir(capdir, r);
+	if (a.upload && !failed && do_upload(c, &a, r, &o) < 0) {
+		cli_warn(c, "upload failed: %s", o.upload_err);
+		failed = 1;
+	}
+	if (c->json) {
+		write_json(stdout, r, &o);
+	} else {
+		diag_text(stdout, r);
+		if (a.bundle && o.bundle_ok)
+			printf("\nbundle: %s (%llu bytes)\n", a.bundle, o.bundle_bytes);
+		if (o.uploaded > 0)
+			printf("uploaded: %llu bytes to %s (HTTP %d)\n", o.ur.bytes, o.ur.url, o.ur.http_status);
+	}
+	rc = failed ? EXIT_CANNOT : diag_exit(r);
+	free(r);
+	return fflush(stdout) == 0 ? rc : EXIT_CANNOT;
 }
 
 const struct cli_cmd cmd_diagnose = {
-	"diagnose", "diagnose [--pod-ip IP]... [--port N]... [--capture SECONDS] [--bundle FILE] [--upload URL] [--fix]",
+	"diagnose",
+	"diagnose [--pod-ip IP]... [--port N]... [--capture SECONDS] [--bundle FILE] [--upload URL] [--fix]",
 	"walk the whole investigation and report findings with evidence and fixes",
-	"", run,
+	"Runs every check and prints one report: a verdict line, the findings worst first (each with\n"
+	"the values seen and the exact command that mends it), what could not be checked and why,\n"
+	"then each check's data. Node facts (host, kernel, CNI, uplink), links, bridges and learned\n"
+	"MACs, MTUs, conntrack, the kernel log, stale listeners; for each --pod-ip its interface,\n"
+	"netns, processes, containers, MTU and neighbours; for each --port who holds it.\n"
+	"Nothing on the node changes unless --fix is given. A check that cannot run (no permission,\n"
+	"namespace gone) is reported as such and the others still run.\n\n"
+	"options:\n"
+	"  --pod-ip IP         a pod to investigate (repeatable): locate it, its interfaces, MTU,\n"
+	"                      neighbours; findings route-missing, link-down, pod-mac-not-learned\n"
+	"  --port N, -p N      a port the pod should serve (repeatable): who holds it in the pod's\n"
+	"                      netns (port-in-use) and stale listeners on it (stale-listener)\n"
+	"  --capture SECONDS   capture that long on each --pod-ip's host interface, filtered by the\n"
+	"                      pod IP and the --port list (1-600; needs --pod-ip)\n"
+	"  --capture-dir DIR   where capture files go without --bundle (default: a disk-backed\n"
+	"                      directory such as /var/lib/toolbox)\n"
+	"  --since DURATION    kernel-log window (90s, 15m, 2h, 1d); default the whole log\n"
+	"  --bundle FILE       also write a gzip tar: report.json, report.txt, views/ (links,\n"
+	"                      routes, neighbours, FDB, bridges, conntrack, kernel log, processes,\n"
+	"                      sockets per netns) and capture/*.pcap; never overwrites without --force\n"
+	"  --force             replace an existing --bundle file (symlinks are never followed)\n"
+	"  --upload URL        send the bundle (or, without --bundle, report.json) to a signed URL\n"
+	"                      (GCS, S3, Azure) as `netrescue upload` does; signatures are never shown\n"
+	"  -H 'K: V'           a header the signed URL requires (repeatable), as for upload\n"
+	"  --ca-file F, --resolve HOST:PORT:ADDR, --proxy URL   as for upload\n"
+	"  --fix               apply every safe fix found (set a down pod bridge up, raise\n"
+	"                      nf_conntrack_max) and report each change; never kills anything\n\n"
+	"exit: 0 no fail finding, 1 a fail finding, 2 usage error, 3 nothing could be checked or\n"
+	"the bundle/upload asked for could not be made.\n\n"
+	"examples:\n"
+	"  netrescue diagnose --pod-ip 10.4.0.5 --port 8080\n"
+	"  netrescue diagnose --pod-ip 10.4.0.5 --port 8080 --capture 30 --bundle /var/lib/toolbox/nr.tgz \\\n"
+	"      --upload 'https://storage.googleapis.com/b/nr.tgz?X-Goog-Signature=...'\n"
+	"  netrescue --json diagnose --since 1h --fix\n",
+	run,
 };

@@ -1,22 +1,135 @@
-/* Placeholder until the locate command lands. */
+/* locate IP [IP...]: pod IP -> host interface, netns, pids, pod UID, containers. */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "cli/cli.h"
+#include "locate/locate.h"
+#include "report/findings.h"
+#include "report/json.h"
+#include "report/table.h"
+
+/* The big state (sockets with 32 KiB buffers, the netns map, one report, the findings):
+ * static, allocated once for any number of IPs, so memory stays constant. */
+static struct locate_ctx ctx;
+static struct locate_report rep;
+static struct findings fs;
+
+static int parse_ips(struct cli *c, struct cli_parse *p, struct nr_addr *ips)
+{
+	int i;
+
+	if (!p->npos)
+		return cli_usage(c, "needs a pod IP (see 'netrescue help locate')");
+	for (i = 0; i < p->npos; i++)
+		if (parse_ip(p->pos[i], &ips[i]) < 0)
+			return cli_usage(c, "'%s' is not an IP address", p->pos[i]);
+	return 0;
+}
+
+static int each(struct cli *c, const struct nr_addr *ips, int n, struct jw *w, struct tbl *t)
+{
+	struct nr_err e;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		nr_err_clear(&e);
+		if (locate_run(&ctx, &ips[i], &rep, &fs, &e) < 0)
+			return cli_fail(c, &e);
+		if (!c->json) {
+			locate_text_add(t, &rep);
+		} else if (n == 1) {
+			locate_json(w, &rep);
+		} else {
+			jw_obj(w);
+			locate_json(w, &rep);
+			jw_obj_end(w);
+		}
+	}
+	return EXIT_OK;
+}
+
+static int report(struct cli *c, const struct nr_addr *ips, int n)
+{
+	struct jw w;
+	struct tbl t;
+	int rc;
+
+	findings_init(&fs);
+	if (c->json) {
+		/* An error stops the walk (one line on stderr, exit 3), but the document is still
+		 * closed so stdout stays valid JSON. */
+		jw_init(&w, stdout);
+		jw_begin_doc(&w, "locate");
+		if (n > 1) {
+			jw_key(&w, "pods");
+			jw_arr(&w);
+		}
+		rc = each(c, ips, n, &w, NULL);
+		if (n > 1)
+			jw_arr_end(&w);
+		findings_sort(&fs);
+		findings_json(&w, &fs);
+		if (jw_end(&w))
+			return EXIT_CANNOT;
+		return rc ? rc : findings_exit(&fs);
+	}
+	locate_text_begin(&t);
+	rc = each(c, ips, n, NULL, &t);
+	if (rc) {
+		tbl_free(&t);
+		return rc;
+	}
+	tbl_print(&t, stdout);
+	if (fs.n) {
+		findings_sort(&fs);
+		putchar('\n');
+		findings_text(stdout, &fs);
+	}
+	return findings_exit(&fs);
+}
 
 static int run(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
+	static struct nr_addr ips[CLI_MAX_POS];
 	struct cli_parse p;
-	int id;
+	struct nr_err e;
+	int id, rc;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((id = cli_next(&p, opts)) != CLI_END)
 		if (id < 0)
 			return cli_parse_end(&p, id);
-	fprintf(stderr, "netrescue: %s: not implemented yet\n", c->cmd->name);
-	return EXIT_CANNOT;
+	if (parse_ips(c, &p, ips))
+		return EXIT_USAGE;
+	nr_err_clear(&e);
+	if (locate_init(&ctx, &e) < 0)
+		return cli_fail(c, &e);
+	rc = report(c, ips, p.npos);
+	locate_fini(&ctx);
+	return rc;
 }
 
 const struct cli_cmd cmd_locate = {
-	"locate", "locate IP",
-	"pod IP -> host interface, netns, pids, pod UID, containers",
-	"", run,
+	"locate", "locate IP [IP...]",
+	"find a pod from its IP: host interface, netns, pids, pod UID, containers",
+	"Follows a pod IP the way the kernel does: the route lookup (RTM_GETROUTE) gives the host\n"
+	"interface; on a bridge (kubenet cbr0) the neighbour entry gives the pod's MAC and the\n"
+	"bridge's FDB the port; on routed wirings (GKE ptp gke*, Calico cali*, Dataplane V2 lxc*,\n"
+	"veth*) the route's device is the pod's veth. The veth's peer gives the pod's network\n"
+	"namespace, cross-checked from the pod side (its interface's iflink is the host ifindex);\n"
+	"then every process in that namespace, with the pod UID and container IDs from cgroups.\n\n"
+	"findings: route-missing (fail) when no route leads to the pod (none, or only the default\n"
+	"route off the node); link-down (fail) when the pod's host-side interface is down.\n"
+	"exit: 0 found, 1 a fail finding, 2 a malformed IP, 3 could not look.\n\n"
+	"arguments:\n"
+	"  IP        a pod IP (IPv4 or IPv6); several IPs give \"pods\": [...] in JSON\n\n"
+	"JSON: \"ip\", \"host_interface\", \"ifindex\", \"netns\", \"pids\", \"pod_uid\",\n"
+	"      \"containers\": [{\"id\", \"pids\"}], \"wiring\", \"route_dev\", \"bridge\", \"mac\",\n"
+	"      \"host_state\", \"pod_interface\", \"crosscheck\", \"findings\"\n\n"
+	"examples:\n"
+	"  netrescue locate 10.4.0.5\n"
+	"  netrescue --json locate 10.4.0.5 | jq .pids\n"
+	"  netrescue locate 10.4.0.5 10.4.1.7\n",
+	run,
 };

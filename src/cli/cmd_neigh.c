@@ -1,22 +1,248 @@
-/* Placeholder until the neigh command lands. */
+/* neigh [IFACE]: `ip neigh show` (IPv4 and IPv6) plus the MACs bridges learned
+ * (`bridge fdb show`), through rtnetlink. */
+#include <linux/neighbour.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
 #include "cli/cli.h"
+#include "netlink/netlink.h"
+#include "report/json.h"
+#include "report/table.h"
+
+/* NEIGH_LINKS: names of the node's links, to print devices by name (256 pods + the rest). */
+#define NEIGH_LINKS 1024
+
+struct names {
+	int n;
+	struct { int ifindex; int master; char kind[NL_KINDSIZ]; char name[NL_IFNAMSIZ]; } l[NEIGH_LINKS];
+};
+
+struct view {
+	struct cli *c;
+	struct names *nm;
+	int only;           /* ifindex asked for, 0 = all */
+	int only_is_bridge;
+	struct jw w;
+	struct tbl t;
+	int count;
+};
+
+static int add_name(const struct nl_link *l, void *arg)
+{
+	struct names *nm = arg;
+
+	if (nm->n < NEIGH_LINKS) {
+		nm->l[nm->n].ifindex = l->ifindex;
+		nm->l[nm->n].master = l->master;
+		memcpy(nm->l[nm->n].kind, l->kind, sizeof l->kind);
+		memcpy(nm->l[nm->n].name, l->name, sizeof l->name);
+		nm->n++;
+	}
+	return 1;
+}
+
+static const char *name_of(const struct names *nm, int ifindex, char *buf, size_t cap)
+{
+	int i;
+
+	for (i = 0; i < nm->n; i++)
+		if (nm->l[i].ifindex == ifindex)
+			return nm->l[i].name;
+	snprintf(buf, cap, "if%d", ifindex);
+	return buf;
+}
+
+static int master_of(const struct names *nm, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < nm->n; i++)
+		if (nm->l[i].ifindex == ifindex)
+			return nm->l[i].master;
+	return 0;
+}
+
+static int on_neigh(const struct nl_neigh *n, void *arg)
+{
+	struct view *v = arg;
+	struct nr_addr a;
+	char ip[64], mac[3 * NL_HWADDR], dev[32];
+	const char *cells[4];
+
+	if (v->only && n->ifindex != v->only)
+		return 1;
+	a.family = n->family;
+	memcpy(a.a, n->ip, sizeof a.a);
+	addr_str(&a, ip, sizeof ip);
+	nl_mac_str(n->mac, n->mac_len, mac, sizeof mac);
+	cells[0] = ip;
+	cells[1] = name_of(v->nm, n->ifindex, dev, sizeof dev);
+	cells[2] = n->mac_len ? mac : NULL;
+	cells[3] = nl_neigh_state_name(n->state);
+	v->count++;
+	if (!v->c->json) {
+		tbl_add(&v->t, cells);
+		return 1;
+	}
+	jw_obj(&v->w);
+	jw_kstr(&v->w, "ip", cells[0]);
+	jw_kstr(&v->w, "mac", cells[2]);
+	jw_kstr(&v->w, "dev", cells[1]);
+	jw_kstr(&v->w, "state", cells[3]);
+	jw_kbool(&v->w, "router", (n->flags & NTF_ROUTER) != 0);
+	jw_obj_end(&v->w);
+	return 1;
+}
+
+/* The bridge's own view: entries it forwards by (NDA_MASTER set); the ports' own
+ * multicast/self entries are not learned MACs. */
+static int on_fdb(const struct nl_neigh *n, void *arg)
+{
+	struct view *v = arg;
+	int br = n->master ? n->master : master_of(v->nm, n->ifindex);
+	char mac[3 * NL_HWADDR], dev[32], brn[32], vlan[16];
+	const char *cells[5];
+
+	if (!n->master && !(n->flags & NTF_MASTER))
+		return 1;
+	if (v->only && n->ifindex != v->only && br != v->only)
+		return 1;
+	nl_mac_str(n->mac, n->mac_len, mac, sizeof mac);
+	snprintf(vlan, sizeof vlan, "%d", n->vlan);
+	cells[0] = mac;
+	cells[1] = name_of(v->nm, n->ifindex, dev, sizeof dev);
+	cells[2] = br ? name_of(v->nm, br, brn, sizeof brn) : NULL;
+	cells[3] = n->state & NUD_PERMANENT ? "permanent" : n->flags & NTF_EXT_LEARNED ?
+		   "extern_learn" : n->state & NUD_NOARP ? "static" : "learned";
+	cells[4] = n->vlan >= 0 ? vlan : NULL;
+	if (!v->c->json) {
+		tbl_add(&v->t, cells);
+		return 1;
+	}
+	jw_obj(&v->w);
+	jw_kstr(&v->w, "mac", cells[0]);
+	jw_kstr(&v->w, "dev", cells[1]);
+	jw_kstr(&v->w, "bridge", cells[2]);
+	jw_kstr(&v->w, "state", cells[3]);
+	jw_key(&v->w, "vlan");
+	if (n->vlan >= 0)
+		jw_int(&v->w, n->vlan);
+	else
+		jw_null(&v->w);
+	jw_obj_end(&v->w);
+	return 1;
+}
+
+static int dump_text(struct view *v, struct nl *nl, struct nr_err *e)
+{
+	static const char *const hn[] = { "IP", "DEV", "MAC", "STATE" };
+	static const char *const hf[] = { "MAC", "PORT", "BRIDGE", "STATE", "VLAN" };
+
+	tbl_init(&v->t, 4, hn);
+	if (nl_neigh_dump(nl, AF_UNSPEC, on_neigh, v, e) < 0) {
+		tbl_free(&v->t);
+		return -1;
+	}
+	tbl_print(&v->t, stdout);
+	tbl_init(&v->t, 5, hf);
+	if (nl_fdb_dump(nl, 0, on_fdb, v, e) < 0) {
+		tbl_free(&v->t);
+		return -1;
+	}
+	if (v->t.nrows > 1) {
+		printf("\nlearned MACs (FDB):\n");
+		tbl_print(&v->t, stdout);
+	} else {
+		tbl_free(&v->t);
+	}
+	return 0;
+}
+
+static int dump_json(struct view *v, struct nl *nl, struct nr_err *e)
+{
+	jw_init(&v->w, stdout);
+	jw_begin_doc(&v->w, "neigh");
+	jw_key(&v->w, "neighbours");
+	jw_arr(&v->w);
+	if (nl_neigh_dump(nl, AF_UNSPEC, on_neigh, v, e) < 0)
+		return -1;
+	jw_arr_end(&v->w);
+	jw_key(&v->w, "fdb");
+	jw_arr(&v->w);
+	if (nl_fdb_dump(nl, 0, on_fdb, v, e) < 0)
+		return -1;
+	jw_arr_end(&v->w);
+	return jw_end(&v->w);
+}
+
+static int view(struct cli *c, const char *ifname, struct names *nm, struct nl *nl, struct nr_err *e)
+{
+	struct view v;
+	struct nl_link l;
+
+	memset(&v, 0, sizeof v);
+	v.c = c;
+	v.nm = nm;
+	if (ifname) {
+		if (nl_link_get(nl, ifname, &l, e) < 0) {
+			if (e->code == NR_E_NOIF)
+				nr_fail(e, NR_E_NOIF, 0, "neigh", "%s", ifname);
+			return -1;
+		}
+		v.only = l.ifindex;
+	}
+	if (nl_link_dump(nl, add_name, nm, e) < 0)
+		return -1;
+	/* With --json a failure mid-way would leave half a document: only print what is whole. */
+	return c->json ? dump_json(&v, nl, e) : dump_text(&v, nl, e);
+}
 
 static int run(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
+	struct names *nm;
 	struct cli_parse p;
-	int id;
+	struct nl nl;
+	struct nr_err e;
+	int id, rc;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((id = cli_next(&p, opts)) != CLI_END)
 		if (id < 0)
 			return cli_parse_end(&p, id);
-	fprintf(stderr, "netrescue: %s: not implemented yet\n", c->cmd->name);
-	return EXIT_CANNOT;
+	if (p.npos > 1)
+		return cli_usage(c, "takes at most one interface name");
+	nr_err_clear(&e);
+	nm = calloc(1, sizeof *nm);
+	if (!nm)
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "neigh" });
+	if (nl_open(&nl, &e) < 0) {
+		free(nm);
+		return cli_fail(c, &e);
+	}
+	rc = view(c, p.npos ? p.pos[0] : NULL, nm, &nl, &e) < 0 ? cli_fail(c, &e) : EXIT_OK;
+	nl_close(&nl);
+	free(nm);
+	return rc;
 }
 
 const struct cli_cmd cmd_neigh = {
 	"neigh", "neigh [IFACE]",
-	"neighbour table, and learned MACs (FDB) of bridges (arp -an)",
-	"", run,
+	"neighbour table (IPv4, IPv6) and MACs learned by bridges (arp -an, bridge fdb)",
+	"Lists the node's neighbour (ARP/NDP) entries: IP, device, MAC, state (REACHABLE, STALE,\n"
+	"PERMANENT, FAILED, INCOMPLETE, ...), then the forwarding database of every bridge: each\n"
+	"MAC with the port it was learned on (\"learned\") or configured (\"permanent\", \"static\").\n"
+	"A pod on cbr0 whose MAC is missing there has not sent a frame the bridge saw.\n\n"
+	"arguments:\n"
+	"  IFACE     only entries on this device; for a bridge, also the MACs of all its ports\n"
+	"            (exit 3 when it does not exist)\n\n"
+	"JSON: \"neighbours\": [{\"ip\", \"mac\", \"dev\", \"state\", \"router\"}],\n"
+	"      \"fdb\": [{\"mac\", \"dev\", \"bridge\", \"state\", \"vlan\"}]\n\n"
+	"examples:\n"
+	"  netrescue neigh\n"
+	"  netrescue neigh cbr0\n"
+	"  netrescue --json neigh | jq -r '.neighbours[] | select(.ip == \"10.4.0.5\") | .mac'\n",
+	run,
 };

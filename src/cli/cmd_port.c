@@ -1,22 +1,111 @@
-/* Placeholder until the port command lands. */
+/* port PORT [--kill]: who listens on a port in any netns of the node, and is it stale. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/parse.h"
+#include "checks/port.h"
 #include "cli/cli.h"
+#include "report/findings.h"
+#include "report/json.h"
+
+/* DEFAULT_WAIT_S: kubelet's own default termination grace is 30 s; a process left behind by a
+ * crashed runtime has nobody to drain for, so a few seconds is enough before SIGKILL. */
+#define DEFAULT_WAIT_S 5
+#define MAX_WAIT_S 300
+
+enum { O_KILL = 1, O_FORCE, O_WAIT, O_STALE };
+
+static struct port_report rep;
+static struct findings fs;
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
+	static const struct cli_opt opts[] = {
+		{ "kill", 0, CLI_ARG_NONE, O_KILL },
+		{ "force", 0, CLI_ARG_NONE, O_FORCE },
+		{ "wait", 0, CLI_ARG_REQUIRED, O_WAIT },
+		{ "stale", 0, CLI_ARG_NONE, O_STALE },
+		{ 0, 0, 0, 0 },
+	};
 	struct cli_parse p;
-	int id;
+	struct nr_err e;
+	struct jw w;
+	unsigned port = 0;
+	unsigned long long wait_s = DEFAULT_WAIT_S;
+	int id, kill_ = 0, force = 0, stale = 0;
 
 	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
+	while ((id = cli_next(&p, opts)) != CLI_END) {
 		if (id < 0)
 			return cli_parse_end(&p, id);
-	fprintf(stderr, "netrescue: %s: not implemented yet\n", c->cmd->name);
-	return EXIT_CANNOT;
+		if (id == O_KILL)
+			kill_ = 1;
+		else if (id == O_FORCE)
+			force = 1;
+		else if (id == O_STALE)
+			stale = 1;
+		else if (parse_duration(p.arg, &wait_s) < 0 || wait_s > MAX_WAIT_S)
+			return cli_usage(c, "--wait: '%s' is not a duration of at most %ds", p.arg, MAX_WAIT_S);
+	}
+	if (p.npos > 1)
+		return cli_usage(c, "takes one PORT (see 'netrescue help port')");
+	if (p.npos == 1 && parse_port(p.pos[0], &port) < 0)
+		return cli_usage(c, "'%s' is not a port (1-65535)", p.pos[0]);
+	if (!p.npos && !stale)
+		return cli_usage(c, "needs a PORT, or --stale for every port (see 'netrescue help port')");
+	if (p.npos && stale)
+		return cli_usage(c, "give a PORT or --stale, not both");
+	if (force && !kill_)
+		return cli_usage(c, "--force only goes with --kill");
+
+	findings_init(&fs);
+	nr_err_clear(&e);
+	if (check_port_run(c->host_root, port, 0, &rep, &fs, &e) < 0)
+		return cli_fail(c, &e);
+	if (!rep.runtime_known)
+		cli_warn(c, "no container runtime state under %s (containerd, Docker, CRI-O): nothing is called stale",
+			 c->host_root);
+	if (kill_)
+		check_port_kill(&rep, force, (unsigned)wait_s * 1000, &fs);
+	findings_sort(&fs);
+	if (c->json) {
+		jw_init(&w, stdout);
+		jw_begin_doc(&w, "port");
+		check_port_json(&w, &rep);
+		findings_json(&w, &fs);
+		if (jw_end(&w))
+			return EXIT_CANNOT;
+	} else {
+		check_port_text(stdout, &rep);
+		if (fs.n) {
+			putchar('\n');
+			findings_text(stdout, &fs);
+		}
+	}
+	return findings_exit(&fs);
 }
 
 const struct cli_cmd cmd_port = {
-	"port", "port PORT [--kill]",
-	"every listener on PORT in every netns; stale verdict; --kill ends stale holders",
-	"", run,
+	"port", "port (PORT | --stale) [--kill [--force] [--wait S]]",
+	"every listener on PORT in every netns, with pod, container and a stale verdict; --kill ends stale holders",
+	"Lists every TCP listener and bound UDP socket on PORT in every network namespace of the node\n"
+	"(the host's and each pod's), with pid, comm, netns, pod, container and a verdict:\n"
+	"  stale    its container is not a running container of the runtime (no containerd task dir,\n"
+	"           no running Docker/CRI-O container), or its pod is unknown to the kubelet: a process\n"
+	"           left behind, typically making the new container fail with 'address already in use'\n"
+	"  live     the runtime runs its container\n"
+	"  host     not in a container (node daemon)\n"
+	"  unknown  no runtime state could be read under --host-root: nothing is called stale\n"
+	"Finding stale-listener (fail, exit 1) per stale holder.\n\n"
+	"options:\n"
+	"  --stale      instead of one PORT, every port held by a stale process\n"
+	"  --kill       SIGTERM each stale holder, wait, then SIGKILL; reports each; a second run\n"
+	"               finds nothing left to end (exit 0)\n"
+	"  --force      with --kill, also end holders that are not stale (live, host, unknown)\n"
+	"  --wait S     how long to wait after SIGTERM before SIGKILL (default 5s, e.g. 10s, 1m)\n\n"
+	"examples:\n"
+	"  netrescue port 8080\n"
+	"  netrescue --host-root /host port 8080 --kill\n"
+	"  netrescue --json port --stale\n",
+	run,
 };

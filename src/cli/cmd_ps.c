@@ -1,22 +1,78 @@
-/* Placeholder until the ps command lands. */
+/* ps [--pod UID|NAMESPACE/NAME] [--tree]: processes with netns, pod and container. */
+#include <stdio.h>
+
 #include "cli/cli.h"
+#include "proc/psview.h"
+#include "report/json.h"
+
+enum { O_POD = 1, O_TREE };
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
+	static const struct cli_opt opts[] = {
+		{ "pod", 0, CLI_ARG_REQUIRED, O_POD },
+		{ "tree", 0, CLI_ARG_NONE, O_TREE },
+		{ 0, 0, 0, 0 },
+	};
 	struct cli_parse p;
-	int id;
+	struct ps_list l;
+	struct nr_err e;
+	struct jw w;
+	char uid[PROC_UID_MAX] = "";
+	const char *pod = NULL;
+	int id, tree = 0, rc = EXIT_OK;
 
 	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
+	while ((id = cli_next(&p, opts)) != CLI_END) {
 		if (id < 0)
 			return cli_parse_end(&p, id);
-	fprintf(stderr, "netrescue: %s: not implemented yet\n", c->cmd->name);
-	return EXIT_CANNOT;
+		if (id == O_POD)
+			pod = p.arg;
+		else
+			tree = 1;
+	}
+	if (p.npos)
+		return cli_usage(c, "unexpected argument '%s' (filter with --pod UID|NAMESPACE/NAME)", p.pos[0]);
+	if (pod && !pod[0])
+		return cli_usage(c, "--pod needs a pod UID or NAMESPACE/NAME");
+	nr_err_clear(&e);
+	if (pod && ps_resolve_pod(c->host_root, pod, uid, sizeof uid, &e) < 0)
+		return cli_fail(c, &e);
+	if (ps_collect(&l, c->host_root, pod ? uid : NULL, &e) < 0) {
+		ps_free(&l);
+		return cli_fail(c, &e);
+	}
+	if (tree)
+		ps_tree(&l);
+	if (c->json) {
+		jw_init(&w, stdout);
+		jw_begin_doc(&w, "ps");
+		if (pod)
+			jw_kstr(&w, "pod_uid", uid);
+		ps_json(&w, &l);
+		if (jw_end(&w))
+			rc = EXIT_CANNOT;
+	} else {
+		ps_text(stdout, &l);
+	}
+	ps_free(&l);
+	return rc;
 }
 
 const struct cli_cmd cmd_ps = {
-	"ps", "ps [--pod UID] [--tree]",
-	"processes with netns, pod UID and container ID",
-	"", run,
+	"ps", "ps [--pod UID|NAMESPACE/NAME] [--tree]",
+	"processes with netns, pod UID/name and container ID/name",
+	"Every process from /proc: pid, parent, state, wait channel, network namespace (inode, as\n"
+	"readlink /proc/PID/ns/net shows it), pod (UID from its kubepods cgroup, namespace/name from\n"
+	"/var/log/pods and containerd's task config) and container (ID from its cgroup scope, name\n"
+	"from the runtime), command and arguments. Odd bytes in names are shown as \\xNN.\n\n"
+	"options:\n"
+	"  --pod P    only the processes of pod P: its UID (as in the kubepods cgroup) or\n"
+	"             NAMESPACE/NAME (or a NAME unique across namespaces); a pod that matches\n"
+	"             nothing is an error listing the closest known pods\n"
+	"  --tree     parents before their children, commands indented by depth (like ps -H)\n\n"
+	"examples:\n"
+	"  netrescue ps --pod default/web-7d4b9 --tree\n"
+	"  netrescue --json ps --pod 3f6c1e2a-0d4b-4c1e-9a52-6d0c1f2e3a4b\n",
+	run,
 };

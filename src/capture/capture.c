@@ -1,0 +1,433 @@
+/* libpcap glue and the capture loop. Tuned for no drops (BUILD-NOTES): TPACKET_V3 (immediate
+ * mode off), a large ring, a 100 ms block timeout, non-blocking reads driven by our own poll()
+ * so signals, --duration and a vanished interface are noticed within one timeout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/parse.h"
+#include "capture/file.h"
+
+#define MOD "capture"
+/* CAP_RESERVE_MAX: the free-space reserve left by the default cap never needs to exceed 1 GiB
+ * for the node to keep working (logs, images are bounded by kubelet's own eviction). */
+#define CAP_RESERVE_MAX (1024ull * 1024 * 1024)
+/* Filesystems that live in RAM: a capture there competes with the pods for memory. */
+#define FS_TMPFS 0x01021994
+#define FS_RAMFS 0x858458f6
+
+struct run {
+	const struct capture_opts *o;
+	struct capture_result *r;
+	struct capfile *cf;        /* NULL without -w */
+	pcap_t *p;
+	int64_t now;               /* wall clock of this dispatch round (for -G) */
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void stop(struct run *u, enum capture_stop s, const char *detail)
+{
+	u->r->stop = s;
+	snprintf(u->r->stop_detail, sizeof u->r->stop_detail, "%s", detail ? detail : "");
+	pcap_breakloop(u->p);
+}
+
+static void on_pkt(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct run *u = (struct run *)arg;
+	struct capture_pkt pk;
+	int rc;
+
+	if (u->r->stop)
+		return;
+	pk.sec = h->ts.tv_sec;
+	pk.usec = (uint32_t)h->ts.tv_usec;
+	pk.caplen = h->caplen;
+	pk.len = h->len;
+	pk.linktype = u->r->linktype;
+	pk.data = bytes;
+	if (u->cf && capfile_write(u->cf, &pk, u->now)) {
+		pcap_breakloop(u->p);
+		return;
+	}
+	u->r->packets_captured++;
+	u->r->bytes += h->len;
+	if (u->o->on_packet) {
+		rc = u->o->on_packet(&pk, u->o->arg);
+		if (rc <= 0) {
+			stop(u, rc < 0 ? CAPTURE_STOP_ERROR : CAPTURE_STOP_CALLBACK, rc < 0 ? "packet handler failed" : "");
+			return;
+		}
+	}
+	if (u->o->count && u->r->packets_captured >= u->o->count)
+		stop(u, CAPTURE_STOP_COUNT, "");
+}
+
+/* --- opening ------------------------------------------------------------------------------- */
+
+static int activate_fail(pcap_t *p, int rc, const char *ifname, struct nr_err *e)
+{
+	switch (rc) {
+	case PCAP_ERROR_NO_SUCH_DEVICE:
+		return nr_fail(e, NR_E_NOIF, ENODEV, MOD, "%s", ifname);
+	case PCAP_ERROR_PERM_DENIED:
+		return nr_fail(e, NR_E_PERM, EPERM, MOD, "%s", ifname);
+	case PCAP_ERROR_IFACE_NOT_UP:
+		return nr_fail(e, NR_E_CAP_IFDOWN, 0, MOD, "%s", ifname);
+	}
+	return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", ifname, pcap_geterr(p));
+}
+
+static int compile(pcap_t *p, const char *filter, struct bpf_program *prog, struct nr_err *e)
+{
+	if (pcap_compile(p, prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		return nr_fail(e, NR_E_CAP_FILTER, 0, MOD, "'%s' (%s)", filter, pcap_geterr(p));
+	return 0;
+}
+
+static int set_filter(pcap_t *p, const char *filter, struct nr_err *e)
+{
+	struct bpf_program prog;
+
+	if (!filter || !filter[0])
+		return 0;
+	if (compile(p, filter, &prog, e) < 0)
+		return -1;
+	if (pcap_setfilter(p, &prog) < 0) {
+		pcap_freecode(&prog);
+		return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "setting the filter: %s", pcap_geterr(p));
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+/* Creates and activates the handle (inside o->netns_fd when given). */
+static int activate(const struct capture_opts *o, const char *ifname, pcap_t **out, struct nr_err *e)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_t *p;
+	int rc;
+
+	p = pcap_create(ifname, eb);
+	if (!p)
+		return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", ifname, eb);
+	pcap_set_snaplen(p, (int)(o->snaplen ? o->snaplen : CAPTURE_DEF_SNAPLEN));
+	/* tcpdump's default; "any" cannot be promiscuous, libpcap would only warn. */
+	pcap_set_promisc(p, strcmp(ifname, "any") != 0);
+	pcap_set_timeout(p, CAPTURE_TIMEOUT_MS);
+	pcap_set_buffer_size(p, (int)((o->buffer_kib ? o->buffer_kib : CAPTURE_DEF_BUFFER_KIB) * 1024u));
+	/* Immediate mode would fall back to TPACKET_V2, one slot per packet: drops (BUILD-NOTES). */
+	pcap_set_immediate_mode(p, 0);
+	rc = pcap_activate(p);
+	if (rc < 0) {
+		activate_fail(p, rc, ifname, e);
+		pcap_close(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+/* Runs activate() inside the target netns and comes back: the packet socket stays bound to
+ * the interface of the netns it was created in. */
+static int open_handle(const struct capture_opts *o, const char *ifname, pcap_t **out, struct nr_err *e)
+{
+	int home, rc;
+
+	if (o->netns_fd < 0)
+		return activate(o, ifname, out, e);
+	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0)
+		return nr_fail(e, NR_E_SYS, errno, MOD, "/proc/self/ns/net");
+	if (setns(o->netns_fd, CLONE_NEWNET) < 0) {
+		rc = errno;
+		close(home);
+		return nr_fail(e, rc == EPERM ? NR_E_PERM : NR_E_SYS, rc, MOD, "entering the pod's network namespace");
+	}
+	rc = activate(o, ifname, out, e);
+	if (setns(home, CLONE_NEWNET) < 0 && rc == 0) {
+		pcap_close(*out);
+		rc = nr_fail(e, NR_E_SYS, errno, MOD, "returning to the node's network namespace");
+	}
+	close(home);
+	return rc;
+}
+
+/* --- helpers offered to callers ------------------------------------------------------------ */
+
+int capture_check_filter(const char *filter, int linktype, unsigned snaplen, struct nr_err *e)
+{
+	struct bpf_program prog;
+	pcap_t *p;
+	int rc;
+
+	if (!filter || !filter[0])
+		return 0;
+	p = pcap_open_dead(linktype, (int)(snaplen ? snaplen : CAPTURE_DEF_SNAPLEN));
+	if (!p)
+		return nr_fail(e, NR_E_NOMEM, 0, MOD, "filter check");
+	rc = compile(p, filter, &prog, e);
+	if (rc == 0)
+		pcap_freecode(&prog);
+	pcap_close(p);
+	return rc;
+}
+
+unsigned long long capture_default_cap(const char *dir, struct nr_err *e)
+{
+	struct statvfs sv;
+	unsigned long long fr, res;
+
+	if (statvfs(dir, &sv) < 0)
+		return nr_fail(e, NR_E_SYS, errno, MOD, "%s", dir), 0;
+	fr = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	res = fr / 10 < CAP_RESERVE_MAX ? fr / 10 : CAP_RESERVE_MAX;
+	return fr - res ? fr - res : 1;
+}
+
+int capture_auto_dir(const char *root, char *buf, size_t cap, struct nr_err *e)
+{
+	/* COS: /var/lib/toolbox and /mnt/stateful_partition are disk-backed and writable; /tmp
+	 * and /home may be tmpfs or noexec. Generic distros: /var/tmp is disk by FHS. */
+	static const char *const cand[] = {
+		"/var/lib/toolbox", "/mnt/stateful_partition", "/var/tmp", "/root", "/tmp",
+	};
+	struct statfs sf;
+	size_t i;
+
+	for (i = 0; i < sizeof cand / sizeof cand[0]; i++) {
+		if (path_under(root, cand[i], buf, cap) < 0)
+			continue;
+		if (statfs(buf, &sf) < 0 || access(buf, W_OK) < 0)
+			continue;
+		if ((unsigned long)sf.f_type == FS_TMPFS || (unsigned long)sf.f_type == FS_RAMFS)
+			continue;
+		return 0;
+	}
+	return nr_fail(e, NR_E_CAP_NODIR, 0, MOD, "-w auto");
+}
+
+const char *capture_stop_name(enum capture_stop s)
+{
+	static const char *const n[] = {
+		"none", "signal", "count", "duration", "max-size", "disk-full", "interface-gone",
+		"file-limit", "stopped", "error",
+	};
+
+	return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "error";
+}
+
+const char *capture_stop_text(enum capture_stop s)
+{
+	static const char *const t[] = {
+		"still running", "interrupted", "packet count reached (-c)", "duration reached (--duration)",
+		"size cap reached (--max-size)", "output filesystem is full",
+		"the interface disappeared (pod deleted?)", "file limit reached (-G with -W)",
+		"stopped by the caller", "error",
+	};
+
+	return (unsigned)s < sizeof t / sizeof t[0] ? t[s] : "error";
+}
+
+const char *capture_linktype_name(int linktype)
+{
+	const char *n = pcap_datalink_val_to_name(linktype);
+
+	return n ? n : "unknown";
+}
+
+void capture_json(struct jw *w, const struct capture_result *r)
+{
+	int i;
+
+	jw_kstr(w, "interface", r->interface);
+	jw_key(w, "files");
+	jw_arr(w);
+	for (i = 0; i < r->nfiles; i++)
+		jw_str(w, r->files[i]);
+	jw_arr_end(w);
+	jw_kuint(w, "files_total", r->files_total);
+	jw_kuint(w, "packets_captured", r->packets_captured);
+	jw_kuint(w, "packets_dropped", r->packets_dropped);
+	jw_kuint(w, "packets_received", r->packets_received);
+	jw_kuint(w, "packets_if_dropped", r->packets_if_dropped);
+	jw_kuint(w, "bytes", r->bytes);
+	jw_kuint(w, "file_bytes", r->file_bytes);
+	if (r->max_bytes)
+		jw_kuint(w, "max_bytes", r->max_bytes);
+	else
+		jw_knull(w, "max_bytes");
+	jw_kuint(w, "snaplen", r->snaplen);
+	jw_kint(w, "linktype", r->linktype);
+	jw_key(w, "seconds");
+	jw_double(w, r->seconds);
+	jw_kstr(w, "stop_reason", capture_stop_name(r->stop));
+	jw_kstr(w, "stop_detail", r->stop_detail[0] ? r->stop_detail : NULL);
+}
+
+/* --- the loop ------------------------------------------------------------------------------ */
+
+static void stats(struct run *u)
+{
+	struct pcap_stat st;
+
+	if (pcap_stats(u->p, &st) == 0) {
+		u->r->packets_received = st.ps_recv;
+		u->r->packets_dropped = st.ps_drop;
+		u->r->packets_if_dropped = st.ps_ifdrop;
+	}
+	if (u->cf)
+		u->r->file_bytes = capfile_bytes(u->cf);
+}
+
+/* poll() timeout: our tick, shorter when --duration ends sooner or libpcap asks (ENETDOWN). */
+static int poll_ms(struct run *u, double left)
+{
+	const struct timeval *tv = pcap_get_required_select_timeout(u->p);
+	int ms = CAPTURE_TIMEOUT_MS;
+
+	if (left >= 0 && left * 1000 < ms)
+		ms = (int)(left * 1000) + 1;
+	if (tv && tv->tv_sec * 1000 + tv->tv_usec / 1000 < ms)
+		ms = (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000);
+	return ms;
+}
+
+static void loop(struct run *u)
+{
+	const struct capture_opts *o = u->o;
+	struct pollfd pf = { pcap_get_selectable_fd(u->p), POLLIN, 0 };
+	double t0 = mono(), tick = t0 + 1, now;
+	int n;
+
+	while (!u->r->stop) {
+		now = mono();
+		u->now = time(NULL);
+		if (o->stop && *o->stop) {
+			stop(u, CAPTURE_STOP_SIGNAL, "");
+			break;
+		}
+		if (o->duration && now - t0 >= o->duration) {
+			stop(u, CAPTURE_STOP_DURATION, "");
+			break;
+		}
+		if (u->cf && capfile_expired(u->cf, u->now)) {
+			stop(u, CAPTURE_STOP_FILELIMIT, "");
+			break;
+		}
+		if (now >= tick) {
+			tick = now + 1;
+			if (u->cf && capfile_flush(u->cf))
+				break;
+			stats(u);
+			u->r->seconds = now - t0;
+			if (o->on_progress)
+				o->on_progress(u->r, o->arg);
+		}
+		if (poll(&pf, 1, poll_ms(u, o->duration ? o->duration - (now - t0) : -1)) < 0 && errno != EINTR) {
+			stop(u, CAPTURE_STOP_ERROR, strerror(errno));
+			break;
+		}
+		n = pcap_dispatch(u->p, -1, on_pkt, (u_char *)u);
+		if (n == PCAP_ERROR && !u->r->stop) {
+			const char *t = pcap_geterr(u->p);
+			/* libpcap's words for ENETDOWN/ENXIO/ENODEV on the packet socket. */
+			int gone = strstr(t, "disappeared") || strstr(t, "went down") || strstr(t, "Network is down");
+
+			stop(u, gone ? CAPTURE_STOP_IFGONE : CAPTURE_STOP_ERROR, t);
+		}
+	}
+	u->r->seconds = mono() - t0;
+}
+
+static int open_files(const struct capture_opts *o, struct capfile *cf, struct capture_result *r,
+		      struct nr_err *e)
+{
+	char dir[CAPTURE_PATH_MAX], *slash;
+
+	memset(cf, 0, sizeof *cf);
+	cf->tmpl = o->path;
+	cf->force = o->force;
+	cf->rotate_secs = o->rotate_secs;
+	cf->rotate_bytes = o->rotate_bytes;
+	cf->max_files = o->max_files;
+	cf->snaplen = r->snaplen;
+	cf->linktype = r->linktype;
+	cf->r = r;
+	cf->fd = -1;
+	/* One allocation for the whole run; nothing per packet. */
+	cf->buf = malloc(CAPFILE_BUF);
+	if (!cf->buf)
+		return nr_fail(e, NR_E_NOMEM, 0, MOD, "write buffer");
+	if (capfile_open(cf, time(NULL), e) < 0)
+		return -1;
+	cf->max_bytes = o->max_bytes;
+	if (!cf->max_bytes) {
+		snprintf(dir, sizeof dir, "%s", r->files[0]);
+		slash = strrchr(dir, '/');
+		if (!slash)
+			snprintf(dir, sizeof dir, ".");
+		else
+			slash[slash == dir] = 0;
+		cf->max_bytes = capture_default_cap(dir, NULL);
+	}
+	r->max_bytes = cf->max_bytes;
+	return 0;
+}
+
+int capture_run(const struct capture_opts *o, struct capture_result *r, struct nr_err *e)
+{
+	const char *ifname = o->ifname && o->ifname[0] ? o->ifname : "any";
+	char eb[PCAP_ERRBUF_SIZE];
+	struct capfile cf;
+	struct run u = { o, r, NULL, NULL, 0 };
+	int rc = -1;
+
+	memset(r, 0, sizeof *r);
+	snprintf(r->interface, sizeof r->interface, "%s", ifname);
+	cf.buf = NULL;
+	cf.fd = -1;
+	if (open_handle(o, ifname, &u.p, e) < 0)
+		return -1;
+	r->linktype = pcap_datalink(u.p);
+	r->snaplen = (unsigned)pcap_snapshot(u.p);
+	if (set_filter(u.p, o->filter, e) < 0)
+		goto out;
+	if (pcap_setnonblock(u.p, 1, eb) < 0) {
+		nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", ifname, eb);
+		goto out;
+	}
+	if (o->path) {
+		if (open_files(o, &cf, r, e) < 0)
+			goto out;
+		u.cf = &cf;
+	}
+	if (o->on_start)
+		o->on_start(r, o->arg);
+	loop(&u);
+	stats(&u);
+	rc = 0;
+out:
+	if (u.cf) {
+		capfile_close(u.cf);
+		r->file_bytes = capfile_bytes(u.cf);
+	}
+	free(cf.buf);
+	pcap_close(u.p);
+	return rc;
+}

@@ -1,0 +1,153 @@
+/* Packet capture on static libpcap: live capture into pcap files that are never lost (rotation
+ * with tcpdump's -G/-C/-W naming, a size cap that is always on, every record written whole or
+ * not at all), or into a per-packet callback; and a bounded decoder that turns one packet into
+ * one `tcpdump -n` style line naming what matters for connectivity work.
+ *
+ * libpcap is used only inside this module. capture_run() never prints; the caller owns the
+ * options, the result and the stop flag (set it from a signal handler). */
+#ifndef NR_CAPTURE_CAPTURE_H
+#define NR_CAPTURE_CAPTURE_H
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "report/json.h"
+
+/* CAPTURE_DEF_SNAPLEN: tcpdump's default (and what -s 0 means): whole packets. */
+#define CAPTURE_DEF_SNAPLEN 262144u
+/* CAPTURE_DEF_BUFFER_KIB: a 32 MiB TPACKET_V3 ring absorbs ~100 ms of a 10 Gbit/s burst of
+ * full frames, where libpcap's 2 MiB default drops (BUILD-NOTES: 0 drops vs 9,148). */
+#define CAPTURE_DEF_BUFFER_KIB (32u * 1024u)
+/* CAPTURE_TIMEOUT_MS: TPACKET_V3 hands over a block when full or after this long; 100 ms keeps
+ * printing responsive without waking per packet. */
+#define CAPTURE_TIMEOUT_MS 100
+/* CAPTURE_MAX_FILES: files remembered in a result; a longer -C/-G series keeps the last ones
+ * (files_total still counts all). */
+#define CAPTURE_MAX_FILES 64
+/* CAPTURE_PATH_MAX: output paths (with rotation suffix) longer than this are refused. */
+#define CAPTURE_PATH_MAX 1024
+/* CAPTURE_IFNAME_MAX: IFNAMSIZ plus room for "any". */
+#define CAPTURE_IFNAME_MAX 32
+/* CAPTURE_ERRTXT_MAX: libpcap's PCAP_ERRBUF_SIZE. */
+#define CAPTURE_ERRTXT_MAX 256
+
+/* One captured packet as handed to a callback (bytes valid only during the call). */
+struct capture_pkt {
+	int64_t sec;             /* timestamp (UTC) */
+	uint32_t usec;
+	uint32_t caplen;         /* bytes present at data */
+	uint32_t len;            /* bytes on the wire */
+	int linktype;            /* DLT_* of the capture */
+	const unsigned char *data;
+};
+
+enum capture_stop {
+	CAPTURE_STOP_NONE = 0,
+	CAPTURE_STOP_SIGNAL,     /* *opts.stop was set (SIGINT/SIGTERM) */
+	CAPTURE_STOP_COUNT,      /* -c packets were captured */
+	CAPTURE_STOP_DURATION,   /* --duration elapsed */
+	CAPTURE_STOP_MAXSIZE,    /* --max-size (or the free-space default) reached */
+	CAPTURE_STOP_DISKFULL,   /* ENOSPC/EDQUOT: files kept valid up to the last whole packet */
+	CAPTURE_STOP_IFGONE,     /* the interface disappeared (pod deleted) or went down for good */
+	CAPTURE_STOP_FILELIMIT,  /* -G with -W: the Nth file was finished (tcpdump semantics) */
+	CAPTURE_STOP_CALLBACK,   /* on_packet returned 0 */
+	CAPTURE_STOP_ERROR,      /* a write or read error; see result.err */
+};
+
+struct capture_result;
+
+struct capture_opts {
+	const char *ifname;      /* "eth0", "any"; NULL means "any" */
+	int netns_fd;            /* >= 0: open the capture inside this netns (fd of /proc/PID/ns/net);
+	                          * -1: the current one. The caller's netns is restored afterwards. */
+	unsigned snaplen;        /* 0: CAPTURE_DEF_SNAPLEN */
+	const char *filter;      /* libpcap syntax; NULL or "" captures everything */
+	unsigned buffer_kib;     /* kernel ring (-B); 0: CAPTURE_DEF_BUFFER_KIB */
+
+	const char *path;        /* -w FILE; NULL: packets go to on_packet only */
+	int force;               /* overwrite existing files (never follows symlinks anyway) */
+	unsigned rotate_secs;    /* -G: new file every N s; path goes through strftime() */
+	unsigned long long rotate_bytes; /* -C: new file once the current one exceeds this */
+	unsigned max_files;      /* -W: with -C a ring of N files, with -G stop after N files */
+	unsigned long long max_bytes; /* --max-size: total on disk; 0: free space of the target
+	                          * filesystem minus a reserve (capture_default_cap) */
+
+	unsigned long long count;/* -c: stop after this many packets; 0: no limit */
+	unsigned duration;       /* --duration seconds; 0: no limit */
+	volatile sig_atomic_t *stop; /* set non-zero (e.g. from a signal handler) to stop; may be NULL */
+
+	/* Per packet (also with path): <0 error, 0 stop, >0 go on. May be NULL. */
+	int (*on_packet)(const struct capture_pkt *p, void *arg);
+	/* Once the capture is open and filtering (tcpdump's "listening on"). May be NULL. */
+	void (*on_start)(const struct capture_result *r, void *arg);
+	/* About once a second while capturing (progress lines). May be NULL. */
+	void (*on_progress)(const struct capture_result *r, void *arg);
+	void *arg;
+};
+
+struct capture_result {
+	char interface[CAPTURE_IFNAME_MAX];
+	int linktype;                    /* DLT_* */
+	unsigned snaplen;
+	unsigned long long packets_captured; /* handed to the file/callback */
+	unsigned long long bytes;        /* wire bytes of those packets */
+	unsigned long long file_bytes;   /* bytes now on disk in all our files */
+	unsigned long long packets_received; /* pcap_stats ps_recv (passed the filter) */
+	unsigned long long packets_dropped;  /* pcap_stats ps_drop (kernel ring full) */
+	unsigned long long packets_if_dropped; /* pcap_stats ps_ifdrop */
+	unsigned long long max_bytes;    /* the cap in force (0 without files) */
+	double seconds;                  /* how long the capture ran */
+	enum capture_stop stop;
+	int nfiles;                      /* files[0..nfiles) in creation order */
+	unsigned long long files_total;  /* files created, also those beyond CAPTURE_MAX_FILES */
+	char files[CAPTURE_MAX_FILES][CAPTURE_PATH_MAX];
+	char stop_detail[CAPTURE_ERRTXT_MAX]; /* "No space left on device", libpcap's text, ... */
+};
+
+/* Opens the capture, runs it until a stop condition, finishes the files and fills r (also when
+ * it returns -1 after files were written: r->files lists them). Returns 0 when the capture ran
+ * (see r->stop for why it ended; DISKFULL/IFGONE/ERROR are reported there, files stay valid),
+ * -1 with e filled when it could not start (no such interface, bad filter: NR_E_CAP_FILTER,
+ * output exists: NR_E_EXISTS, permission). Not reentrant with signals only in that the stop
+ * flag is the caller's; several captures may run one after another. */
+int capture_run(const struct capture_opts *o, struct capture_result *r, struct nr_err *e);
+
+/* Checks a filter expression for linktype without capturing (exit-2 checks before work starts).
+ * 0, or -1 with NR_E_CAP_FILTER. */
+int capture_check_filter(const char *filter, int linktype, unsigned snaplen, struct nr_err *e);
+
+/* The default --max-size for files under dir: free space (statvfs f_bavail) minus a reserve
+ * of 10 % of it, at most 1 GiB, so a capture never fills a node's disk. 0 with e on failure. */
+unsigned long long capture_default_cap(const char *dir, struct nr_err *e);
+
+/* A directory for captures when the operator names none (-w auto): the first of
+ * /var/lib/toolbox, /mnt/stateful_partition, /var/tmp, /root, /tmp (COS: the first two are disk
+ * and writable) under root that is writable and not on tmpfs/ramfs. Writes it to buf.
+ * 0, or -1 with NR_E_CAP_NODIR. */
+int capture_auto_dir(const char *root, char *buf, size_t cap, struct nr_err *e);
+
+/* "signal", "count", "duration", "max-size", "disk-full", "interface-gone", "file-limit",
+ * "stopped", "error". */
+const char *capture_stop_name(enum capture_stop s);
+/* A sentence for humans: "interrupted", "no space left on the output filesystem", ... */
+const char *capture_stop_text(enum capture_stop s);
+/* libpcap's name for a DLT ("EN10MB", "LINUX_SLL"), or "DLT_N" style text for unknown ones. */
+const char *capture_linktype_name(int linktype);
+
+/* Writes the result's fields into the current JSON object: "interface", "files",
+ * "packets_captured", "packets_dropped", "packets_received", "packets_if_dropped", "bytes",
+ * "file_bytes", "max_bytes", "snaplen", "linktype", "seconds", "stop_reason", "stop_detail". */
+void capture_json(struct jw *w, const struct capture_result *r);
+
+/* --- decoder ------------------------------------------------------------------------------
+ * One line (no timestamp, no newline) in `tcpdump -n` style for a packet of linktype
+ * (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW/DLT_IPV4/DLT_IPV6), with what matters
+ * named: "SYN", "SYN-ACK", "RST", "TLS ClientHello sni=NAME", "TLS ServerHello", DNS questions
+ * and answers, "need to frag (mtu N)", "packet too big, mtu N". Reads only pkt[0..caplen);
+ * wirelen is the length on the wire. Always NUL-terminates out (cap > 0); returns strlen(out).
+ * Bytes from the packet (DNS names, SNI) are shown escaped, never raw. */
+size_t capture_decode(char *out, size_t cap, int linktype, const unsigned char *pkt,
+		      size_t caplen, size_t wirelen);
+
+#endif

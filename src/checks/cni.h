@@ -1,0 +1,24 @@
+/* Which CNI wires this node's pods: from --host-root/etc/cni/net.d (every *.conf, *.conflist,
+ * *.json there, in the lexical order kubelet/containerd use: the first file wins) and from the
+ * interfaces present (cbr0, cilium_host, flannel.1, weave, cali*, gke*). */
+#ifndef NR_CHECKS_CNI_H
+#define NR_CHECKS_CNI_H
+#include <stddef.h>
+
+#include "base/err.h"
+
+/* CNI_NAMESZ: the longest name returned ("unknown", "gke-ptp") with room to spare. */
+#define CNI_NAMESZ 32
+
+/* Writes one of "kubenet", "gke-ptp", "calico", "cilium", "flannel", "weave", "unknown" into
+ * name (cap >= CNI_NAMESZ). why (may be NULL) gets the evidence: the config file and plugin
+ * type, or the interface that told. Interfaces are read in this thread's netns. Returns 0
+ * (an unreadable or missing net.d is not an error: the interfaces still tell), -1 on error. */
+int cni_detect(const char *host_root, char *name, size_t cap, char *why, size_t why_cap,
+	       struct nr_err *e);
+
+/* The same from inputs already at hand (unit tests; diagnose): conf is the text of the first
+ * CNI config file (NULL when none), ifnames the names of the node's links. */
+const char *cni_classify(const char *conf, const char *const *ifnames, int nifs);
+
+#endif

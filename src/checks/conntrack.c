@@ -1,0 +1,651 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/parse.h"
+#include "checks/conntrack.h"
+
+struct ct_paths {
+	const char *count, *max, *buckets, *stat;
+};
+static const struct ct_paths nf_paths = {
+	"/proc/sys/net/netfilter/nf_conntrack_count", "/proc/sys/net/netfilter/nf_conntrack_max",
+	"/proc/sys/net/netfilter/nf_conntrack_buckets", "/proc/net/stat/nf_conntrack",
+};
+/* Kernels before 2.6.20 (and some vendor ones) named it ip_conntrack. */
+static const struct ct_paths ip_paths = {
+	"/proc/sys/net/ipv4/netfilter/ip_conntrack_count", "/proc/sys/net/ipv4/netfilter/ip_conntrack_max",
+	"/proc/sys/net/ipv4/netfilter/ip_conntrack_buckets", "/proc/net/stat/ip_conntrack",
+};
+static const char conf_key[] = "net.netfilter.nf_conntrack_max";
+
+/* CT_STAT_BUF: /proc/net/stat/nf_conntrack is ~150 bytes per CPU; 128 KiB covers 800 CPUs. */
+#define CT_STAT_BUF (128 * 1024)
+/* CT_CONF_MAX: a sysctl.conf is a few KiB; a bigger one is not what we think it is. */
+#define CT_CONF_MAX (256 * 1024)
+/* NodeLocal DNSCache listens on this link-local address on a dummy "nodelocaldns" device. */
+#define NODELOCAL_IF "nodelocaldns"
+#define NODELOCAL_IP "169.254.20.10"
+
+static void unread(struct conntrack_report *r, const char *name, const char *why)
+{
+	if (r->nunread < CT_UNREAD_MAX)
+		snprintf(r->unread[r->nunread++], sizeof r->unread[0], "%s: %s", name, why);
+}
+
+static void read_val(struct conntrack_report *r, const char *path, const char *name, struct sysval *v)
+{
+	if (sysval_read(path, v) < 0)
+		unread(r, name, sysval_why(v));
+}
+
+/* --- /proc/net/stat/nf_conntrack ------------------------------------------------------------- */
+
+static int stat_col(const struct conntrack_report *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->ncols; i++)
+		if (!strcmp(r->col[i], name))
+			return i;
+	return -1;
+}
+
+/* Header "entries clashres found ..." then one row of hex columns per CPU. Untrusted text:
+ * every field is length-checked; a row with the wrong column count is malformed. */
+static int stat_parse(const char *buf, size_t n, struct conntrack_report *r)
+{
+	const char *p = buf, *end = buf + n, *nl, *q;
+	int i, row = 0;
+
+	nl = memchr(p, '\n', n);
+	if (!nl)
+		return -1;
+	for (r->ncols = 0; p < nl;) {
+		while (p < nl && *p == ' ')
+			p++;
+		for (q = p; q < nl && *q != ' '; q++)
+			;
+		if (q == p)
+			break;
+		if (r->ncols >= CT_STAT_COLS || q - p >= (long)sizeof r->col[0])
+			return -1;
+		memcpy(r->col[r->ncols], p, (size_t)(q - p));
+		r->col[r->ncols++][q - p] = 0;
+		p = q;
+	}
+	for (p = nl + 1; p < end; p = nl + 1, row++) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		for (i = 0; i < r->ncols; i++) {
+			unsigned long long v = 0;
+			while (p < nl && *p == ' ')
+				p++;
+			for (q = p; q < nl && *q != ' '; q++) {
+				int d = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ? *q - 'a' + 10 : -1;
+				if (d < 0 || q - p >= 16)
+					return -1;
+				v = v << 4 | (unsigned)d;
+			}
+			if (q == p)
+				return -1;
+			/* "entries" is the netns-wide count repeated on every row, not a per-CPU one. */
+			if (strcmp(r->col[i], "entries") || row == 0)
+				r->sum[i] += v;
+			p = q;
+		}
+		if (nl == end)
+			break;
+	}
+	r->ncpu = row + (p < end ? 1 : 0);
+	return r->ncols ? 0 : -1;
+}
+
+static void stat_pick(struct conntrack_report *r, const char *name, struct sysval *v)
+{
+	int i = stat_col(r, name);
+
+	memset(v, 0, sizeof *v);
+	if (r->stat_ok && i >= 0) {
+		v->ok = 1;
+		v->v = r->sum[i];
+	} else {
+		v->err = r->stat_ok ? ENOENT : r->stat_err;
+	}
+}
+
+static void read_stat(struct conntrack_report *r, const char *path)
+{
+	static char buf[CT_STAT_BUF];
+	long n = sysval_slurp(path, buf, sizeof buf);
+
+	if (n < 0) {
+		r->stat_err = errno;
+	} else if (stat_parse(buf, (size_t)n, r) < 0) {
+		r->stat_err = EINVAL;
+		memset(r->sum, 0, sizeof r->sum);
+		r->ncols = 0;
+	} else {
+		r->stat_ok = 1;
+	}
+	if (!r->stat_ok) {
+		struct sysval v = { 0, r->stat_err, 0 };
+		unread(r, path, sysval_why(&v));
+	}
+	stat_pick(r, "drop", &r->drop);
+	stat_pick(r, "early_drop", &r->early_drop);
+	stat_pick(r, "insert_failed", &r->insert_failed);
+}
+
+/* --- NodeLocal DNSCache ----------------------------------------------------------------------- */
+
+static void nodelocal(struct conntrack_report *r)
+{
+	struct ifaddrs *ifa, *i;
+	struct in_addr want;
+
+	inet_pton(AF_INET, NODELOCAL_IP, &want);
+	/* musl's getifaddrs is an in-process netlink dump of the current netns. */
+	if (getifaddrs(&ifa) < 0) {
+		unread(r, "NodeLocal DNSCache", strerror(errno));
+		return;
+	}
+	r->nodelocal_ok = 1;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (i->ifa_name && !strcmp(i->ifa_name, NODELOCAL_IF)) {
+			r->nodelocal = 1;
+			snprintf(r->nodelocal_how, sizeof r->nodelocal_how, "interface " NODELOCAL_IF);
+			break;
+		}
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr == want.s_addr) {
+			r->nodelocal = 1;
+			snprintf(r->nodelocal_how, sizeof r->nodelocal_how, NODELOCAL_IP " on %.32s", i->ifa_name);
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+}
+
+/* --- sysctl.conf ------------------------------------------------------------------------------ */
+
+/* Is line (len bytes) a setting of key? Accepts "key = v", "key=v", "-key = v" (sysctl's
+ * ignore-errors prefix) and the slash form "net/netfilter/...". Sets *val to its value. */
+static int conf_line_is(const char *l, size_t len, const char *key, unsigned long long *val)
+{
+	const char *end = l + len, *k;
+	size_t i, klen = strlen(key);
+
+	while (l < end && (*l == ' ' || *l == '\t'))
+		l++;
+	if (l < end && *l == '-')
+		l++;
+	if ((size_t)(end - l) < klen)
+		return 0;
+	for (i = 0, k = key; i < klen; i++)
+		if (l[i] != k[i] && !(k[i] == '.' && l[i] == '/'))
+			return 0;
+	l += klen;
+	while (l < end && (*l == ' ' || *l == '\t'))
+		l++;
+	if (l >= end || *l++ != '=')
+		return 0;
+	while (l < end && (*l == ' ' || *l == '\t'))
+		l++;
+	*val = 0;
+	for (; l < end && *l >= '0' && *l <= '9'; l++)
+		*val = *val > ~0ULL / 10 - 10 ? ~0ULL : *val * 10 + (unsigned)(*l - '0');
+	return 1;
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	int over;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
+{
+	if (b->over || b->len + n >= b->cap) {
+		b->over = 1;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+long conntrack_conf_edit(const char *in, size_t n, const char *key, unsigned long long value,
+			 char *out, size_t cap, int *changed, int *line)
+{
+	const char *p, *end = in + n, *nl;
+	unsigned long long v, last = 0;
+	struct buf b = { out, 0, cap, 0 };
+	char set[128];
+	int matches = 0, lineno = 0, first = 0, setlen;
+
+	/* First pass: what the file sets now (sysctl applies lines in order: the last wins). */
+	for (p = in; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		lineno++;
+		if (conf_line_is(p, (size_t)(nl - p), key, &v)) {
+			matches++;
+			last = v;
+			if (!first)
+				first = lineno;
+		}
+		if (nl == end)
+			break;
+	}
+	if (matches && last > value)
+		value = last;  /* only raise, never lower */
+	setlen = snprintf(set, sizeof set, "%s = %llu", key, value);
+	*changed = !(matches == 1 && last == value);
+	*line = first;
+	if (cap)
+		out[0] = 0;
+	lineno = 0;
+	for (p = in; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		lineno++;
+		if (!conf_line_is(p, (size_t)(nl - p), key, &v) || !*changed)
+			put(&b, p, (size_t)(nl - p));
+		else if (lineno == first)
+			put(&b, set, (size_t)setlen);
+		else
+			goto next; /* a later duplicate: dropped, and its newline with it */
+		if (nl < end)
+			put(&b, "\n", 1);
+next:
+		if (nl == end)
+			break;
+	}
+	if (!matches) {
+		if (b.len && out[b.len - 1] != '\n')
+			put(&b, "\n", 1);
+		put(&b, "# raised by netrescue conntrack --fix (MemTotal KiB / 32)\n", 58);
+		put(&b, set, (size_t)setlen);
+		put(&b, "\n", 1);
+		*line = 0;
+		for (p = out; p < out + b.len; p++)
+			*line += *p == '\n';
+	}
+	return b.over ? -1 : (long)b.len;
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads path without following a symlink (a planted link must not redirect our write). */
+static long conf_read(const char *path, char *buf, size_t cap, mode_t *mode, struct nr_err *e)
+{
+	struct stat st;
+	long len = 0;
+	ssize_t n;
+	int fd;
+
+	*mode = 0644;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return nr_fail(e, NR_E_CT_CONF, EINVAL, "conntrack", "%s: not a regular file", path);
+	}
+	*mode = st.st_mode & 07777;
+	while ((size_t)len + 1 < cap && (n = read(fd, buf + len, cap - 1 - (size_t)len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", path);
+		}
+		len += n;
+	}
+	close(fd);
+	if ((size_t)len + 1 >= cap)
+		return nr_fail(e, NR_E_CT_CONF, EFBIG, "conntrack", "%s", path);
+	buf[len] = 0;
+	return len;
+}
+
+/* Replaces path by new content atomically: temp file in the same directory, fsync, rename. */
+static int conf_replace(const char *path, const char *s, size_t n, mode_t mode, struct nr_err *e)
+{
+	char tmp[4096];
+	int fd;
+
+	if (snprintf(tmp, sizeof tmp, "%s.netrescue.XXXXXX", path) >= (int)sizeof tmp)
+		return nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "%s", path);
+	fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT|O_EXCL: never follows a planted link */
+	if (fd < 0)
+		return nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", tmp);
+	if (write_all(fd, s, n) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		int err = errno;
+		close(fd);
+		unlink(tmp);
+		return nr_fail(e, NR_E_CT_CONF, err, "conntrack", "%s", tmp);
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		int err = errno;
+		unlink(tmp);
+		return nr_fail(e, NR_E_CT_CONF, err, "conntrack", "%s", path);
+	}
+	return 0;
+}
+
+static void change(struct conntrack_report *r, const char *what, unsigned long long a, unsigned long long b)
+{
+	struct conntrack_change *c;
+
+	if (r->nchanges >= (int)(sizeof r->changes / sizeof r->changes[0]))
+		return;
+	c = &r->changes[r->nchanges++];
+	snprintf(c->what, sizeof c->what, "%s", what);
+	snprintf(c->detail, sizeof c->detail, "%llu -> %llu", a, b);
+}
+
+/* sysctl.conf, read and checked before anything changes, written after the live value. */
+struct conf_plan {
+	char path[4096];
+	mode_t mode;
+	long len;          /* of the current content in conf_in */
+};
+static char conf_in[CT_CONF_MAX], conf_out[CT_CONF_MAX + 256];
+
+static int conf_prepare(const struct conntrack_opts *o, struct conf_plan *pl, struct nr_err *e)
+{
+	if (path_under(o->host_root ? o->host_root : "/", "/etc/sysctl.conf", pl->path, sizeof pl->path) < 0)
+		return nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "--host-root");
+	pl->len = conf_read(pl->path, conf_in, sizeof conf_in, &pl->mode, e);
+	return pl->len < 0 ? -1 : 0;
+}
+
+static int persist(struct conntrack_report *r, const struct conf_plan *pl, unsigned long long value,
+		   struct nr_err *e)
+{
+	long m;
+	int changed, line;
+
+	m = conntrack_conf_edit(conf_in, (size_t)pl->len, conf_key, value, conf_out, sizeof conf_out, &changed, &line);
+	if (m < 0)
+		return nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "%s", pl->path);
+	if (!changed)
+		return 0;
+	if (conf_replace(pl->path, conf_out, (size_t)m, pl->mode, e) < 0)
+		return -1;
+	if (r->nchanges < (int)(sizeof r->changes / sizeof r->changes[0])) {
+		struct conntrack_change *c = &r->changes[r->nchanges++];
+		snprintf(c->what, sizeof c->what, "sysctl.conf");
+		snprintf(c->detail, sizeof c->detail, "%.120s line %d: %s = %llu", pl->path, line, conf_key, value);
+	}
+	return 0;
+}
+
+static int ro_code(int err)
+{
+	return err == EACCES || err == EPERM || err == EROFS ? NR_E_CT_RO : NR_E_SYS;
+}
+
+/* --fix: everything that can refuse is checked first (the sysctl opens for writing,
+ * sysctl.conf is a readable regular file), then the live value is set, then sysctl.conf. */
+static int fix(const struct conntrack_opts *o, struct conntrack_report *r, const struct ct_paths *cp,
+	       struct nr_err *e)
+{
+	static struct conf_plan pl;
+	char num[32];
+	unsigned long long target = r->recommended_max;
+	int fd, len;
+
+	if (!r->loaded)
+		return 0; /* nothing to raise: said in the report */
+	if (!target)
+		return nr_fail(e, NR_E_NOENT, r->memtotal_kib.err, "conntrack", "MemTotal in /proc/meminfo (needed for the recommended max)");
+	if (!r->max.ok)
+		return nr_fail(e, r->max.err == EACCES ? NR_E_PERM : NR_E_SYS, r->max.err, "conntrack", "%s", cp->max);
+	/* Opening for writing tells whether we may, without changing anything yet. */
+	fd = open(cp->max, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return nr_fail(e, geteuid() != 0 ? NR_E_PERM : ro_code(errno), errno, "conntrack", "%s", cp->max);
+	if (conf_prepare(o, &pl, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (r->max.v < target) {
+		len = snprintf(num, sizeof num, "%llu\n", target);
+		if (write_all(fd, num, (size_t)len) < 0) {
+			int err = errno;
+			close(fd);
+			return nr_fail(e, ro_code(err), err, "conntrack", "%s", cp->max);
+		}
+		change(r, "nf_conntrack_max", r->max.v, target);
+		r->max.v = target;
+	}
+	close(fd);
+	/* Persist what is live now when it is higher: --fix never lowers anything. */
+	return persist(r, &pl, r->max.v > target ? r->max.v : target, e);
+}
+
+/* --- findings --------------------------------------------------------------------------------- */
+
+static void findings(struct conntrack_report *r, struct findings *fs)
+{
+	char when[32];
+	int can_raise = r->recommended_max && r->max.ok && r->recommended_max > r->max.v;
+	const char *fixcmd = can_raise ? "netrescue conntrack --fix" : NULL;
+
+	if (r->count.ok && r->max.ok && r->max.v && r->count.v * 10 >= r->max.v * 9)
+		findings_add(fs, "conntrack-near-full", SEV_WARN, "conntrack", fixcmd,
+			     "%llu of %llu entries in use (%llu %%)%s", r->count.v, r->max.v,
+			     r->count.v * 100 / r->max.v,
+			     can_raise ? "" : "; the max is already at or above MemTotal/32: find what opens so many flows");
+	if (r->full.count)
+		findings_add(fs, "conntrack-table-full", SEV_FAIL, "conntrack", fixcmd,
+			     "kernel log: 'nf_conntrack: table full, dropping packet' %llu times in the last %llus, last at %s",
+			     r->full.count, r->since_secs, kmsg_time_str(r->full.last_wall_us, when, sizeof when));
+	else if (r->drop.ok && r->drop.v)
+		findings_add(fs, "conntrack-table-full", SEV_FAIL, "conntrack", fixcmd,
+			     "%llu packets dropped because the table was full (per-CPU 'drop' counters since boot)",
+			     r->drop.v);
+	if (r->insert_failed.ok && r->insert_failed.v)
+		findings_add(fs, "conntrack-insert-failed", SEV_INFO, "conntrack", NULL,
+			     "%llu inserts failed (since boot): racing UDP flows, typically DNS 5 s timeouts%s",
+			     r->insert_failed.v, r->nodelocal ? "" : "; NodeLocal DNSCache avoids them");
+}
+
+/* --- the check -------------------------------------------------------------------------------- */
+
+int check_conntrack_run(const struct conntrack_opts *o, struct conntrack_report *r,
+			struct findings *fs, struct nr_err *e)
+{
+	static const char *const full[] = { "nf_conntrack: table full, dropping packet",
+					    "ip_conntrack: table full, dropping packet", NULL };
+	const struct ct_paths *cp = &nf_paths;
+	struct nr_err ke;
+
+	memset(r, 0, sizeof *r);
+	r->since_secs = o->since_secs ? o->since_secs : CT_DEFAULT_SINCE;
+	r->fix = o->fix;
+	sysval_read(cp->count, &r->count);
+	if (!r->count.ok && r->count.err == ENOENT) {
+		sysval_read(ip_paths.count, &r->count);
+		if (r->count.ok || r->count.err != ENOENT) {
+			cp = &ip_paths;
+			r->legacy = 1;
+		}
+	}
+	r->loaded = r->count.ok || r->count.err != ENOENT;
+	if (r->loaded) {
+		if (!r->count.ok)
+			unread(r, "count", sysval_why(&r->count));
+		read_val(r, cp->max, "max", &r->max);
+		read_val(r, cp->buckets, "buckets", &r->buckets);
+		read_stat(r, cp->stat);
+	}
+	if (sysval_memtotal_kib(&r->memtotal_kib) < 0)
+		unread(r, "MemTotal", sysval_why(&r->memtotal_kib));
+	else
+		r->recommended_max = r->memtotal_kib.v / 32;
+	nr_err_clear(&ke);
+	if (kmsg_find(full, r->since_secs, &r->full, &ke) == 0)
+		r->klog_ok = 1;
+	else {
+		snprintf(r->klog_err, sizeof r->klog_err, "%s", ke.code == NR_E_KMSG_PERM ?
+			 "permission denied (kernel.dmesg_restrict: run as root)" :
+			 ke.sys ? strerror(ke.sys) : "cannot read it");
+		unread(r, "kernel log", r->klog_err);
+	}
+	nodelocal(r);
+	if (o->fix && fix(o, r, cp, e) < 0) {
+		findings(r, fs);
+		return -1;
+	}
+	findings(r, fs);
+	return 0;
+}
+
+/* --- output ----------------------------------------------------------------------------------- */
+
+static void kval(struct jw *w, const char *key, const struct sysval *v)
+{
+	if (v->ok)
+		jw_kuint(w, key, v->v);
+	else
+		jw_knull(w, key);
+}
+
+void check_conntrack_json(struct jw *w, const struct conntrack_report *r)
+{
+	char t[32];
+	int i;
+
+	jw_kbool(w, "loaded", r->loaded);
+	jw_kbool(w, "legacy_ip_conntrack", r->legacy);
+	kval(w, "count", &r->count);
+	kval(w, "max", &r->max);
+	kval(w, "buckets", &r->buckets);
+	if (r->count.ok && r->max.ok && r->max.v)
+		jw_kint(w, "percent_used", (long long)(r->count.v * 100 / r->max.v));
+	else
+		jw_knull(w, "percent_used");
+	kval(w, "memtotal_kib", &r->memtotal_kib);
+	if (r->recommended_max)
+		jw_kuint(w, "recommended_max", r->recommended_max);
+	else
+		jw_knull(w, "recommended_max");
+	kval(w, "drops", &r->drop);
+	kval(w, "insert_failed", &r->insert_failed);
+	kval(w, "early_drop", &r->early_drop);
+	if (r->stat_ok) {
+		jw_kint(w, "cpus", r->ncpu);
+		jw_key(w, "stats");
+		jw_obj(w);
+		for (i = 0; i < r->ncols; i++)
+			jw_kuint(w, r->col[i], r->sum[i]);
+		jw_obj_end(w);
+	} else {
+		jw_knull(w, "cpus");
+		jw_knull(w, "stats");
+	}
+	jw_key(w, "kernel_log");
+	jw_obj(w);
+	jw_kuint(w, "since_seconds", r->since_secs);
+	if (r->klog_ok) {
+		jw_kuint(w, "table_full_count", r->full.count);
+		jw_kstr(w, "table_full_last", r->full.count ? kmsg_time_str(r->full.last_wall_us, t, sizeof t) : NULL);
+		jw_knull(w, "error");
+	} else {
+		jw_knull(w, "table_full_count");
+		jw_knull(w, "table_full_last");
+		jw_kstr(w, "error", r->klog_err);
+	}
+	jw_obj_end(w);
+	if (r->nodelocal_ok)
+		jw_kbool(w, "nodelocaldns", r->nodelocal);
+	else
+		jw_knull(w, "nodelocaldns");
+	jw_kstr(w, "nodelocaldns_evidence", r->nodelocal ? r->nodelocal_how : NULL);
+	jw_key(w, "changes");
+	jw_arr(w);
+	for (i = 0; i < r->nchanges; i++) {
+		jw_obj(w);
+		jw_kstr(w, "what", r->changes[i].what);
+		jw_kstr(w, "change", r->changes[i].detail);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_key(w, "unreadable");
+	jw_arr(w);
+	for (i = 0; i < r->nunread; i++)
+		jw_str(w, r->unread[i]);
+	jw_arr_end(w);
+}
+
+static const char *vstr(const struct sysval *v, char *buf, size_t cap)
+{
+	if (v->ok)
+		snprintf(buf, cap, "%llu", v->v);
+	else
+		snprintf(buf, cap, "? (%s)", sysval_why(v));
+	return buf;
+}
+
+void check_conntrack_text(FILE *f, const struct conntrack_report *r)
+{
+	char a[64], b[64], c[64], t[32];
+	int i;
+
+	if (!r->loaded) {
+		fprintf(f, "conntrack      not loaded (no nf_conntrack or ip_conntrack in this kernel/netns): nothing to check\n");
+	} else {
+		fprintf(f, "conntrack      %s / %s entries", vstr(&r->count, a, sizeof a), vstr(&r->max, b, sizeof b));
+		if (r->count.ok && r->max.ok && r->max.v)
+			fprintf(f, " (%llu %%)", r->count.v * 100 / r->max.v);
+		fprintf(f, ", buckets %s%s\n", vstr(&r->buckets, c, sizeof c), r->legacy ? " (legacy ip_conntrack)" : "");
+		fprintf(f, "per-cpu        drop %s  early_drop %s  insert_failed %s",
+			vstr(&r->drop, a, sizeof a), vstr(&r->early_drop, b, sizeof b), vstr(&r->insert_failed, c, sizeof c));
+		fprintf(f, r->stat_ok ? " (summed over %d CPUs, since boot)\n" : "\n", r->ncpu);
+	}
+	if (r->recommended_max)
+		fprintf(f, "recommended    max %llu (MemTotal %llu KiB / 32)\n", r->recommended_max, r->memtotal_kib.v);
+	if (r->klog_ok && r->full.count)
+		fprintf(f, "kernel log     'table full, dropping packet' x%llu in the last %llus, last %s\n",
+			r->full.count, r->since_secs, kmsg_time_str(r->full.last_wall_us, t, sizeof t));
+	else if (r->klog_ok)
+		fprintf(f, "kernel log     no 'table full' in the last %llus\n", r->since_secs);
+	else
+		fprintf(f, "kernel log     ? (%s)\n", r->klog_err);
+	if (r->nodelocal_ok)
+		fprintf(f, "nodelocaldns   %s\n", r->nodelocal ? r->nodelocal_how : "absent (every pod DNS query is a conntrack entry)");
+	for (i = 0; i < r->nchanges; i++)
+		fprintf(f, "changed        %s: %s\n", r->changes[i].what, r->changes[i].detail);
+	for (i = 0; i < r->nunread; i++)
+		fprintf(f, "unreadable     %s\n", r->unread[i]);
+}

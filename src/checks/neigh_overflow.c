@@ -1,0 +1,128 @@
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "checks/neigh_overflow.h"
+
+/* NEIGH_ARP_BUF: /proc/net/arp is ~80 bytes a line; gc_thresh3 defaults to 1024 entries and
+ * big nodes raise it: 1 MiB holds ~13,000 lines. */
+#define NEIGH_ARP_BUF (1024 * 1024)
+
+static const char *const thresh_path[3] = {
+	"/proc/sys/net/ipv4/neigh/default/gc_thresh1",
+	"/proc/sys/net/ipv4/neigh/default/gc_thresh2",
+	"/proc/sys/net/ipv4/neigh/default/gc_thresh3",
+};
+
+static void arp_count(struct sysval *v)
+{
+	static char buf[NEIGH_ARP_BUF];
+	long n = sysval_slurp("/proc/net/arp", buf, sizeof buf);
+	long i, lines = 0;
+
+	memset(v, 0, sizeof *v);
+	if (n < 0) {
+		v->err = errno;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	v->ok = 1;
+	v->v = lines > 0 ? (unsigned long long)lines - 1 : 0; /* minus the header */
+}
+
+int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflow_report *r,
+			     struct findings *fs, struct nr_err *e)
+{
+	/* Kernels >= 4.x print "neighbour: arp_cache: neighbor table overflow!", older ones
+	 * "Neighbour table overflow."; both spellings are matched, case ignored. */
+	static const char *const needles[] = { "neighbour table overflow", "neighbor table overflow", NULL };
+	char fix[256], when[32];
+	struct nr_err ke;
+	int i;
+
+	(void)e;
+	memset(r, 0, sizeof *r);
+	r->since_secs = since_secs ? since_secs : NEIGH_DEFAULT_SINCE;
+	for (i = 0; i < 3; i++)
+		sysval_read(thresh_path[i], &r->thresh[i]);
+	arp_count(&r->count);
+	nr_err_clear(&ke);
+	if (kmsg_find(needles, r->since_secs, &r->overflow, &ke) == 0)
+		r->klog_ok = 1;
+	else
+		snprintf(r->klog_err, sizeof r->klog_err, "%s", ke.code == NR_E_KMSG_PERM ?
+			 "permission denied (kernel.dmesg_restrict: run as root)" :
+			 ke.sys ? strerror(ke.sys) : "cannot read it");
+	if (!r->overflow.count)
+		return 0;
+	fix[0] = 0;
+	if (r->thresh[0].ok && r->thresh[1].ok && r->thresh[2].ok)
+		snprintf(fix, sizeof fix, "sysctl -w net.ipv4.neigh.default.gc_thresh1=%llu "
+			 "net.ipv4.neigh.default.gc_thresh2=%llu net.ipv4.neigh.default.gc_thresh3=%llu",
+			 r->thresh[0].v * 2, r->thresh[1].v * 2, r->thresh[2].v * 2);
+	findings_add(fs, "neigh-table-overflow", SEV_FAIL, "neighbour table", fix[0] ? fix : NULL,
+		     "kernel log: 'neighbour table overflow' %llu times in the last %llus, last at %s; "
+		     "gc_thresh1/2/3 %s%llu/%llu/%llu, %s%llu IPv4 neighbours now",
+		     r->overflow.count, r->since_secs,
+		     kmsg_time_str(r->overflow.last_wall_us, when, sizeof when),
+		     r->thresh[2].ok ? "" : "(unreadable) ",
+		     r->thresh[0].v, r->thresh[1].v, r->thresh[2].v,
+		     r->count.ok ? "" : "(unreadable) ", r->count.v);
+	return 0;
+}
+
+static void kval(struct jw *w, const char *key, const struct sysval *v)
+{
+	if (v->ok)
+		jw_kuint(w, key, v->v);
+	else
+		jw_knull(w, key);
+}
+
+void check_neigh_overflow_json(struct jw *w, const struct neigh_overflow_report *r)
+{
+	char t[32];
+
+	kval(w, "gc_thresh1", &r->thresh[0]);
+	kval(w, "gc_thresh2", &r->thresh[1]);
+	kval(w, "gc_thresh3", &r->thresh[2]);
+	kval(w, "ipv4_neighbours", &r->count);
+	jw_key(w, "kernel_log");
+	jw_obj(w);
+	jw_kuint(w, "since_seconds", r->since_secs);
+	if (r->klog_ok) {
+		jw_kuint(w, "overflow_count", r->overflow.count);
+		jw_kstr(w, "overflow_last", r->overflow.count ? kmsg_time_str(r->overflow.last_wall_us, t, sizeof t) : NULL);
+		jw_knull(w, "error");
+	} else {
+		jw_knull(w, "overflow_count");
+		jw_knull(w, "overflow_last");
+		jw_kstr(w, "error", r->klog_err);
+	}
+	jw_obj_end(w);
+}
+
+static const char *vstr(const struct sysval *v, char *buf, size_t cap)
+{
+	if (v->ok)
+		snprintf(buf, cap, "%llu", v->v);
+	else
+		snprintf(buf, cap, "? (%s)", sysval_why(v));
+	return buf;
+}
+
+void check_neigh_overflow_text(FILE *f, const struct neigh_overflow_report *r)
+{
+	char a[48], b[48], c[48], d[48], t[32];
+
+	fprintf(f, "neighbours     %s IPv4, gc_thresh1/2/3 %s/%s/%s\n", vstr(&r->count, d, sizeof d),
+		vstr(&r->thresh[0], a, sizeof a), vstr(&r->thresh[1], b, sizeof b), vstr(&r->thresh[2], c, sizeof c));
+	if (!r->klog_ok)
+		fprintf(f, "kernel log     ? (%s)\n", r->klog_err);
+	else if (r->overflow.count)
+		fprintf(f, "kernel log     'neighbour table overflow' x%llu in the last %llus, last %s\n",
+			r->overflow.count, r->since_secs, kmsg_time_str(r->overflow.last_wall_us, t, sizeof t));
+	else
+		fprintf(f, "kernel log     no 'neighbour table overflow' in the last %llus\n", r->since_secs);
+}

@@ -1,0 +1,635 @@
+/* Port holders and the stale verdict. The expensive parts are bounded by what is asked: one
+ * listener dump per network namespace (sock_diag, LISTEN/unconnected only), then the fd tables
+ * of only those processes that live in a namespace where a matching listener was found. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "checks/port.h"
+#include "report/escape.h"
+#include "report/table.h"
+#include "sockets/sockets.h"
+
+#define MOD "port"
+
+/* PORT_NETNS_MAX: GKE allows at most 256 pods per node, plus the host and hostNetwork helpers. */
+#define PORT_NETNS_MAX 1024
+/* PORT_CANDS_MAX: listeners considered at once; a port has at most a few per netns. */
+#define PORT_CANDS_MAX 4096
+/* PORT_STALE_MAX: stale processes tracked by the all-ports scan. */
+#define PORT_STALE_MAX 1024
+/* VERDICT_CACHE: distinct containers judged once each (110 pods x 2 containers fit). */
+#define VERDICT_CACHE 512
+
+struct nsent {
+	unsigned long long ino;
+	int pid;      /* a process inside, to enter it */
+	int wanted;   /* a listener here is of interest */
+};
+
+struct cand {
+	unsigned long long inode;
+	unsigned long long netns;
+	unsigned port;
+	char addr[PORT_ADDR_MAX];
+};
+
+struct stale_pid {
+	int pid;
+	unsigned long long netns;
+};
+
+struct vcache {
+	char key[PROC_CID_MAX + PROC_UID_MAX];
+	int verdict; /* rt_stale() answer */
+	char why[192];
+};
+
+/* Scratch of one run; check_port_run is not reentrant (the CLI runs one check at a time). */
+static struct {
+	struct rt rt;
+	const struct port_report *r;
+	int nns;
+	struct nsent ns[PORT_NETNS_MAX];
+	int ncand;
+	struct cand cand[PORT_CANDS_MAX];
+	int nstale;
+	struct stale_pid stale[PORT_STALE_MAX];
+	int nv;
+	struct vcache v[VERDICT_CACHE];
+} S;
+
+/* --- verdicts (cached per pod+container) --------------------------------------------------- */
+static int judge(const char *uid, const char *cid, char *why, size_t cap)
+{
+	char key[sizeof S.v[0].key];
+	int i, v;
+
+	snprintf(key, sizeof key, "%s/%s", uid, cid);
+	for (i = 0; i < S.nv; i++)
+		if (!strcmp(S.v[i].key, key)) {
+			snprintf(why, cap, "%s", S.v[i].why);
+			return S.v[i].verdict;
+		}
+	v = rt_stale(&S.rt, uid, cid, why, cap);
+	if (S.nv < VERDICT_CACHE) {
+		memcpy(S.v[S.nv].key, key, sizeof key);
+		snprintf(S.v[S.nv].why, sizeof S.v[S.nv].why, "%s", why);
+		S.v[S.nv++].verdict = v;
+	}
+	return v;
+}
+
+/* --- step 1: namespaces (and, for the all-ports scan, stale processes) ---------------------- */
+static struct nsent *ns_find(unsigned long long ino)
+{
+	int lo = 0, hi = S.nns, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (S.ns[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < S.nns && S.ns[lo].ino == ino ? &S.ns[lo] : NULL;
+}
+
+static void ns_add(unsigned long long ino, int pid)
+{
+	int i;
+
+	if (!ino || ns_find(ino) || S.nns >= PORT_NETNS_MAX)
+		return;
+	/* Kept sorted by insertion: namespaces are few (<= a few hundred). */
+	for (i = S.nns; i > 0 && S.ns[i - 1].ino > ino; i--)
+		S.ns[i] = S.ns[i - 1];
+	S.ns[i].ino = ino;
+	S.ns[i].pid = pid;
+	S.ns[i].wanted = 0;
+	S.nns++;
+}
+
+static int scan_proc(const struct proc_info *p, void *arg)
+{
+	char why[192];
+
+	(void)arg;
+	ns_add(p->netns, p->pid);
+	if (S.r->port == 0 && (p->pod_uid[0] || p->container_id[0]) &&
+	    judge(p->pod_uid, p->container_id, why, sizeof why) == 1 && S.nstale < PORT_STALE_MAX) {
+		S.stale[S.nstale].pid = p->pid;
+		S.stale[S.nstale++].netns = p->netns;
+	}
+	return 1;
+}
+
+/* --- step 2: listeners of interest ---------------------------------------------------------- */
+struct lctx {
+	unsigned long long netns;
+};
+
+static int add_listener(const struct sock_entry *s, void *arg)
+{
+	struct lctx *l = arg;
+	struct cand *c;
+	char a[PORT_ADDR_MAX - 8];
+
+	if (S.r->port && s->lport != S.r->port)
+		return 1;
+	if (!s->inode || S.ncand >= PORT_CANDS_MAX)
+		return 1;
+	c = &S.cand[S.ncand++];
+	c->inode = s->inode;
+	c->netns = l->netns;
+	c->port = s->lport;
+	addr_port_str(&s->local, s->lport, a, sizeof a);
+	snprintf(c->addr, sizeof c->addr, "%s %s", sock_proto_name(s, 1), a);
+	return 1;
+}
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	return (x->inode > y->inode) - (x->inode < y->inode);
+}
+
+static const struct cand *cand_find(unsigned long long inode)
+{
+	struct cand key;
+
+	key.inode = inode;
+	return S.ncand ? bsearch(&key, S.cand, (size_t)S.ncand, sizeof S.cand[0], cand_cmp) : NULL;
+}
+
+static void dump_listeners(struct port_report *r)
+{
+	struct lctx l;
+	struct nr_err e;
+	int i, diag;
+
+	for (i = 0; i < S.nns; i++) {
+		if (!S.ns[i].wanted)
+			continue;
+		l.netns = S.ns[i].ino;
+		diag = 1;
+		nr_err_clear(&e);
+		/* A namespace whose last process exited meanwhile just has no listeners. */
+		if (sock_walk_netns(S.ns[i].pid, SOCK_F_TCP | SOCK_F_UDP | SOCK_F_LISTEN, add_listener, &l,
+				    &diag, &e) < 0)
+			continue;
+		r->netns_scanned++;
+		if (!diag)
+			r->sockdiag_fallbacks++;
+	}
+	qsort(S.cand, (size_t)S.ncand, sizeof S.cand[0], cand_cmp);
+}
+
+/* --- step 3: owners -------------------------------------------------------------------------- */
+static struct port_holder *holder_for(struct port_report *r, int pid, unsigned long long netns)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->h[i].pid == pid)
+			return &r->h[i];
+	if (r->n >= PORT_HOLDERS_MAX) {
+		r->dropped++;
+		return NULL;
+	}
+	memset(&r->h[r->n], 0, sizeof r->h[0]);
+	r->h[r->n].pid = pid;
+	r->h[r->n].netns = netns;
+	return &r->h[r->n++];
+}
+
+static int owner_ref(const struct proc_sock_ref *ref, void *arg)
+{
+	struct port_report *r = arg;
+	const struct cand *c = cand_find(ref->inode);
+	struct port_holder *h;
+	int i;
+
+	if (!c || !(h = holder_for(r, ref->pid, c->netns)))
+		return 1;
+	if (!h->port)
+		h->port = c->port;
+	for (i = 0; i < h->nsocks; i++)
+		if (!strcmp(h->socks[i], c->addr))
+			return 1;
+	if (h->nsocks < PORT_SOCKS_PER_HOLDER)
+		memcpy(h->socks[h->nsocks++], c->addr, sizeof c->addr);
+	return 1;
+}
+
+static int owner_scan(const struct proc_info *p, void *arg)
+{
+	const struct nsent *n = ns_find(p->netns);
+
+	if (n && n->wanted)
+		proc_sock_walk(p->pid, owner_ref, arg);
+	return 1;
+}
+
+/* Listeners whose holder could not be found (fds unreadable, or the socket passed to a
+ * process in another netns) are still listed: pid 0, verdict unknown. */
+static void add_unowned(struct port_report *r)
+{
+	struct port_holder *h;
+	int i, j, k, seen;
+
+	for (i = 0; i < S.ncand; i++) {
+		for (seen = 0, j = 0; j < r->n && !seen; j++)
+			for (k = 0; k < r->h[j].nsocks; k++)
+				if (r->h[j].netns == S.cand[i].netns && !strcmp(r->h[j].socks[k], S.cand[i].addr))
+					seen = 1;
+		if (seen || r->n >= PORT_HOLDERS_MAX)
+			continue;
+		h = &r->h[r->n++];
+		memset(h, 0, sizeof *h);
+		h->netns = S.cand[i].netns;
+		h->port = S.cand[i].port;
+		snprintf(h->why, sizeof h->why, "no process found holding it (fds unreadable?)");
+		memcpy(h->socks[h->nsocks++], S.cand[i].addr, sizeof S.cand[i].addr);
+	}
+}
+
+/* --- step 4: facts and verdict per holder ----------------------------------------------------- */
+static void describe(struct port_holder *h)
+{
+	struct proc_info p;
+	struct rt_container c;
+	struct rt_pod pod;
+	int v;
+
+	if (proc_read(h->pid, PROC_F_ARGS | PROC_F_CGROUP, &p, NULL) == 0) {
+		h->ppid = p.ppid;
+		memcpy(h->comm, p.comm, sizeof h->comm);
+		memcpy(h->args, p.args, sizeof h->args);
+		memcpy(h->pod_uid, p.pod_uid, sizeof h->pod_uid);
+		memcpy(h->container_id, p.container_id, sizeof h->container_id);
+	}
+	if (h->container_id[0] && rt_container_info(&S.rt, h->container_id, &c) == 0) {
+		snprintf(h->container_name, sizeof h->container_name, "%s", c.name);
+		snprintf(h->pod_name, sizeof h->pod_name, "%s", c.pod_name);
+		snprintf(h->pod_namespace, sizeof h->pod_namespace, "%s", c.pod_namespace);
+	}
+	if (h->pod_uid[0] && !h->pod_name[0] && rt_pod_by_uid(&S.rt, h->pod_uid, &pod) == 0) {
+		snprintf(h->pod_name, sizeof h->pod_name, "%s", pod.name);
+		snprintf(h->pod_namespace, sizeof h->pod_namespace, "%s", pod.namespace_);
+	}
+	if (!h->pod_uid[0] && !h->container_id[0]) {
+		h->verdict = PORT_HOST;
+		return;
+	}
+	v = judge(h->pod_uid, h->container_id, h->why, sizeof h->why);
+	h->verdict = v == 1 ? PORT_STALE : v == 0 ? PORT_LIVE : PORT_UNKNOWN;
+}
+
+static void pod_label(const struct port_holder *h, char *buf, size_t cap)
+{
+	if (h->pod_name[0])
+		snprintf(buf, cap, "%s/%s", h->pod_namespace[0] ? h->pod_namespace : "?", h->pod_name);
+	else if (h->pod_uid[0])
+		snprintf(buf, cap, "pod %s", h->pod_uid);
+	else
+		snprintf(buf, cap, "the node");
+}
+
+static void add_findings(struct port_report *r, struct findings *fs)
+{
+	char subj[64], fix[64], pod[PORT_NAME_MAX * 2 + 8], comm[PROC_COMM_MAX * 4];
+	int i;
+
+	if (!r->runtime_known)
+		findings_add(fs, "runtime-unknown", SEV_WARN, "runtime", NULL,
+			     "no container runtime state readable under the host root (containerd task dirs, "
+			     "Docker, CRI-O): no listener can be judged stale; pass --host-root /host under "
+			     "kubectl debug");
+	for (i = 0; i < r->n; i++) {
+		const struct port_holder *h = &r->h[i];
+
+		esc_text(comm, sizeof comm, h->comm, strlen(h->comm));
+		pod_label(h, pod, sizeof pod);
+		snprintf(subj, sizeof subj, "port %u", h->port);
+		if (h->verdict == PORT_STALE) {
+			snprintf(fix, sizeof fix, "netrescue port %u --kill", h->port);
+			findings_add(fs, "stale-listener", SEV_FAIL, subj, fix,
+				     "pid %d (%s) listens on %s in netns %llu of %s: %s", h->pid, comm,
+				     h->socks[0], h->netns, pod, h->why);
+		}
+		if (r->pod_netns && h->netns == r->pod_netns)
+			findings_add(fs, "port-in-use", SEV_FAIL, subj,
+				     h->verdict == PORT_STALE ? fix : NULL,
+				     "port %u is already held in the pod's netns by pid %d (%s, %s, %s)", h->port,
+				     h->pid, comm, pod, port_verdict_name(h->verdict));
+	}
+}
+
+static int holder_cmp(const void *a, const void *b)
+{
+	const struct port_holder *x = a, *y = b;
+
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int check_port_run(const char *host_root, unsigned port, unsigned long long pod_netns,
+		   struct port_report *r, struct findings *fs, struct nr_err *e)
+{
+	int i;
+
+	memset(r, 0, sizeof *r);
+	r->port = port;
+	r->pod_netns = pod_netns;
+	S.r = r;
+	S.nns = S.ncand = S.nstale = S.nv = 0;
+	rt_open(&S.rt, host_root);
+	r->runtime_known = rt_have_runtime(&S.rt);
+	rt_sources(&S.rt, r->sources, sizeof r->sources);
+
+	if (proc_walk_some(PROC_F_NETNS | (port ? 0 : PROC_F_CGROUP), scan_proc, NULL, e) < 0)
+		return -1;
+	for (i = 0; i < S.nns; i++)
+		S.ns[i].wanted = pod_netns ? S.ns[i].ino == pod_netns : port != 0;
+	for (i = 0; !port && i < S.nstale; i++) {
+		struct nsent *n = ns_find(S.stale[i].netns);
+		if (n && (!pod_netns || n->ino == pod_netns))
+			n->wanted = 1;
+	}
+	dump_listeners(r);
+	if (S.ncand) {
+		if (port) {
+			if (proc_walk_some(PROC_F_NETNS, owner_scan, r, e) < 0)
+				return -1;
+		} else {
+			for (i = 0; i < S.nstale; i++)
+				proc_sock_walk(S.stale[i].pid, owner_ref, r);
+		}
+	}
+	if (port)
+		add_unowned(r);
+	for (i = 0; i < r->n; i++)
+		if (r->h[i].pid > 0)
+			describe(&r->h[i]);
+		else
+			r->h[i].verdict = PORT_UNKNOWN;
+	qsort(r->h, (size_t)r->n, sizeof r->h[0], holder_cmp);
+	if (fs)
+		add_findings(r, fs);
+	return 0;
+}
+
+/* --- --kill ------------------------------------------------------------------------------------ */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+/* Waits until the process behind pidfd exits; 1 exited, 0 still there after ms. */
+static int wait_exit(int pidfd, int pid, unsigned ms)
+{
+	struct pollfd pf = { pidfd, POLLIN, 0 };
+	unsigned waited = 0;
+
+	if (pidfd >= 0)
+		return poll(&pf, 1, (int)ms) > 0;
+	/* No pidfd (kernel < 5.3): poll the pid; it may be reused, a race we accept there. */
+	for (; waited < ms; waited += 50) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return 1;
+		usleep(50000);
+	}
+	return 0;
+}
+
+static int sig(int pidfd, int pid, int s)
+{
+	if (pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, pidfd, s, NULL, 0);
+	return kill(pid, s);
+}
+
+/* Still the process we judged? (same container): a pid reused meanwhile must not be hit. */
+static int same_process(const struct port_holder *h)
+{
+	struct proc_info p;
+
+	if (proc_read(h->pid, PROC_F_CGROUP, &p, NULL) < 0)
+		return 0;
+	return !strcmp(p.container_id, h->container_id) && !strcmp(p.pod_uid, h->pod_uid) &&
+	       !strcmp(p.comm, h->comm);
+}
+
+static void end_one(struct port_holder *h, unsigned wait_ms)
+{
+	int fd = (int)syscall(SYS_pidfd_open, h->pid, 0);
+
+	if (fd < 0 && errno == ESRCH) {
+		h->action = PORT_ACT_GONE;
+		return;
+	}
+	if (!same_process(h)) {
+		h->action = PORT_ACT_GONE;
+		snprintf(h->action_note, sizeof h->action_note, "exited before it was signalled");
+	} else if (sig(fd, h->pid, SIGTERM) < 0) {
+		h->action = errno == ESRCH ? PORT_ACT_GONE : PORT_ACT_FAILED;
+		snprintf(h->action_note, sizeof h->action_note, "SIGTERM: %s", strerror(errno));
+	} else if (wait_exit(fd, h->pid, wait_ms)) {
+		h->action = PORT_ACT_TERM;
+		snprintf(h->action_note, sizeof h->action_note, "ended by SIGTERM");
+	} else if (sig(fd, h->pid, SIGKILL) < 0 && errno != ESRCH) {
+		h->action = PORT_ACT_FAILED;
+		snprintf(h->action_note, sizeof h->action_note, "SIGKILL: %s", strerror(errno));
+	} else if (wait_exit(fd, h->pid, 2000)) {
+		h->action = PORT_ACT_KILL;
+		snprintf(h->action_note, sizeof h->action_note,
+			 "ignored SIGTERM for %u ms, ended by SIGKILL", wait_ms);
+	} else {
+		h->action = PORT_ACT_FAILED;
+		snprintf(h->action_note, sizeof h->action_note, "still running after SIGKILL (state D?)");
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* An ended holder no longer holds the port: its stale-listener and port-in-use findings go,
+ * and an info finding records what was done. */
+static void rewrite_finding(struct findings *fs, const struct port_holder *h)
+{
+	char lead[32], mid[40], subj[64];
+	int i, j;
+
+	snprintf(lead, sizeof lead, "pid %d ", h->pid);
+	snprintf(mid, sizeof mid, "by pid %d ", h->pid);
+	for (i = j = 0; i < fs->n; i++) {
+		if (!strcmp(fs->f[i].id, "stale-listener") && !strncmp(fs->f[i].message, lead, strlen(lead)))
+			continue;
+		if (!strcmp(fs->f[i].id, "port-in-use") && strstr(fs->f[i].message, mid))
+			continue;
+		fs->f[j++] = fs->f[i];
+	}
+	fs->n = j;
+	snprintf(subj, sizeof subj, "port %u", h->port);
+	findings_add(fs, "stale-listener-ended", SEV_INFO, subj, NULL, "pid %d: %s", h->pid,
+		     h->action_note);
+}
+
+int check_port_kill(struct port_report *r, int force, unsigned wait_ms, struct findings *fs)
+{
+	int i;
+
+	r->kill_run = 1;
+	for (i = 0; i < r->n; i++) {
+		struct port_holder *h = &r->h[i];
+
+		if (h->pid <= 1 || h->pid == getpid()) {
+			h->action = PORT_ACT_KEPT;
+			snprintf(h->action_note, sizeof h->action_note, h->pid > 0 ? "never signalled (init or netrescue)" : "holder unknown: nothing to signal");
+			continue;
+		}
+		if (h->verdict != PORT_STALE && !force) {
+			h->action = PORT_ACT_KEPT;
+			snprintf(h->action_note, sizeof h->action_note, "not stale (%s): kept; --force ends it",
+				 port_verdict_name(h->verdict));
+			continue;
+		}
+		end_one(h, wait_ms);
+		if (h->action == PORT_ACT_TERM || h->action == PORT_ACT_KILL) {
+			r->killed++;
+			if (fs)
+				rewrite_finding(fs, h);
+		}
+	}
+	return r->killed;
+}
+
+/* --- output --------------------------------------------------------------------------------- */
+const char *port_verdict_name(enum port_verdict v)
+{
+	switch (v) {
+	case PORT_HOST: return "host";
+	case PORT_LIVE: return "live";
+	case PORT_STALE: return "stale";
+	default: return "unknown";
+	}
+}
+
+static const char *action_name(enum port_action a)
+{
+	static const char *const n[] = { NULL, "kept", "sigterm", "sigkill", "gone", "failed" };
+	return n[a];
+}
+
+static void kstr_or_null(struct jw *w, const char *k, const char *v)
+{
+	if (v && *v)
+		jw_kstr(w, k, v);
+	else
+		jw_knull(w, k);
+}
+
+void check_port_json(struct jw *w, const struct port_report *r)
+{
+	int i, j;
+
+	jw_kuint(w, "port", r->port);
+	jw_key(w, "runtime");
+	jw_obj(w);
+	jw_kbool(w, "known", r->runtime_known);
+	jw_kstr(w, "sources", r->sources);
+	jw_obj_end(w);
+	jw_kint(w, "netns_scanned", r->netns_scanned);
+	jw_key(w, "holders");
+	jw_arr(w);
+	for (i = 0; i < r->n; i++) {
+		const struct port_holder *h = &r->h[i];
+
+		jw_obj(w);
+		if (h->pid > 0) {
+			jw_kint(w, "pid", h->pid);
+			jw_kint(w, "ppid", h->ppid);
+		} else {
+			jw_knull(w, "pid");
+			jw_knull(w, "ppid");
+		}
+		jw_kstr(w, "comm", h->comm);
+		jw_kstr(w, "args", h->args);
+		jw_kuint(w, "netns", h->netns);
+		jw_kuint(w, "port", h->port);
+		kstr_or_null(w, "pod_uid", h->pod_uid);
+		kstr_or_null(w, "pod_namespace", h->pod_namespace);
+		kstr_or_null(w, "pod_name", h->pod_name);
+		kstr_or_null(w, "container_id", h->container_id);
+		kstr_or_null(w, "container_name", h->container_name);
+		jw_key(w, "sockets");
+		jw_arr(w);
+		for (j = 0; j < h->nsocks; j++)
+			jw_str(w, h->socks[j]);
+		jw_arr_end(w);
+		jw_kbool(w, "stale", h->verdict == PORT_STALE);
+		jw_kstr(w, "verdict", port_verdict_name(h->verdict));
+		kstr_or_null(w, "stale_reason", h->verdict == PORT_STALE ? h->why : NULL);
+		if (r->kill_run) {
+			kstr_or_null(w, "action", action_name(h->action));
+			kstr_or_null(w, "action_note", h->action_note);
+		}
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	if (r->dropped)
+		jw_kint(w, "holders_dropped", r->dropped);
+}
+
+void check_port_text(FILE *f, const struct port_report *r)
+{
+	static const char *const hdr[] = { "PID", "COMM", "NETNS", "POD", "CONTAINER", "LISTEN", "VERDICT", "ACTION" };
+	char pid[16], ns[24], pod[PORT_NAME_MAX * 2 + 8], ctr[PORT_NAME_MAX + 24], socks[PORT_ADDR_MAX * 2 + 2];
+	struct tbl t;
+	int i, nc = r->kill_run ? 8 : 7;
+
+	if (!r->n) {
+		if (r->port)
+			fprintf(f, "nothing listens on port %u in any of %d network namespaces\n", r->port,
+				r->netns_scanned);
+		else
+			fprintf(f, "no stale process listens (%d network namespaces with stale processes)\n",
+				r->netns_scanned);
+		return;
+	}
+	tbl_init(&t, nc, hdr);
+	for (i = 0; i < r->n; i++) {
+		const struct port_holder *h = &r->h[i];
+		const char *cells[8];
+
+		snprintf(pid, sizeof pid, h->pid > 0 ? "%d" : "?", h->pid);
+		snprintf(ns, sizeof ns, "%llu", h->netns);
+		pod_label(h, pod, sizeof pod);
+		if (h->container_id[0])
+			snprintf(ctr, sizeof ctr, "%.12s%s%s", h->container_id, h->container_name[0] ? " " : "",
+				 h->container_name);
+		else
+			ctr[0] = 0;
+		snprintf(socks, sizeof socks, "%s%s%s", h->nsocks ? h->socks[0] : "", h->nsocks > 1 ? "," : "",
+			 h->nsocks > 1 ? h->socks[1] : "");
+		cells[0] = pid;
+		cells[1] = h->comm;
+		cells[2] = ns;
+		cells[3] = pod;
+		cells[4] = ctr[0] ? ctr : NULL;
+		cells[5] = socks;
+		cells[6] = port_verdict_name(h->verdict);
+		cells[7] = r->kill_run ? (h->action_note[0] ? h->action_note : action_name(h->action)) : NULL;
+		tbl_add(&t, cells);
+	}
+	tbl_print(&t, f);
+}

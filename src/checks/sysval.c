@@ -1,0 +1,102 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checks/sysval.h"
+
+long sysval_slurp(const char *path, char *buf, size_t cap)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (len + 1 < cap) {
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = 0;
+	if (len + 1 >= cap) {
+		errno = EFBIG;
+		return -1;
+	}
+	return (long)len;
+}
+
+int sysval_read(const char *path, struct sysval *v)
+{
+	/* A sysctl number is at most 20 digits plus a newline. */
+	char buf[64], *end;
+
+	memset(v, 0, sizeof *v);
+	if (sysval_slurp(path, buf, sizeof buf) < 0) {
+		v->err = errno;
+		return -1;
+	}
+	if (buf[0] < '0' || buf[0] > '9') {
+		v->err = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v->v = strtoull(buf, &end, 10);
+	if (errno || (*end && *end != '\n' && *end != '\t' && *end != ' ')) {
+		v->err = EINVAL;
+		return -1;
+	}
+	v->ok = 1;
+	return 0;
+}
+
+int sysval_memtotal_kib(struct sysval *v)
+{
+	/* /proc/meminfo is ~1.5 KB; MemTotal is its first line. */
+	char buf[8192], *p, *end;
+
+	memset(v, 0, sizeof *v);
+	if (sysval_slurp("/proc/meminfo", buf, sizeof buf) < 0 && errno != EFBIG) {
+		v->err = errno;
+		return -1;
+	}
+	p = strstr(buf, "MemTotal:");
+	if (!p) {
+		v->err = EINVAL;
+		return -1;
+	}
+	p += 9;
+	while (*p == ' ')
+		p++;
+	errno = 0;
+	v->v = strtoull(p, &end, 10);
+	if (errno || end == p || strncmp(end, " kB", 3)) {
+		v->err = EINVAL;
+		return -1;
+	}
+	v->ok = 1;
+	return 0;
+}
+
+const char *sysval_why(const struct sysval *v)
+{
+	switch (v->err) {
+	case 0: return "ok";
+	case ENOENT: return "absent";
+	case EACCES: case EPERM: return "permission denied";
+	case EINVAL: return "unreadable format";
+	default: return strerror(v->err);
+	}
+}

@@ -1,0 +1,160 @@
+/* diagnose: the whole investigation in one pass. Runs every check of the other modules (node
+ * facts and CNI; links and bridges; each asked pod located with its interfaces, MTU and
+ * neighbours; MTU; conntrack; kernel log; stale listeners and port holders; a short capture),
+ * keeps each one's raw data, its findings and, when it could not run, the reason, so that one
+ * check failing never loses the others. The report (one caller-owned struct, allocated once:
+ * it is large) is then written as JSON, as text, and into a bundle. Nothing here prints. */
+#ifndef NR_DIAGNOSE_DIAGNOSE_H
+#define NR_DIAGNOSE_DIAGNOSE_H
+#include <signal.h>
+#include <stdio.h>
+
+#include "base/err.h"
+#include "base/parse.h"
+#include "bundle/bundle.h"
+#include "capture/capture.h"
+#include "checks/bridge.h"
+#include "checks/conntrack.h"
+#include "checks/links.h"
+#include "locate/locate.h"
+#include "report/findings.h"
+#include "report/json.h"
+
+/* DIAG_MAX_PODS / DIAG_MAX_PORTS: an investigation names a few pods and ports; more is a
+ * usage error rather than a silently cut report. */
+#define DIAG_MAX_PODS 16
+#define DIAG_MAX_PORTS 16
+/* DIAG_TEXT: an error or note line (cli_err_text output fits NR_ERR_CTX + the message). */
+#define DIAG_TEXT 384
+/* DIAG_NEIGH_MAX: neighbour entries kept per pod (IPv4 + IPv6 on a few devices). */
+#define DIAG_NEIGH_MAX 8
+/* DIAG_CHANGES_MAX: --fix changes reported (bridges + conntrack). */
+#define DIAG_CHANGES_MAX 32
+/* DIAG_KMSG_KEEP: kernel-log lines kept for the report (the newest); the bundle view keeps
+ * the whole window. */
+#define DIAG_KMSG_KEEP 50
+
+/* The checks, in the order they run and appear under "checks". */
+enum diag_check_id {
+	DC_NODE, DC_LINKS, DC_BRIDGES, DC_PODS, DC_MTU, DC_CONNTRACK, DC_KMSG, DC_PORTS,
+	DC_STALE, DC_CAPTURE, DC_N
+};
+
+enum diag_status {
+	DIAG_NOT_RUN = 0, /* not reached */
+	DIAG_OK,          /* ran (its data is in the report) */
+	DIAG_PARTIAL,     /* ran, but saw less than all (detail says what it could not see) */
+	DIAG_ERROR,       /* could not run: detail is the error text */
+	DIAG_SKIPPED,     /* not asked for (no --capture, no --port) */
+	DIAG_ABSENT,      /* the module is not part of this build */
+};
+
+struct diag_check {
+	enum diag_status status;
+	char detail[DIAG_TEXT];
+	double ms;        /* wall time it took */
+};
+
+struct diag_opts {
+	const char *host_root;            /* --host-root ("/") */
+	int npods;
+	struct nr_addr pods[DIAG_MAX_PODS];
+	int nports;
+	unsigned ports[DIAG_MAX_PORTS];
+	unsigned capture_secs;            /* 0: no capture */
+	const char *capture_dir;          /* where capture files go (must exist) */
+	unsigned long long since_secs;    /* kernel-log window; 0: the whole log */
+	int fix;
+	volatile sig_atomic_t *stop;      /* set by SIGINT/SIGTERM: captures end early */
+	/* Progress ("locating 10.4.0.5") for the CLI to show on stderr; may be NULL. */
+	void (*progress)(const char *what, void *arg);
+	void *arg;
+};
+
+struct diag_neigh {
+	char ip[46];
+	char mac[3 * NL_HWADDR];
+	char dev[NL_IFNAMSIZ];
+	const char *state;
+};
+
+struct diag_pod {
+	struct nr_addr ip;
+	enum diag_status status;
+	char detail[DIAG_TEXT];
+	struct locate_report loc;
+	unsigned host_mtu;                /* of the host-side interface, 0 unknown */
+	int nneigh;
+	struct diag_neigh neigh[DIAG_NEIGH_MAX];
+	enum diag_status cap_status;
+	char cap_detail[DIAG_TEXT];
+	char cap_filter[256];
+	struct capture_result cap;
+};
+
+struct diag_kmsg_line {
+	long long wall_us;
+	int level;
+	char text[200];
+};
+
+struct diag_report {
+	long long started;                /* Unix seconds */
+	double seconds;                   /* total run time */
+	/* node facts */
+	char hostname[65];
+	char kernel[65];
+	char cni[32];
+	char cni_why[256];
+	char uplink[NL_IFNAMSIZ];
+	unsigned uplink_mtu;
+	int uid;
+	unsigned long long cap_eff;       /* CapEff from /proc/self/status */
+	char caps_missing[128];           /* "CAP_NET_ADMIN,CAP_NET_RAW", "" when none */
+	char runtime_sources[128];        /* what runtime state could be read */
+
+	struct findings fs;
+	struct diag_check checks[DC_N];
+	int fix;
+	int nchanges;
+	char changes[DIAG_CHANGES_MAX][DIAG_TEXT];
+	int nports;
+	unsigned ports[DIAG_MAX_PORTS];
+	unsigned long long since_secs;
+
+	struct links_report links;
+	struct bridge_report bridges;
+	struct conntrack_report ct;
+	int npods;
+	struct diag_pod pods[DIAG_MAX_PODS];
+
+	/* kernel log window */
+	unsigned long long kmsg_records, kmsg_warnings;
+	const char *kmsg_source;
+	unsigned long long kmsg_conntrack_full, kmsg_neigh_overflow;
+	int nkmsg;                        /* ring of the newest warning-or-worse lines */
+	struct diag_kmsg_line kmsg[DIAG_KMSG_KEEP];
+};
+
+/* Runs every check into r (zeroed by the caller). Returns 0 when at least one check ran
+ * (each failure is recorded in r->checks), -1 with NR_E_DIAG_NOTHING when none could. */
+int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e);
+
+/* The report as the contract's document: "node", "findings", "checks" and the rest, written as
+ * members of the current JSON object (the caller opens it with jw_begin_doc). */
+void diag_json(struct jw *w, const struct diag_report *r);
+/* The report as an expert's note: verdict, findings worst first with evidence and fix,
+ * what could not be checked, then each section. */
+void diag_text(FILE *f, const struct diag_report *r);
+
+/* Adds the raw views (links, routes, neighbours, FDB, kernel log, processes, sockets per
+ * netns) and every capture file to an open bundle under "views/" and "capture/". A view that
+ * cannot be made is written as a file saying why; only bundle write errors fail (-1). */
+int diag_bundle_views(struct bundle *b, const struct diag_report *r, struct nr_err *e);
+
+/* Exit code per contract: 1 when any fail finding, else 0. */
+int diag_exit(const struct diag_report *r);
+const char *diag_check_name(enum diag_check_id id);
+const char *diag_status_name(enum diag_status s);
+
+#endif

@@ -1,0 +1,34 @@
+/* Private to diagnose: what the stages share. */
+#ifndef NR_DIAGNOSE_PRIVATE_H
+#define NR_DIAGNOSE_PRIVATE_H
+
+#include <stdio.h>
+
+#include "diagnose/diagnose.h"
+#include "locate/locate.h"
+#include "netlink/netlink.h"
+#include "runtime/runtime.h"
+
+struct diag_ctx {
+	const struct diag_opts *o;
+	struct nl nl;                /* route socket in the node's netns */
+	int nl_ok;
+	struct locate_ctx lc;
+	int lc_ok;
+	struct rt rt;                /* what the runtime and kubelet know */
+	int rt_ok;
+};
+
+/* Records one change --fix made (or could not make). */
+void diag_change(struct diag_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Raw data and text of the checks that live in their own files (mtu, ports, stale). */
+void diag_json_extra(struct jw *w, const struct diag_report *r, enum diag_check_id id);
+void diag_text_extra(FILE *f, const struct diag_report *r, enum diag_check_id id);
+
+/* Stages that live in their own files. */
+void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_st_stale(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+
+#endif

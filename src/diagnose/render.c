@@ -1,0 +1,422 @@
+/* The report, as JSON (the contract's document) and as text (an expert's note: verdict first,
+ * then what is wrong with the evidence and the fix, then what could not be checked, then the
+ * data each check saw). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "diagnose/diagnose.h"
+#include "diagnose/private.h"
+#include "diagnose/weak.h"
+#include "report/escape.h"
+#include "report/table.h"
+
+static const char *const check_names[DC_N] = {
+	"node", "links", "bridges", "pods", "mtu", "conntrack", "kmsg", "ports", "stale", "capture",
+};
+
+const char *diag_check_name(enum diag_check_id id)
+{
+	return id < DC_N ? check_names[id] : "?";
+}
+
+const char *diag_status_name(enum diag_status s)
+{
+	static const char *const n[] = { "not-run", "ok", "partial", "error", "skipped", "absent" };
+
+	return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "?";
+}
+
+static const char *verdict(const struct diag_report *r)
+{
+	enum sev w = findings_worst(&r->fs);
+
+	if (r->fs.n && w == SEV_FAIL)
+		return "fail";
+	return r->fs.n && w == SEV_WARN ? "warn" : "ok";
+}
+
+static void utc(long long t, char *buf, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, cap, "%lld", t);
+}
+
+/* --- JSON -------------------------------------------------------------------------------- */
+
+static void json_node(struct jw *w, const struct diag_report *r)
+{
+	char *p, caps[sizeof r->caps_missing];
+
+	jw_key(w, "node");
+	jw_obj(w);
+	jw_kstr(w, "hostname", r->hostname);
+	jw_kstr(w, "kernel", r->kernel);
+	jw_kstr(w, "cni", r->cni);
+	jw_kstr(w, "cni_evidence", r->cni_why[0] ? r->cni_why : NULL);
+	jw_kstr(w, "uplink", r->uplink[0] ? r->uplink : NULL);
+	if (r->uplink_mtu)
+		jw_kuint(w, "uplink_mtu", r->uplink_mtu);
+	else
+		jw_knull(w, "uplink_mtu");
+	jw_kint(w, "uid", r->uid);
+	jw_key(w, "capabilities_missing");
+	jw_arr(w);
+	memcpy(caps, r->caps_missing, sizeof caps);
+	for (p = strtok(caps, ","); p; p = strtok(NULL, ","))
+		jw_str(w, p);
+	jw_arr_end(w);
+	jw_kstr(w, "runtime_state", r->runtime_sources[0] ? r->runtime_sources : NULL);
+	jw_obj_end(w);
+}
+
+static void json_pod(struct jw *w, const struct diag_pod *p)
+{
+	char ip[46];
+	int i;
+
+	jw_obj(w);
+	jw_kstr(w, "status", diag_status_name(p->status));
+	if (p->status != DIAG_OK) {
+		jw_kstr(w, "ip", addr_str(&p->ip, ip, sizeof ip));
+		jw_kstr(w, "error", p->detail);
+		jw_obj_end(w);
+		return;
+	}
+	if (HAVE(locate_json))
+		locate_json(w, &p->loc);
+	if (p->host_mtu)
+		jw_kuint(w, "host_mtu", p->host_mtu);
+	else
+		jw_knull(w, "host_mtu");
+	jw_key(w, "neighbours");
+	jw_arr(w);
+	for (i = 0; i < p->nneigh; i++) {
+		jw_obj(w);
+		jw_kstr(w, "ip", p->neigh[i].ip);
+		jw_kstr(w, "mac", p->neigh[i].mac[0] ? p->neigh[i].mac : NULL);
+		jw_kstr(w, "dev", p->neigh[i].dev);
+		jw_kstr(w, "state", p->neigh[i].state);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void json_kmsg(struct jw *w, const struct diag_report *r)
+{
+	char t[32];
+	int i;
+
+	jw_kstr(w, "source", r->kmsg_source);
+	if (r->since_secs)
+		jw_kuint(w, "since_seconds", r->since_secs);
+	else
+		jw_knull(w, "since_seconds");
+	jw_kuint(w, "records", r->kmsg_records);
+	jw_kuint(w, "warnings", r->kmsg_warnings);
+	jw_kuint(w, "conntrack_table_full", r->kmsg_conntrack_full);
+	jw_kuint(w, "neighbour_table_overflow", r->kmsg_neigh_overflow);
+	jw_key(w, "lines");
+	jw_arr(w);
+	for (i = 0; i < r->nkmsg; i++) {
+		jw_obj(w);
+		if (r->kmsg[i].wall_us && HAVE(kmsg_time_str))
+			jw_kstr(w, "time", kmsg_time_str(r->kmsg[i].wall_us, t, sizeof t));
+		else
+			jw_knull(w, "time");
+		jw_kint(w, "level", r->kmsg[i].level);
+		jw_kstr(w, "text", r->kmsg[i].text);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void json_capture(struct jw *w, const struct diag_report *r)
+{
+	char ip[46];
+	int i;
+
+	jw_key(w, "captures");
+	jw_arr(w);
+	for (i = 0; i < r->npods; i++) {
+		const struct diag_pod *p = &r->pods[i];
+		if (p->cap_status == DIAG_NOT_RUN)
+			continue;
+		jw_obj(w);
+		jw_kstr(w, "pod_ip", addr_str(&p->ip, ip, sizeof ip));
+		jw_kstr(w, "status", diag_status_name(p->cap_status));
+		jw_kstr(w, "filter", p->cap_filter[0] ? p->cap_filter : NULL);
+		if (p->cap_status == DIAG_OK && HAVE(capture_json))
+			capture_json(w, &p->cap);
+		else
+			jw_kstr(w, "error", p->cap_detail);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* Each check's raw data, keyed by the check's name. */
+static void json_check_data(struct jw *w, const struct diag_report *r, enum diag_check_id id)
+{
+	int i;
+
+	switch (id) {
+	case DC_LINKS:
+		links_json(w, &r->links);
+		break;
+	case DC_BRIDGES:
+		check_bridge_json(w, &r->bridges);
+		break;
+	case DC_PODS:
+		jw_key(w, "pods");
+		jw_arr(w);
+		for (i = 0; i < r->npods; i++)
+			json_pod(w, &r->pods[i]);
+		jw_arr_end(w);
+		break;
+	case DC_CONNTRACK:
+		check_conntrack_json(w, &r->ct);
+		break;
+	case DC_KMSG:
+		json_kmsg(w, r);
+		break;
+	case DC_CAPTURE:
+		json_capture(w, r);
+		break;
+	default:
+		diag_json_extra(w, r, id);
+		break;
+	}
+}
+
+static void json_checks(struct jw *w, const struct diag_report *r)
+{
+	int i;
+
+	jw_key(w, "checks");
+	jw_obj(w);
+	for (i = 0; i < DC_N; i++) {
+		const struct diag_check *c = &r->checks[i];
+		jw_key(w, check_names[i]);
+		jw_obj(w);
+		jw_kstr(w, "status", diag_status_name(c->status));
+		jw_kstr(w, "detail", c->detail[0] ? c->detail : NULL);
+		jw_kint(w, "ms", (long long)(c->ms + 0.5));
+		if (c->status == DIAG_OK || c->status == DIAG_PARTIAL || i == DC_CAPTURE)
+			json_check_data(w, r, (enum diag_check_id)i);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+}
+
+void diag_json(struct jw *w, const struct diag_report *r)
+{
+	char t[32];
+	int i;
+
+	json_node(w, r);
+	utc(r->started, t, sizeof t);
+	jw_kstr(w, "started", t);
+	jw_kstr(w, "verdict", verdict(r));
+	jw_key(w, "summary");
+	jw_obj(w);
+	jw_kint(w, "fail", findings_count(&r->fs, SEV_FAIL));
+	jw_kint(w, "warn", findings_count(&r->fs, SEV_WARN));
+	jw_kint(w, "info", findings_count(&r->fs, SEV_INFO));
+	jw_obj_end(w);
+	findings_json(w, &r->fs);
+	jw_key(w, "could_not_check");
+	jw_arr(w);
+	for (i = 0; i < DC_N; i++) {
+		const struct diag_check *c = &r->checks[i];
+		if (c->status != DIAG_ERROR && c->status != DIAG_PARTIAL && c->status != DIAG_ABSENT)
+			continue;
+		jw_obj(w);
+		jw_kstr(w, "check", check_names[i]);
+		jw_kstr(w, "status", diag_status_name(c->status));
+		jw_kstr(w, "detail", c->detail);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_kbool(w, "fix", r->fix);
+	jw_key(w, "changes");
+	jw_arr(w);
+	for (i = 0; i < r->nchanges; i++)
+		jw_str(w, r->changes[i]);
+	jw_arr_end(w);
+	jw_key(w, "ports");
+	jw_arr(w);
+	for (i = 0; i < r->nports; i++)
+		jw_uint(w, r->ports[i]);
+	jw_arr_end(w);
+	json_checks(w, r);
+	jw_key(w, "seconds");
+	jw_double(w, r->seconds);
+}
+
+/* --- text -------------------------------------------------------------------------------- */
+
+static void text_header(FILE *f, const struct diag_report *r)
+{
+	char t[32];
+	int nf = findings_count(&r->fs, SEV_FAIL), nw = findings_count(&r->fs, SEV_WARN), i, ran = 0;
+
+	for (i = 0; i < DC_N; i++)
+		ran += r->checks[i].status == DIAG_OK || r->checks[i].status == DIAG_PARTIAL;
+	utc(r->started, t, sizeof t);
+	fprintf(f, "node %s, kernel %s, CNI %s, uplink %s", r->hostname, r->kernel, r->cni,
+		r->uplink[0] ? r->uplink : "unknown");
+	if (r->uplink_mtu)
+		fprintf(f, " (MTU %u)", r->uplink_mtu);
+	fprintf(f, ", %s\n", t);
+	if (!strcmp(verdict(r), "fail"))
+		fprintf(f, "verdict: FAIL: %d problem%s", nf, nf == 1 ? "" : "s");
+	else if (nw)
+		fprintf(f, "verdict: WARN: no failure, %d warning%s", nw, nw == 1 ? "" : "s");
+	else
+		fprintf(f, "verdict: OK: nothing wrong found");
+	if (nf && nw)
+		fprintf(f, " and %d warning%s", nw, nw == 1 ? "" : "s");
+	fprintf(f, " (%d checks ran in %.2f s)\n", ran, r->seconds);
+	if (r->caps_missing[0])
+		fprintf(f, "running as uid %d without %s: some checks saw less (see below)\n", r->uid, r->caps_missing);
+}
+
+static void text_checks(FILE *f, const struct diag_report *r)
+{
+	static const char *const h[] = { "CHECK", "STATUS", "MS", "DETAIL" };
+	char ms[32];
+	struct tbl t;
+	int i;
+
+	fputs("\nchecks:\n", f);
+	tbl_init(&t, 4, h);
+	for (i = 0; i < DC_N; i++) {
+		const struct diag_check *c = &r->checks[i];
+		const char *row[4];
+		snprintf(ms, sizeof ms, "%.0f", c->ms);
+		row[0] = check_names[i];
+		row[1] = diag_status_name(c->status);
+		row[2] = ms;
+		row[3] = c->detail[0] ? c->detail : "";
+		tbl_add(&t, row);
+	}
+	tbl_print(&t, f);
+}
+
+static void text_pods(FILE *f, const struct diag_report *r)
+{
+	char ip[46];
+	int i, j;
+
+	for (i = 0; i < r->npods; i++) {
+		const struct diag_pod *p = &r->pods[i];
+		if (p->status != DIAG_OK) {
+			fprintf(f, "%s  could not be located: %s\n", addr_str(&p->ip, ip, sizeof ip), p->detail);
+			continue;
+		}
+		if (HAVE(locate_text))
+			locate_text(f, &p->loc);
+		if (p->host_mtu)
+			fprintf(f, "  host interface MTU %u\n", p->host_mtu);
+		for (j = 0; j < p->nneigh; j++)
+			fprintf(f, "  neighbour %s  %s  %s  %s\n", p->neigh[j].ip, p->neigh[j].mac[0] ? p->neigh[j].mac : "-",
+				p->neigh[j].dev, p->neigh[j].state ? p->neigh[j].state : "-");
+		if (!p->nneigh)
+			fputs("  no neighbour entry on the node\n", f);
+	}
+}
+
+static void text_kmsg(FILE *f, const struct diag_report *r)
+{
+	char t[32], line[sizeof r->kmsg[0].text * 4];
+	int i;
+
+	fprintf(f, "%llu records%s, %llu warnings or worse; table full: %llu, neighbour table overflow: %llu\n",
+		r->kmsg_records, r->since_secs ? " in the window" : "", r->kmsg_warnings,
+		r->kmsg_conntrack_full, r->kmsg_neigh_overflow);
+	for (i = 0; i < r->nkmsg; i++) {
+		esc_text(line, sizeof line, r->kmsg[i].text, strlen(r->kmsg[i].text));
+		fprintf(f, "%s  %s\n", r->kmsg[i].wall_us && HAVE(kmsg_time_str) ?
+			kmsg_time_str(r->kmsg[i].wall_us, t, sizeof t) : "-", line);
+	}
+}
+
+static void text_capture(FILE *f, const struct diag_report *r)
+{
+	char ip[46];
+	int i, j;
+
+	for (i = 0; i < r->npods; i++) {
+		const struct diag_pod *p = &r->pods[i];
+		if (p->cap_status == DIAG_NOT_RUN)
+			continue;
+		fprintf(f, "%s  ", addr_str(&p->ip, ip, sizeof ip));
+		if (p->cap_status != DIAG_OK) {
+			fprintf(f, "%s\n", p->cap_detail);
+			continue;
+		}
+		fprintf(f, "%s  '%s'  %llu packets, %llu dropped, stopped: %s\n", p->cap.interface, p->cap_filter,
+			p->cap.packets_captured, p->cap.packets_dropped,
+			HAVE(capture_stop_name) ? capture_stop_name(p->cap.stop) : "?");
+		for (j = 0; j < p->cap.nfiles; j++)
+			fprintf(f, "  file %s\n", p->cap.files[j]);
+	}
+}
+
+static void text_section(FILE *f, const struct diag_report *r, enum diag_check_id id)
+{
+	const struct diag_check *c = &r->checks[id];
+
+	if (c->status != DIAG_OK && c->status != DIAG_PARTIAL)
+		return;
+	fprintf(f, "\n== %s ==\n", check_names[id]);
+	switch (id) {
+	case DC_LINKS:
+		links_text(f, &r->links);
+		break;
+	case DC_BRIDGES:
+		check_bridge_text(f, &r->bridges);
+		break;
+	case DC_PODS:
+		text_pods(f, r);
+		break;
+	case DC_CONNTRACK:
+		check_conntrack_text(f, &r->ct);
+		break;
+	case DC_KMSG:
+		text_kmsg(f, r);
+		break;
+	case DC_CAPTURE:
+		text_capture(f, r);
+		break;
+	default:
+		diag_text_extra(f, r, id);
+		break;
+	}
+}
+
+void diag_text(FILE *f, const struct diag_report *r)
+{
+	int i;
+
+	text_header(f, r);
+	if (r->fs.n) {
+		fputs("\nfindings, worst first:\n", f);
+		findings_text(f, &r->fs);
+	}
+	if (r->fix) {
+		fputs("\nchanges made by --fix:\n", f);
+		for (i = 0; i < r->nchanges; i++)
+			fprintf(f, "  %s\n", r->changes[i]);
+		if (!r->nchanges)
+			fputs("  none needed\n", f);
+	}
+	text_checks(f, r);
+	for (i = DC_LINKS; i < DC_N; i++)
+		text_section(f, r, (enum diag_check_id)i);
+}

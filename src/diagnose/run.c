@@ -1,0 +1,481 @@
+/* The investigation: every check in turn, each one's failure recorded and the rest still run. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "diagnose/diagnose.h"
+#include "diagnose/node.h"
+#include "diagnose/private.h"
+#include "diagnose/weak.h"
+
+/* Capability bits (linux/capability.h numbering). */
+enum { CAP_NET_ADMIN_ = 12, CAP_NET_RAW_ = 13, CAP_SYS_PTRACE_ = 19, CAP_SYS_ADMIN_ = 21, CAP_SYSLOG_ = 34 };
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void progress(const struct diag_opts *o, const char *what)
+{
+	if (o->progress)
+		o->progress(what, o->arg);
+}
+
+static void set_error(struct diag_check *c, const struct nr_err *e)
+{
+	c->status = DIAG_ERROR;
+	cli_err_text(e, c->detail, sizeof c->detail);
+}
+
+static void set_absent(struct diag_check *c, const char *module)
+{
+	c->status = DIAG_ABSENT;
+	snprintf(c->detail, sizeof c->detail, "the %s module is not part of this build", module);
+}
+
+/* A check ran without some capability: say what it could not see. */
+static void note_missing(struct diag_report *r, struct diag_check *c, int bit, const char *cap,
+			 const char *unseen)
+{
+	size_t n = strlen(c->detail);
+
+	if (diag_has_cap(r, bit) || (c->status != DIAG_OK && c->status != DIAG_PARTIAL))
+		return;
+	c->status = DIAG_PARTIAL;
+	snprintf(c->detail + n, sizeof c->detail - n, "%swithout %s: %s", n ? "; " : "", cap, unseen);
+}
+
+void diag_change(struct diag_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nchanges >= DIAG_CHANGES_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->changes[r->nchanges++], DIAG_TEXT, fmt, ap);
+	va_end(ap);
+}
+
+/* --- links and bridges ------------------------------------------------------------------- */
+
+static void run_links(struct diag_report *r)
+{
+	struct diag_check *c = &r->checks[DC_LINKS];
+	struct nr_err e;
+
+	if (!HAVE(links_collect))
+		return set_absent(c, "links");
+	if (links_collect(NULL, &r->links, &e) < 0)
+		return set_error(c, &e);
+	c->status = DIAG_OK;
+	note_missing(r, c, CAP_SYS_PTRACE_, "CAP_SYS_PTRACE", "the namespaces of veth peers");
+}
+
+static void run_bridges(const struct diag_opts *o, struct diag_report *r)
+{
+	struct diag_check *c = &r->checks[DC_BRIDGES];
+	struct nr_err e;
+	int i;
+
+	if (!HAVE(check_bridge_run))
+		return set_absent(c, "bridge");
+	if (check_bridge_run(NULL, o->fix, &r->bridges, &r->fs, &e) < 0) {
+		char why[DIAG_TEXT];
+
+		if (!o->fix)
+			return set_error(c, &e);
+		/* --fix refused (no CAP_NET_ADMIN): still report the bridges, say the fix failed. */
+		cli_err_text(&e, why, sizeof why);
+		diag_change(r, "bridge --fix not applied: %s", why);
+		if (check_bridge_run(NULL, 0, &r->bridges, &r->fs, &e) < 0)
+			return set_error(c, &e);
+	}
+	c->status = DIAG_OK;
+	for (i = 0; i < r->bridges.nbr; i++)
+		if (r->bridges.br[i].fixed)
+			diag_change(r, "set bridge %s up (was down)", r->bridges.br[i].name);
+	note_missing(r, c, CAP_SYS_PTRACE_, "CAP_SYS_PTRACE", "pod-side addresses of bridge ports");
+}
+
+/* --- pods -------------------------------------------------------------------------------- */
+
+struct neigh_walk {
+	struct diag_pod *p;
+	const struct links_report *links;
+};
+
+static int neigh_cb(const struct nl_neigh *n, void *arg)
+{
+	struct neigh_walk *w = arg;
+	struct diag_pod *p = w->p;
+	struct diag_neigh *d;
+	const char *dev;
+	size_t len = p->ip.family == AF_INET ? 4 : 16;
+
+	if (!n->has_ip || n->family != p->ip.family || memcmp(n->ip, p->ip.a, len))
+		return 1;
+	if (p->nneigh >= DIAG_NEIGH_MAX)
+		return 0;
+	d = &p->neigh[p->nneigh++];
+	addr_str(&p->ip, d->ip, sizeof d->ip);
+	if (n->mac_len)
+		nl_mac_str(n->mac, n->mac_len, d->mac, sizeof d->mac);
+	dev = HAVE(links_name) ? links_name(w->links, n->ifindex) : NULL;
+	if (dev)
+		snprintf(d->dev, sizeof d->dev, "%s", dev);
+	else
+		snprintf(d->dev, sizeof d->dev, "if%d", n->ifindex);
+	d->state = nl_neigh_state_name(n->state);
+	return 1;
+}
+
+static void pod_neighbours(struct diag_report *r, struct diag_pod *p, struct nl *nl)
+{
+	struct neigh_walk w = { p, &r->links };
+	struct nr_err e;
+
+	if (nl && HAVE(nl_neigh_dump))
+		nl_neigh_dump(nl, p->ip.family, neigh_cb, &w, &e);
+}
+
+static void host_mtu(struct diag_report *r, struct diag_pod *p)
+{
+	int i;
+
+	for (i = 0; i < r->links.n; i++)
+		if (p->loc.ifindex && r->links.links[i].l.ifindex == p->loc.ifindex)
+			p->host_mtu = r->links.links[i].l.mtu;
+}
+
+static void run_pods(const struct diag_opts *o, struct diag_report *r, struct locate_ctx *lc,
+		     int *lc_ok, struct nl *nl)
+{
+	struct diag_check *c = &r->checks[DC_PODS];
+	char what[96], ip[46];
+	struct nr_err e;
+	int i, ran = 0;
+
+	if (!o->npods) {
+		c->status = DIAG_SKIPPED;
+		snprintf(c->detail, sizeof c->detail, "no --pod-ip given");
+		return;
+	}
+	if (!HAVE(locate_init))
+		return set_absent(c, "locate");
+	if (locate_init(lc, &e) < 0)
+		return set_error(c, &e);
+	*lc_ok = 1;
+	for (i = 0; i < o->npods; i++) {
+		struct diag_pod *p = &r->pods[r->npods++];
+
+		p->ip = o->pods[i];
+		snprintf(what, sizeof what, "locating %s", addr_str(&p->ip, ip, sizeof ip));
+		progress(o, what);
+		if (locate_run(lc, &p->ip, &p->loc, &r->fs, &e) < 0) {
+			p->status = DIAG_ERROR;
+			cli_err_text(&e, p->detail, sizeof p->detail);
+			continue;
+		}
+		ran++;
+		p->status = DIAG_OK;
+		host_mtu(r, p);
+		pod_neighbours(r, p, nl);
+	}
+	if (!ran) {
+		c->status = DIAG_ERROR;
+		snprintf(c->detail, sizeof c->detail, "%s", r->pods[0].detail);
+		return;
+	}
+	c->status = ran == o->npods ? DIAG_OK : DIAG_PARTIAL;
+	if (ran < o->npods)
+		snprintf(c->detail, sizeof c->detail, "%d of %d pods could not be located", o->npods - ran, o->npods);
+	note_missing(r, c, CAP_SYS_PTRACE_, "CAP_SYS_PTRACE", "pod processes, namespaces and containers");
+}
+
+/* --- conntrack and the kernel log --------------------------------------------------------- */
+
+static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
+{
+	struct diag_check *c = &r->checks[DC_CONNTRACK];
+	struct conntrack_opts co = { o->since_secs, o->fix, o->host_root };
+	struct nr_err e;
+	int i;
+
+	if (!HAVE(check_conntrack_run))
+		return set_absent(c, "conntrack");
+	if (check_conntrack_run(&co, &r->ct, &r->fs, &e) < 0) {
+		if (!o->fix)
+			return set_error(c, &e);
+		cli_err_text(&e, c->detail, sizeof c->detail);
+		diag_change(r, "conntrack --fix not applied: %s", c->detail);
+		c->status = DIAG_PARTIAL;
+	} else {
+		c->status = DIAG_OK;
+	}
+	for (i = 0; i < r->ct.nchanges; i++)
+		diag_change(r, "%s: %s", r->ct.changes[i].what, r->ct.changes[i].detail);
+	if (r->ct.nunread && c->status == DIAG_OK) {
+		c->status = DIAG_PARTIAL;
+		snprintf(c->detail, sizeof c->detail, "could not read: %s%s", r->ct.unread[0],
+			 r->ct.nunread > 1 ? " (and more)" : "");
+	}
+}
+
+static int kmsg_rec_cb(const struct kmsg_rec *k, void *arg)
+{
+	struct diag_report *r = arg;
+	struct diag_kmsg_line *l;
+
+	r->kmsg_records++;
+	/* Checks match records by text whatever their facility (CONTRACT "Kernel log"). */
+	if (strstr(k->text, "neighbour table overflow"))
+		r->kmsg_neigh_overflow++;
+	if (strstr(k->text, "nf_conntrack: table full"))
+		r->kmsg_conntrack_full++;
+	if (k->level > 4)
+		return 1;
+	r->kmsg_warnings++;
+	/* A ring of the newest warnings: the report shows the end of the window. */
+	l = &r->kmsg[r->nkmsg < DIAG_KMSG_KEEP ? r->nkmsg++ : (memmove(r->kmsg, r->kmsg + 1,
+			sizeof r->kmsg - sizeof r->kmsg[0]), DIAG_KMSG_KEEP - 1)];
+	l->wall_us = k->has_time ? k->wall_us : 0;
+	l->level = k->level;
+	snprintf(l->text, sizeof l->text, "%.199s", k->text);
+	return 1;
+}
+
+static void run_kmsg(const struct diag_opts *o, struct diag_report *r)
+{
+	struct diag_check *c = &r->checks[DC_KMSG];
+	struct kmsg_filter f = { o->since_secs, NULL, 0 };
+	struct kmsg_info info = { 0 };
+	struct nr_err e;
+
+	if (!HAVE(kmsg_walk))
+		return set_absent(c, "kmsg");
+	if (kmsg_walk(&f, kmsg_rec_cb, r, &info, &e) < 0)
+		return set_error(c, &e);
+	r->kmsg_source = info.source;
+	c->status = DIAG_OK;
+	if (r->kmsg_neigh_overflow)
+		findings_add(&r->fs, "neigh-table-overflow", SEV_FAIL, "neighbour table",
+			     "sysctl -w net.ipv4.neigh.default.gc_thresh3=16384 (and gc_thresh2=8192)",
+			     "the kernel log says 'neighbour table overflow' %llu time(s) in the window",
+			     r->kmsg_neigh_overflow);
+	/* Without the conntrack module, the kernel log alone still tells of a full table. */
+	if (r->kmsg_conntrack_full && r->checks[DC_CONNTRACK].status == DIAG_ABSENT)
+		findings_add(&r->fs, "conntrack-table-full", SEV_FAIL, "conntrack", "netrescue conntrack --fix",
+			     "the kernel log says 'nf_conntrack: table full, dropping packet' %llu time(s) in the window",
+			     r->kmsg_conntrack_full);
+}
+
+/* --- capture ----------------------------------------------------------------------------- */
+
+static void capture_filter(const struct diag_opts *o, struct diag_pod *p)
+{
+	char ip[46];
+	size_t n;
+	int i;
+
+	n = (size_t)snprintf(p->cap_filter, sizeof p->cap_filter, "host %s", addr_str(&p->ip, ip, sizeof ip));
+	for (i = 0; i < o->nports && n < sizeof p->cap_filter; i++)
+		n += (size_t)snprintf(p->cap_filter + n, sizeof p->cap_filter - n, "%s port %u%s",
+				      i ? " or" : " and (", o->ports[i], i + 1 == o->nports ? ")" : "");
+}
+
+static void capture_pod(const struct diag_opts *o, struct diag_pod *p)
+{
+	struct capture_opts co;
+	char path[CAPTURE_PATH_MAX], ip[46];
+	struct nr_err e;
+
+	if (p->status != DIAG_OK || !p->loc.host_if[0]) {
+		p->cap_status = DIAG_SKIPPED;
+		snprintf(p->cap_detail, sizeof p->cap_detail, "pod %s has no host interface to capture on",
+			 addr_str(&p->ip, ip, sizeof ip));
+		return;
+	}
+	capture_filter(o, p);
+	snprintf(path, sizeof path, "%s/pod-%s-%s.pcap", o->capture_dir, addr_str(&p->ip, ip, sizeof ip), p->loc.host_if);
+	memset(&co, 0, sizeof co);
+	co.ifname = p->loc.host_if;
+	co.netns_fd = -1;
+	co.filter = p->cap_filter;
+	co.path = path;
+	co.duration = o->capture_secs;
+	co.stop = o->stop;
+	if (capture_run(&co, &p->cap, &e) < 0) {
+		p->cap_status = DIAG_ERROR;
+		cli_err_text(&e, p->cap_detail, sizeof p->cap_detail);
+		return;
+	}
+	p->cap_status = DIAG_OK;
+}
+
+static void run_capture(const struct diag_opts *o, struct diag_report *r)
+{
+	struct diag_check *c = &r->checks[DC_CAPTURE];
+	char what[96];
+	int i, ok = 0;
+
+	if (!o->capture_secs) {
+		c->status = DIAG_SKIPPED;
+		snprintf(c->detail, sizeof c->detail, "no --capture given");
+		return;
+	}
+	if (!o->npods) {
+		c->status = DIAG_SKIPPED;
+		snprintf(c->detail, sizeof c->detail, "--capture needs --pod-ip");
+		return;
+	}
+	if (!HAVE(capture_run))
+		return set_absent(c, "capture");
+	/* One pod after another: a few seconds each, and libpcap handles stay simple. */
+	for (i = 0; i < r->npods; i++) {
+		if (o->stop && *o->stop)
+			break;
+		snprintf(what, sizeof what, "capturing %u s on pod %d of %d", o->capture_secs, i + 1, r->npods);
+		progress(o, what);
+		capture_pod(o, &r->pods[i]);
+		ok += r->pods[i].cap_status == DIAG_OK;
+	}
+	if (!ok) {
+		c->status = DIAG_ERROR;
+		snprintf(c->detail, sizeof c->detail, "%s", r->pods[0].cap_detail);
+		return;
+	}
+	c->status = ok == r->npods ? DIAG_OK : DIAG_PARTIAL;
+	note_missing(r, c, CAP_NET_RAW_, "CAP_NET_RAW", "packets");
+}
+
+/* --- the whole run ----------------------------------------------------------------------- */
+
+/* Modules report the same fact from two angles (a pod's veth down is seen by the bridge check
+ * and by locate): keep the first of each id + subject. */
+static void dedupe(struct findings *fs)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < fs->n; i++) {
+		for (j = 0; j < n; j++)
+			if (!strcmp(fs->f[j].id, fs->f[i].id) && !strcmp(fs->f[j].subject, fs->f[i].subject))
+				break;
+		if (j == n)
+			fs->f[n++] = fs->f[i];
+	}
+	fs->n = n;
+}
+
+typedef void (*stage_fn)(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+
+static void st_links(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	(void)o, (void)x;
+	run_links(r);
+}
+static void st_bridges(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	(void)x;
+	run_bridges(o, r);
+}
+static void st_pods(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	run_pods(o, r, &x->lc, &x->lc_ok, x->nl_ok ? &x->nl : NULL);
+}
+static void st_conntrack(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	(void)x;
+	run_conntrack(o, r);
+}
+static void st_kmsg(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	(void)x;
+	run_kmsg(o, r);
+}
+static void st_capture(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	(void)x;
+	run_capture(o, r);
+}
+
+static const struct {
+	enum diag_check_id id;
+	const char *what;
+	stage_fn fn;
+} stages[] = {
+	{ DC_LINKS, "reading links", st_links },
+	{ DC_BRIDGES, "checking bridges", st_bridges },
+	{ DC_PODS, "locating pods", st_pods },
+	{ DC_MTU, "checking MTUs", diag_st_mtu },
+	{ DC_CONNTRACK, "checking conntrack", st_conntrack },
+	{ DC_KMSG, "reading the kernel log", st_kmsg },
+	{ DC_PORTS, "finding port holders", diag_st_ports },
+	{ DC_STALE, "looking for stale listeners", diag_st_stale },
+	{ DC_CAPTURE, "capturing", st_capture },
+};
+
+int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
+{
+	static struct diag_ctx x; /* large (locate's context): one per process */
+	double t0 = now_ms(), t;
+	size_t i;
+	int ran = 0;
+
+	r->started = (long long)time(NULL);
+	r->fix = o->fix;
+	r->since_secs = o->since_secs;
+	r->nports = o->nports;
+	memcpy(r->ports, o->ports, sizeof r->ports);
+	findings_init(&r->fs);
+	x.o = o;
+	x.nl_ok = HAVE(nl_open) && nl_open(&x.nl, e) == 0;
+	progress(o, "reading node facts");
+	diag_node_facts(r, o->host_root, x.nl_ok ? &x.nl : NULL);
+	r->checks[DC_NODE].status = DIAG_OK;
+	r->checks[DC_NODE].ms = now_ms() - t0;
+	if (!r->uplink[0]) {
+		r->checks[DC_NODE].status = DIAG_PARTIAL;
+		snprintf(r->checks[DC_NODE].detail, sizeof r->checks[DC_NODE].detail, "no default route: uplink unknown");
+	}
+	if (HAVE(rt_open)) {
+		rt_open(&x.rt, o->host_root);
+		rt_sources(&x.rt, r->runtime_sources, sizeof r->runtime_sources);
+		x.rt_ok = 1;
+	}
+	for (i = 0; i < sizeof stages / sizeof stages[0]; i++) {
+		struct diag_check *c = &r->checks[stages[i].id];
+		t = now_ms();
+		progress(o, stages[i].what);
+		stages[i].fn(o, r, &x);
+		c->ms = now_ms() - t;
+		ran += c->status == DIAG_OK || c->status == DIAG_PARTIAL;
+	}
+	note_missing(r, &r->checks[DC_KMSG], CAP_SYSLOG_, "CAP_SYSLOG", "the kernel log when kernel.dmesg_restrict=1");
+	if (o->fix)
+		note_missing(r, &r->checks[DC_BRIDGES], CAP_NET_ADMIN_, "CAP_NET_ADMIN", "--fix cannot set bridges up");
+	(void)CAP_SYS_ADMIN_;
+	if (x.lc_ok && HAVE(locate_fini))
+		locate_fini(&x.lc);
+	if (x.nl_ok)
+		nl_close(&x.nl);
+	dedupe(&r->fs);
+	findings_sort(&r->fs);
+	r->seconds = (now_ms() - t0) / 1e3;
+	if (!ran)
+		return nr_fail(e, NR_E_DIAG_NOTHING, 0, "diagnose", NULL);
+	return 0;
+}
+
+int diag_exit(const struct diag_report *r)
+{
+	return findings_exit(&r->fs);
+}

@@ -1,0 +1,513 @@
+/* Pod IP -> host interface -> netns -> processes -> pod UID and containers. */
+#include <errno.h>
+#include <linux/if.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "locate/locate.h"
+#include "proc/proc.h"
+
+#define MOD "locate"
+
+int locate_init(struct locate_ctx *c, struct nr_err *e)
+{
+	c->ns_ready = 0;
+	c->ns.n = 0;
+	return nl_open(&c->nl, e);
+}
+
+void locate_fini(struct locate_ctx *c)
+{
+	nl_close(&c->nl);
+}
+
+/* The nsid this netns gives every process namespace, read once: RTM_GETNSID per namespace. */
+static int ns_prepare(struct locate_ctx *c, struct nr_err *e)
+{
+	struct nr_err ign;
+	int i, fd;
+
+	if (c->ns_ready)
+		return 0;
+	if (netns_list_all(&c->ns, e) < 0)
+		return -1;
+	for (i = 0; i < c->ns.n; i++) {
+		c->nsid[i] = -1;
+		fd = netns_open_pid(c->ns.ns[i].pid, NULL, &ign);
+		if (fd < 0)
+			continue; /* gone meanwhile */
+		if (nl_nsid_get(&c->nl, fd, &c->nsid[i], &ign) < 0)
+			c->nsid[i] = -1;
+		close(fd);
+	}
+	c->ns_ready = 1;
+	return 0;
+}
+
+int locate_nsid_open(struct locate_ctx *c, int nsid, unsigned long long *ino, struct nr_err *e)
+{
+	unsigned long long got;
+	int i, fd;
+
+	if (ns_prepare(c, e) < 0)
+		return -1;
+	for (i = 0; i < c->ns.n; i++) {
+		if (c->nsid[i] != nsid || nsid < 0)
+			continue;
+		/* The pid we remembered may have exited: the namespace may still live (other
+		 * processes), but then we cannot tell which; a fresh list would. Check the inode. */
+		fd = netns_open_pid(c->ns.ns[i].pid, &got, NULL);
+		if (fd >= 0 && got == c->ns.ns[i].ino) {
+			if (ino)
+				*ino = got;
+			return fd;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return nr_fail(e, NR_E_NL_NONETNS, 0, MOD, "netns id %d", nsid);
+}
+
+/* --- the route -------------------------------------------------------------------------- */
+
+static void ip_text(const struct nr_addr *a, char *b, size_t cap)
+{
+	addr_str(a, b, cap);
+}
+
+static void raw_text(int family, const unsigned char *raw, char *b, size_t cap)
+{
+	struct nr_addr a;
+
+	a.family = family;
+	memcpy(a.a, raw, sizeof a.a);
+	addr_str(&a, b, cap);
+}
+
+/* Says why a route does not lead to a pod; NULL when it does. */
+static const char *route_fault(const struct nl_route *rt, const struct nl_link *dev, char *why,
+			       size_t cap)
+{
+	char gw[64];
+
+	if (rt->type != RTN_UNICAST) {
+		snprintf(why, cap, "the route is of type %s",
+			 rt->type == RTN_BLACKHOLE ? "blackhole" : rt->type == RTN_UNREACHABLE ?
+			 "unreachable" : rt->type == RTN_PROHIBIT ? "prohibit" : "non-unicast");
+		return why;
+	}
+	if (rt->dst_len == 0 || rt->has_gw) {
+		raw_text(rt->family, rt->gw, gw, sizeof gw);
+		snprintf(why, cap, "it falls to %s%s%s dev %s, off the node",
+			 rt->dst_len ? "a route" : "the default route", rt->has_gw ? " via " : "",
+			 rt->has_gw ? gw : "", dev->name);
+		return why;
+	}
+	return NULL;
+}
+
+static int neigh_find(const struct nl_neigh *n, void *arg)
+{
+	struct locate_report *r = arg;
+	size_t alen = r->ip.family == AF_INET ? 4 : 16;
+
+	if (!n->has_ip || memcmp(n->ip, r->ip.a, alen) || n->mac_len != 6 ||
+	    (n->state & (NUD_FAILED | NUD_INCOMPLETE)))
+		return 1;
+	memcpy(r->mac, n->mac, 6);
+	r->has_mac = 1;
+	return 0;
+}
+
+struct fdb_find {
+	const unsigned char *mac;
+	int bridge, port;
+};
+
+static int fdb_find(const struct nl_neigh *n, void *arg)
+{
+	struct fdb_find *f = arg;
+
+	if (n->mac_len != 6 || memcmp(n->mac, f->mac, 6) || (n->state & NUD_PERMANENT) ||
+	    (n->master && n->master != f->bridge) || n->ifindex == f->bridge)
+		return 1;
+	f->port = n->ifindex;
+	return 0;
+}
+
+/* kubenet: IP -> MAC (neighbour table of the bridge) -> port (FDB). 0 = port found. */
+static int bridged_port(struct locate_ctx *c, const struct nl_link *br, struct locate_report *r,
+			struct nl_link *port, struct nr_err *e)
+{
+	struct fdb_find f = { r->mac, br->ifindex, 0 };
+
+	if (nl_neigh_dump(&c->nl, r->ip.family, neigh_find, r, e) < 0)
+		return -1;
+	if (!r->has_mac)
+		return 1;
+	if (nl_fdb_dump(&c->nl, br->ifindex, fdb_find, &f, e) < 0)
+		return -1;
+	if (!f.port)
+		return 1;
+	return nl_link_get_index(&c->nl, f.port, port, e);
+}
+
+/* --- the pod side ----------------------------------------------------------------------- */
+
+struct addr_find {
+	int ifindex;
+	const struct nr_addr *ip;
+	int found;
+};
+
+static int addr_find(const struct nl_ifaddr *a, void *arg)
+{
+	struct addr_find *f = arg;
+	size_t alen = f->ip->family == AF_INET ? 4 : 16;
+
+	if (a->family == f->ip->family && !memcmp(a->addr, f->ip->a, alen) &&
+	    (!f->ifindex || a->ifindex == f->ifindex)) {
+		f->found = a->ifindex;
+		return 0;
+	}
+	return 1;
+}
+
+/* Reads the veth's other end inside its netns: name, iflink (cross-check), and whether it
+ * holds the IP. 0, or -1 when the namespace could not be read. */
+static int pod_side(struct locate_ctx *c, const struct nl_link *host, struct locate_report *r,
+		    int *has_ip, struct nr_err *e)
+{
+	static struct nl podnl;     /* 32 KiB buffer: static, single-threaded program */
+	struct nl_link pl;
+	struct addr_find f = { 0, &r->ip, 0 };
+	int fd, rc = -1;
+
+	fd = locate_nsid_open(c, host->link_netnsid, &r->netns, e);
+	if (fd < 0)
+		return -1;
+	if (nl_open_in(&podnl, fd, e) < 0)
+		goto out;
+	if (nl_link_get_index(&podnl, host->link, &pl, e) == 0) {
+		memcpy(r->pod_if, pl.name, sizeof r->pod_if);
+		r->crosscheck = pl.link == host->ifindex;
+		f.ifindex = pl.ifindex;
+		if (nl_addr_dump(&podnl, r->ip.family, addr_find, &f, e) == 0)
+			rc = 0;
+	}
+	*has_ip = f.found != 0;
+	nl_close(&podnl);
+out:
+	close(fd);
+	return rc;
+}
+
+/* kubenet fallback when the neighbour/FDB chain is broken: ask each port's pod whether it
+ * holds the IP (the node may simply not have talked to the pod yet). */
+struct port_scan {
+	struct locate_ctx *c;
+	int bridge;
+	struct locate_report *r;
+	struct nl_link *port;
+	int found;
+};
+
+static int port_scan_cb(const struct nl_link *l, void *arg)
+{
+	struct port_scan *s = arg;
+	struct locate_report tmp;
+	struct nr_err ign;
+	int has_ip = 0;
+
+	if (l->master != s->bridge || l->link_netnsid < 0 || !l->link)
+		return 1;
+	memset(&tmp, 0, sizeof tmp);
+	tmp.ip = s->r->ip;
+	/* Reading other namespaces while the dump runs would interleave replies on one socket:
+	 * pod_side uses its own socket, and the dump's socket is only read here. */
+	if (pod_side(s->c, l, &tmp, &has_ip, &ign) == 0 && has_ip) {
+		*s->port = *l;
+		s->found = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* A dump cannot run while the same socket serves other requests; collect ports first. */
+static int bridged_scan(struct locate_ctx *c, const struct nl_link *br, struct locate_report *r,
+			struct nl_link *port, struct nr_err *e)
+{
+	static struct nl scan; /* a second socket for the dump (static: 32 KiB buffer) */
+	struct port_scan s = { c, br->ifindex, r, port, 0 };
+	int rc;
+
+	if (nl_open(&scan, e) < 0)
+		return -1;
+	rc = nl_link_dump(&scan, port_scan_cb, &s, e);
+	nl_close(&scan);
+	if (rc < 0)
+		return -1;
+	return s.found ? 0 : 1;
+}
+
+/* --- processes, pod, containers ---------------------------------------------------------- */
+
+static struct locate_container *container(struct locate_report *r, const char *id)
+{
+	int i;
+
+	for (i = 0; i < r->ncontainers; i++)
+		if (!strcmp(r->containers[i].id, id))
+			return &r->containers[i];
+	if (r->ncontainers >= LOCATE_MAX_CONTAINERS)
+		return NULL;
+	snprintf(r->containers[r->ncontainers].id, LOCATE_CID, "%s", id);
+	r->containers[r->ncontainers].npids = 0;
+	return &r->containers[r->ncontainers++];
+}
+
+static int add_pid(const int *pid, void *arg)
+{
+	struct locate_report *r = arg;
+	struct locate_container *k;
+	struct proc_info pi;
+
+	if (r->npids >= LOCATE_MAX_PIDS) {
+		r->pids_dropped++;
+		return 1;
+	}
+	r->pids[r->npids++] = *pid;
+	if (proc_read(*pid, PROC_F_CGROUP, &pi, NULL) < 0)
+		return 1; /* exited meanwhile */
+	if (pi.pod_uid[0] && !r->pod_uid[0])
+		snprintf(r->pod_uid, sizeof r->pod_uid, "%s", pi.pod_uid);
+	if (pi.container_id[0] && (k = container(r, pi.container_id)) && k->npids < LOCATE_MAX_PIDS)
+		k->pids[k->npids++] = *pid;
+	return 1;
+}
+
+/* --- findings ---------------------------------------------------------------------------- */
+
+static void link_down(const struct locate_report *r, struct findings *fs)
+{
+	char ip[64], fix[128];
+
+	if (!fs || !r->ifindex || ((r->host_flags & IFF_UP) && (r->host_flags & IFF_LOWER_UP)))
+		return;
+	ip_text(&r->ip, ip, sizeof ip);
+	snprintf(fix, sizeof fix, "ip link set %s up", r->host_if);
+	if (!(r->host_flags & IFF_UP))
+		findings_add(fs, "link-down", SEV_FAIL, ip, fix,
+			     "the pod's host-side interface %s (ifindex %d) is administratively down",
+			     r->host_if, r->ifindex);
+	else
+		findings_add(fs, "link-down", SEV_FAIL, ip, NULL,
+			     "the pod's host-side interface %s (ifindex %d) is up but has no carrier "
+			     "(its pod-side peer %s is down)", r->host_if, r->ifindex,
+			     r->pod_if[0] ? r->pod_if : "interface");
+}
+
+static void route_missing(const struct nr_addr *ip, const char *why, struct findings *fs)
+{
+	char b[64];
+
+	if (!fs)
+		return;
+	ip_text(ip, b, sizeof b);
+	findings_add(fs, "route-missing", SEV_FAIL, b, NULL,
+		     "no route on the node leads to pod %s: %s", b, why);
+}
+
+/* --- the walk ---------------------------------------------------------------------------- */
+
+/* The host interface of the pod behind route device dev. 0 found, 1 not, -1 error. */
+static int host_iface(struct locate_ctx *c, const struct nl_link *dev, struct locate_report *r,
+		      struct nl_link *host, struct nr_err *e)
+{
+	int rc;
+
+	if (strcmp(dev->kind, "bridge")) {
+		r->wiring = LOCATE_ROUTED;
+		*host = *dev;
+		return 0;
+	}
+	r->wiring = LOCATE_BRIDGED;
+	memcpy(r->bridge, dev->name, sizeof r->bridge);
+	rc = bridged_port(c, dev, r, host, e);
+	if (rc == 1)
+		rc = bridged_scan(c, dev, r, host, e);
+	return rc;
+}
+
+static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct locate_report *r,
+		      struct nr_err *e)
+{
+	int has_ip = 0;
+	struct nr_err ign;
+
+	memcpy(r->host_if, host->name, sizeof r->host_if);
+	r->ifindex = host->ifindex;
+	r->host_flags = host->flags;
+	r->peer_ifindex = host->link;
+	if (host->link_netnsid < 0 || !host->link)
+		return 0; /* not a veth into another netns: nothing more to read */
+	if (pod_side(c, host, r, &has_ip, &ign) < 0)
+		return 0; /* the pod's netns has no process (or is gone): host side only */
+	return netns_pid_walk(r->netns, add_pid, r, e);
+}
+
+int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_report *r,
+	       struct findings *fs, struct nr_err *e)
+{
+	struct nl_route rt;
+	struct nl_link dev, host;
+	char why[256];
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	r->ip = *ip;
+	r->crosscheck = -1;
+	if (nl_route_match(&c->nl, ip, &rt, e) < 0) {
+		if (e->code != NR_E_NL_NOROUTE)
+			return -1;
+		route_missing(ip, "the kernel has no route to it", fs);
+		return 0;
+	}
+	if (rt.type == RTN_LOCAL) {
+		r->wiring = LOCATE_LOCAL; /* one of the node's own addresses */
+		return 0;
+	}
+	if (!rt.oif || nl_link_get_index(&c->nl, rt.oif, &dev, e) < 0) {
+		if (rt.oif)
+			return -1;
+		memset(&dev, 0, sizeof dev);
+	}
+	memcpy(r->route_dev, dev.name, sizeof r->route_dev);
+	r->route_default = rt.dst_len == 0;
+	if (route_fault(&rt, &dev, why, sizeof why)) {
+		route_missing(ip, why, fs);
+		return 0;
+	}
+	rc = host_iface(c, &dev, r, &host, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && locate_pod(c, &host, r, e) < 0)
+		return -1;
+	link_down(r, fs);
+	return 0;
+}
+
+/* --- output ------------------------------------------------------------------------------- */
+
+const char *locate_wiring_name(enum locate_wiring w)
+{
+	static const char *const n[] = { "none", "routed", "bridged", "local" };
+
+	return (unsigned)w < sizeof n / sizeof n[0] ? n[w] : "none";
+}
+
+static void pids_json(struct jw *w, const int *pids, int n)
+{
+	int i;
+
+	jw_arr(w);
+	for (i = 0; i < n; i++)
+		jw_int(w, pids[i]);
+	jw_arr_end(w);
+}
+
+void locate_json(struct jw *w, const struct locate_report *r)
+{
+	char b[64];
+	int i;
+
+	ip_text(&r->ip, b, sizeof b);
+	jw_kstr(w, "ip", b);
+	jw_kstr(w, "host_interface", r->ifindex ? r->host_if : NULL);
+	jw_key(w, "ifindex");
+	r->ifindex ? jw_int(w, r->ifindex) : jw_null(w);
+	jw_key(w, "netns");
+	r->netns ? jw_uint(w, r->netns) : jw_null(w);
+	jw_key(w, "pids");
+	pids_json(w, r->pids, r->npids);
+	jw_kstr(w, "pod_uid", r->pod_uid[0] ? r->pod_uid : NULL);
+	jw_key(w, "containers");
+	jw_arr(w);
+	for (i = 0; i < r->ncontainers; i++) {
+		jw_obj(w);
+		jw_kstr(w, "id", r->containers[i].id);
+		jw_key(w, "pids");
+		pids_json(w, r->containers[i].pids, r->containers[i].npids);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_kstr(w, "wiring", locate_wiring_name(r->wiring));
+	jw_kstr(w, "route_dev", r->route_dev[0] ? r->route_dev : NULL);
+	jw_kstr(w, "bridge", r->bridge[0] ? r->bridge : NULL);
+	jw_kstr(w, "mac", r->has_mac ? nl_mac_str(r->mac, 6, b, sizeof b) : NULL);
+	jw_kstr(w, "host_state", !r->ifindex ? NULL : !(r->host_flags & IFF_UP) ? "DOWN" :
+		!(r->host_flags & IFF_LOWER_UP) ? "NO-CARRIER" : "UP");
+	jw_kstr(w, "pod_interface", r->pod_if[0] ? r->pod_if : NULL);
+	jw_key(w, "crosscheck");
+	r->crosscheck < 0 ? jw_null(w) : jw_bool(w, r->crosscheck);
+}
+
+/* LOCATE_LINE: pids or containers of one pod on one line. */
+#define LOCATE_LINE 512
+
+static void list_text(char *out, size_t cap, const int *pids, int n)
+{
+	size_t k = 0;
+	int i;
+
+	out[0] = 0;
+	for (i = 0; i < n && k + 12 < cap; i++)
+		k += (size_t)snprintf(out + k, cap - k, "%s%d", i ? "," : "", pids[i]);
+}
+
+void locate_text_begin(struct tbl *t)
+{
+	static const char *const h[] = { "IP", "HOST_IF", "STATE", "WIRING", "NETNS", "PIDS",
+					 "POD_UID", "CONTAINERS" };
+
+	tbl_init(t, 8, h);
+}
+
+void locate_text_add(struct tbl *t, const struct locate_report *r)
+{
+	char ip[64], ns[32], pids[LOCATE_LINE], cids[LOCATE_LINE];
+	const char *cells[8];
+	size_t k = 0;
+	int i;
+
+	ip_text(&r->ip, ip, sizeof ip);
+	snprintf(ns, sizeof ns, "net:[%llu]", r->netns);
+	list_text(pids, sizeof pids, r->pids, r->npids);
+	cids[0] = 0;
+	for (i = 0; i < r->ncontainers && k + 14 < sizeof cids; i++)
+		k += (size_t)snprintf(cids + k, sizeof cids - k, "%s%.12s", i ? "," : "",
+				      r->containers[i].id);
+	cells[0] = ip;
+	cells[1] = r->ifindex ? r->host_if : NULL;
+	cells[2] = !r->ifindex ? NULL : !(r->host_flags & IFF_UP) ? "DOWN" :
+		   !(r->host_flags & IFF_LOWER_UP) ? "NO-CARRIER" : "UP";
+	cells[3] = locate_wiring_name(r->wiring);
+	cells[4] = r->netns ? ns : NULL;
+	cells[5] = r->npids ? pids : NULL;
+	cells[6] = r->pod_uid[0] ? r->pod_uid : NULL;
+	cells[7] = r->ncontainers ? cids : NULL;
+	tbl_add(t, cells);
+}
+
+void locate_text(FILE *f, const struct locate_report *r)
+{
+	struct tbl t;
+
+	locate_text_begin(&t);
+	locate_text_add(&t, r);
+	tbl_print(&t, f);
+}

@@ -1,0 +1,89 @@
+/* Find a pod from its IP the way every GKE wiring does it: route lookup (RTM_GETROUTE) to the
+ * host interface; on a bridge (kubenet cbr0) neighbour entry -> MAC -> FDB port; on routed
+ * wirings (gke*, veth*, cali*, lxc*: a /32 per pod) the route's device. Then the host veth's
+ * peer netns (IFLA_LINK_NETNSID -> RTM_GETNSID against the netns of processes), cross-checked
+ * from the pod side (its interface's iflink == host ifindex); the pids in that netns; pod UID
+ * and container IDs from cgroups. Findings: route-missing, link-down. */
+#ifndef NR_LOCATE_LOCATE_H
+#define NR_LOCATE_LOCATE_H
+#include <stdio.h>
+
+#include "base/err.h"
+#include "base/parse.h"
+#include "netlink/netlink.h"
+#include "netns/netns.h"
+#include "report/findings.h"
+#include "report/json.h"
+#include "report/table.h"
+
+/* LOCATE_MAX_PIDS: a pod's processes (pause + containers + their children). */
+#define LOCATE_MAX_PIDS 256
+/* LOCATE_MAX_CONTAINERS: containers per pod (sandbox, app, sidecars, init leftovers). */
+#define LOCATE_MAX_CONTAINERS 32
+/* LOCATE_CID: a containerd/docker container ID is 64 hex digits (PROC_CID_MAX's room). */
+#define LOCATE_CID 72
+/* LOCATE_UID: a pod UID is a 36-byte UUID; static pods use a 32-hex config hash. */
+#define LOCATE_UID 64
+
+enum locate_wiring { LOCATE_NONE = 0, LOCATE_ROUTED, LOCATE_BRIDGED, LOCATE_LOCAL };
+
+struct locate_container {
+	char id[LOCATE_CID];
+	int npids;
+	int pids[LOCATE_MAX_PIDS];
+};
+
+struct locate_report {
+	struct nr_addr ip;
+	enum locate_wiring wiring;
+	char route_dev[NL_IFNAMSIZ];  /* device the route lookup chose ("" when none) */
+	int route_default;            /* the lookup fell to a default route */
+	char bridge[NL_IFNAMSIZ];     /* bridged: the bridge */
+	int has_mac;
+	unsigned char mac[6];         /* bridged: the pod's MAC from the neighbour table */
+	char host_if[NL_IFNAMSIZ];    /* the host-side interface of the pod ("" = not found) */
+	int ifindex;                  /* its ifindex, 0 = not found */
+	unsigned host_flags;          /* its IFF_* flags */
+	int peer_ifindex;             /* IFLA_LINK of the host veth */
+	unsigned long long netns;     /* the pod's netns inode, 0 = unknown */
+	int crosscheck;               /* 1 pod side iflink == ifindex, 0 mismatch, -1 not done */
+	char pod_if[NL_IFNAMSIZ];     /* the pod-side interface name ("eth0") */
+	int npids, pids_dropped;
+	int pids[LOCATE_MAX_PIDS];
+	char pod_uid[LOCATE_UID];     /* "" = unknown (JSON null) */
+	int ncontainers;
+	struct locate_container containers[LOCATE_MAX_CONTAINERS];
+};
+
+/* What locate keeps between lookups (several IPs, diagnose): the route socket and the
+ * namespaces of all processes with the nsid this netns gives each. Large: allocate once. */
+struct locate_ctx {
+	struct nl nl;
+	int ns_ready;
+	struct netns_list ns;
+	int nsid[NETNS_MAX];          /* nsid of ns.ns[i] as seen from here, -1 none */
+};
+
+/* Opens the context in this thread's (the node's) netns. 0 or -1. */
+int locate_init(struct locate_ctx *c, struct nr_err *e);
+void locate_fini(struct locate_ctx *c);
+/* Opens the netns this one calls nsid (a veth's IFLA_LINK_NETNSID); *ino (may be NULL) gets
+ * its inode. Returns the fd (the caller closes it), or -1: NR_E_NL_NONETNS when no process
+ * lives in that namespace (or it is gone). Used by the bridge check too. */
+int locate_nsid_open(struct locate_ctx *c, int nsid, unsigned long long *ino, struct nr_err *e);
+/* Locates ip; route-missing / link-down go to fs (may be NULL). Returns 0 even when the pod
+ * is not found (that is a finding), -1 when the lookup itself failed. */
+int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_report *r,
+	       struct findings *fs, struct nr_err *e);
+/* The contract's members "ip", "host_interface", "ifindex", "netns", "pids", "pod_uid",
+ * "containers" (+ "wiring", "bridge", "mac", "route_dev", "pod_interface", "crosscheck")
+ * written into the current JSON object. */
+void locate_json(struct jw *w, const struct locate_report *r);
+/* One `ip -br` style line with a header: IP HOST_IF STATE WIRING NETNS PIDS POD_UID CONTAINERS. */
+void locate_text(FILE *f, const struct locate_report *r);
+/* The same for many pods in one aligned table: begin, add each, then tbl_print(t, f). */
+void locate_text_begin(struct tbl *t);
+void locate_text_add(struct tbl *t, const struct locate_report *r);
+const char *locate_wiring_name(enum locate_wiring w);
+
+#endif

@@ -1,0 +1,411 @@
+/* Runtime knowledge from the node's files. Everything is bounded: paths in RT_PATH_MAX, config
+ * files read into one static buffer, the Docker API answer into another. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/parse.h"
+#include "runtime/runtime.h"
+
+#define TASK_ROOT "/run/containerd/io.containerd.runtime.v2.task"
+/* containerd namespaces: k8s.io for the CRI plugin, moby for Docker's own containerd. */
+static const char *const task_ns[] = { "k8s.io", "moby" };
+#define DOCKER_SOCK "/var/run/docker.sock"
+#define DOCKER_DIR "/var/lib/docker/containers"
+#define CRIO_DIR "/run/containers/storage/overlay-containers"
+#define KUBELET_PODS "/var/lib/kubelet/pods"
+#define LOG_PODS "/var/log/pods"
+
+/* CONFIG_MAX: an OCI config.json with a seccomp profile is ~40 KB; Docker's config.v2.json and
+ * its API answer are smaller. One static buffer: netrescue reads one config at a time. */
+#define CONFIG_MAX (256 * 1024)
+static char cfgbuf[CONFIG_MAX];
+/* DOCKER_TIMEOUT_S: a wedged dockerd must not hang the investigation. */
+#define DOCKER_TIMEOUT_S 2
+
+static int under(const struct rt *rt, char *buf, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int under(const struct rt *rt, char *buf, const char *fmt, ...)
+{
+	char rel[RT_PATH_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(rel, sizeof rel, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof rel)
+		return -1;
+	return path_under(rt->root, rel, buf, RT_PATH_MAX);
+}
+
+/* Copies s into d (cap bytes), cut to fit, always NUL-terminated. */
+static void scopy(char *d, size_t cap, const char *s)
+{
+	size_t n = strnlen(s, cap - 1);
+
+	memcpy(d, s, n);
+	d[n] = 0;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+/* An id or uid that goes into a path must not climb out of it. */
+static int safe_name(const char *s)
+{
+	return *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+/* --- Docker Engine API over the unix socket ----------------------------------------------- */
+/* Sends one GET and reads the answer into cfgbuf; returns the HTTP status, or -1. */
+static int docker_get(const struct rt *rt, const char *what)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { DOCKER_TIMEOUT_S, 0 };
+	char req[RT_PATH_MAX];
+	size_t got = 0;
+	ssize_t n;
+	int fd, status = -1, len;
+
+	if (under(rt, sa.sun_path, DOCKER_SOCK) < 0 || strlen(sa.sun_path) >= sizeof sa.sun_path)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	/* HTTP/1.0: the daemon closes after the answer, so EOF ends the body. */
+	len = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: docker\r\n\r\n", what);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || len < 0 || (size_t)len >= sizeof req ||
+	    write(fd, req, (size_t)len) != len)
+		goto out;
+	while (got < sizeof cfgbuf - 1 && (n = read(fd, cfgbuf + got, sizeof cfgbuf - 1 - got)) > 0)
+		got += (size_t)n;
+	cfgbuf[got] = 0;
+	if (got > 12 && !memcmp(cfgbuf, "HTTP/1.", 7) && sscanf(cfgbuf + 9, "%3d", &status) != 1)
+		status = -1;
+out:
+	close(fd);
+	return status;
+}
+
+/* --- small JSON lookups ------------------------------------------------------------------ */
+/* The string value after "key" (the first occurrence), unescaped simply; 0 or -1. */
+static int json_str_after(const char *doc, const char *key, char *out, size_t cap)
+{
+	char pat[128];
+	const char *s;
+	size_t n = 0;
+
+	snprintf(pat, sizeof pat, "\"%s\"", key);
+	s = strstr(doc, pat);
+	if (!s)
+		return -1;
+	s += strlen(pat);
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (*s++ != ':')
+		return -1;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	if (*s++ != '"')
+		return -1;
+	while (*s && *s != '"' && n + 1 < cap) {
+		if (*s == '\\' && s[1])
+			s++;
+		out[n++] = *s++;
+	}
+	out[n] = 0;
+	return 0;
+}
+
+/* Reads a file into cfgbuf; 0 or -1. */
+static int read_cfg(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (got < sizeof cfgbuf - 1 && (n = read(fd, cfgbuf + got, sizeof cfgbuf - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	cfgbuf[got] = 0;
+	return 0;
+}
+
+static int running_in_doc(const char *doc)
+{
+	const char *s = strstr(doc, "\"Running\"");
+
+	if (!s)
+		return 0;
+	s += 9;
+	while (*s == ' ' || *s == ':')
+		s++;
+	return !strncmp(s, "true", 4);
+}
+
+/* --- public ------------------------------------------------------------------------------ */
+void rt_open(struct rt *rt, const char *host_root)
+{
+	char p[RT_PATH_MAX];
+
+	memset(rt, 0, sizeof *rt);
+	scopy(rt->root, sizeof rt->root, host_root && *host_root ? host_root : "/");
+	if (under(rt, p, TASK_ROOT) == 0 && is_dir(p))
+		rt->have |= RT_CONTAINERD;
+	if (docker_get(rt, "/_ping") == 200)
+		rt->have |= RT_DOCKER_API;
+	if (under(rt, p, DOCKER_DIR) == 0 && is_dir(p))
+		rt->have |= RT_DOCKER_DIR;
+	if (under(rt, p, CRIO_DIR) == 0 && is_dir(p))
+		rt->have |= RT_CRIO;
+	if (under(rt, p, KUBELET_PODS) == 0 && is_dir(p))
+		rt->have |= RT_KUBELET;
+	if (under(rt, p, LOG_PODS) == 0 && is_dir(p))
+		rt->have |= RT_LOGPODS;
+}
+
+int rt_have_runtime(const struct rt *rt)
+{
+	return (rt->have & (RT_CONTAINERD | RT_DOCKER_API | RT_DOCKER_DIR | RT_CRIO)) != 0;
+}
+
+const char *rt_sources(const struct rt *rt, char *buf, size_t cap)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ RT_CONTAINERD, "containerd" }, { RT_DOCKER_API, "docker-api" },
+		{ RT_DOCKER_DIR, "docker-dir" }, { RT_CRIO, "cri-o" },
+		{ RT_KUBELET, "kubelet" }, { RT_LOGPODS, "pod-logs" },
+	};
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if ((rt->have & names[i].bit) && n < cap)
+			n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "," : "", names[i].name);
+	if (!buf[0])
+		snprintf(buf, cap, "none");
+	return buf;
+}
+
+static int docker_running(const struct rt *rt, const char *id)
+{
+	char what[RT_PATH_MAX], p[RT_PATH_MAX];
+
+	if (rt->have & RT_DOCKER_API) {
+		snprintf(what, sizeof what, "/containers/%s/json", id);
+		if (docker_get(rt, what) == 200 && running_in_doc(cfgbuf))
+			return 1;
+	} else if (rt->have & RT_DOCKER_DIR) {
+		if (under(rt, p, DOCKER_DIR "/%s/config.v2.json", id) == 0 && read_cfg(p) == 0 &&
+		    running_in_doc(cfgbuf))
+			return 1;
+	}
+	return 0;
+}
+
+int rt_container_running(const struct rt *rt, const char *id)
+{
+	char p[RT_PATH_MAX];
+	size_t i;
+
+	if (!rt_have_runtime(rt))
+		return -1;
+	if (!safe_name(id))
+		return 0;
+	if (rt->have & RT_CONTAINERD)
+		for (i = 0; i < sizeof task_ns / sizeof task_ns[0]; i++)
+			if (under(rt, p, TASK_ROOT "/%s/%s", task_ns[i], id) == 0 && exists(p))
+				return 1;
+	if ((rt->have & RT_CRIO) && under(rt, p, CRIO_DIR "/%s/userdata", id) == 0 && exists(p))
+		return 1;
+	if ((rt->have & (RT_DOCKER_API | RT_DOCKER_DIR)) && docker_running(rt, id))
+		return 1;
+	return 0;
+}
+
+int rt_pod_known(const struct rt *rt, const char *uid)
+{
+	char p[RT_PATH_MAX];
+
+	if (!(rt->have & RT_KUBELET))
+		return -1;
+	return safe_name(uid) && under(rt, p, KUBELET_PODS "/%s", uid) == 0 && exists(p);
+}
+
+/* Fills out from the annotations (containerd/CRI) or labels (Docker) in cfgbuf. */
+static void names_from_doc(struct rt_container *out)
+{
+	if (json_str_after(cfgbuf, "io.kubernetes.cri.sandbox-uid", out->pod_uid, sizeof out->pod_uid) < 0)
+		json_str_after(cfgbuf, "io.kubernetes.pod.uid", out->pod_uid, sizeof out->pod_uid);
+	if (json_str_after(cfgbuf, "io.kubernetes.cri.sandbox-name", out->pod_name, sizeof out->pod_name) < 0)
+		json_str_after(cfgbuf, "io.kubernetes.pod.name", out->pod_name, sizeof out->pod_name);
+	if (json_str_after(cfgbuf, "io.kubernetes.cri.sandbox-namespace", out->pod_namespace,
+			   sizeof out->pod_namespace) < 0)
+		json_str_after(cfgbuf, "io.kubernetes.pod.namespace", out->pod_namespace, sizeof out->pod_namespace);
+	if (json_str_after(cfgbuf, "io.kubernetes.cri.container-name", out->name, sizeof out->name) < 0)
+		json_str_after(cfgbuf, "io.kubernetes.container.name", out->name, sizeof out->name);
+	json_str_after(cfgbuf, "io.kubernetes.cri.container-type", out->type, sizeof out->type);
+	if (!out->type[0] && out->name[0])
+		scopy(out->type, sizeof out->type, strcmp(out->name, "POD") ? "container" : "sandbox");
+}
+
+int rt_container_info(const struct rt *rt, const char *id, struct rt_container *out)
+{
+	char p[RT_PATH_MAX], what[RT_PATH_MAX];
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	scopy(out->id, sizeof out->id, id);
+	if (!safe_name(id))
+		return -1;
+	for (i = 0; (rt->have & RT_CONTAINERD) && i < sizeof task_ns / sizeof task_ns[0]; i++)
+		if (under(rt, p, TASK_ROOT "/%s/%s/config.json", task_ns[i], id) == 0 && read_cfg(p) == 0) {
+			names_from_doc(out);
+			return 0;
+		}
+	if (rt->have & RT_DOCKER_API) {
+		snprintf(what, sizeof what, "/containers/%s/json", id);
+		if (docker_get(rt, what) == 200) {
+			names_from_doc(out);
+			return 0;
+		}
+	}
+	if ((rt->have & RT_DOCKER_DIR) && under(rt, p, DOCKER_DIR "/%s/config.v2.json", id) == 0 &&
+	    read_cfg(p) == 0) {
+		names_from_doc(out);
+		return 0;
+	}
+	return -1;
+}
+
+int rt_stale(const struct rt *rt, const char *pod_uid, const char *cid, char *why, size_t cap)
+{
+	int run = -1, known = -1;
+
+	if (why && cap)
+		why[0] = 0;
+	if ((!cid || !*cid) && (!pod_uid || !*pod_uid))
+		return 0;
+	if (cid && *cid) {
+		run = rt_container_running(rt, cid);
+		if (run == 0) {
+			if (why)
+				snprintf(why, cap, "container %.12s is not a running container of the runtime", cid);
+			return 1;
+		}
+	}
+	if (pod_uid && *pod_uid) {
+		known = rt_pod_known(rt, pod_uid);
+		if (known == 0) {
+			if (why)
+				snprintf(why, cap, "pod %s is unknown to the kubelet", pod_uid);
+			return 1;
+		}
+	}
+	return run == -1 && known == -1 ? -1 : 0;
+}
+
+/* --- pods --------------------------------------------------------------------------------- */
+/* var/log/pods/<namespace>_<name>_<uid>: names never hold '_' (DNS labels), so split on it. */
+static int split_logdir(const char *s, struct rt_pod *p)
+{
+	const char *a = strchr(s, '_'), *b = a ? strrchr(s, '_') : NULL;
+
+	if (!a || b == a)
+		return -1;
+	memset(p, 0, sizeof *p);
+	snprintf(p->namespace_, sizeof p->namespace_, "%.*s", (int)(a - s), s);
+	snprintf(p->name, sizeof p->name, "%.*s", (int)(b - a - 1), a + 1);
+	scopy(p->uid, sizeof p->uid, b + 1);
+	return 0;
+}
+
+static int walk_dir(const struct rt *rt, const char *rel, int logdirs,
+		    int (*cb)(const struct rt_pod *p, void *arg), void *arg)
+{
+	char p[RT_PATH_MAX];
+	struct dirent *d;
+	struct rt_pod pod;
+	DIR *dir;
+	int r = 1;
+
+	if (under(rt, p, "%s", rel) < 0 || !(dir = opendir(p)))
+		return 1;
+	while (r > 0 && (d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		if (logdirs) {
+			if (split_logdir(d->d_name, &pod) < 0)
+				continue;
+		} else {
+			/* A UID the log dirs already named was reported with its name. */
+			if ((rt->have & RT_LOGPODS) && rt_pod_by_uid(rt, d->d_name, &pod) == 0 && pod.name[0])
+				continue;
+			memset(&pod, 0, sizeof pod);
+			scopy(pod.uid, sizeof pod.uid, d->d_name);
+		}
+		r = cb(&pod, arg);
+	}
+	closedir(dir);
+	return r;
+}
+
+int rt_pod_walk(const struct rt *rt, int (*cb)(const struct rt_pod *p, void *arg), void *arg)
+{
+	int r = 1;
+
+	if (rt->have & RT_LOGPODS)
+		r = walk_dir(rt, LOG_PODS, 1, cb, arg);
+	if (r > 0 && (rt->have & RT_KUBELET))
+		r = walk_dir(rt, KUBELET_PODS, 0, cb, arg);
+	return r < 0 ? r : 0;
+}
+
+int rt_pod_by_uid(const struct rt *rt, const char *uid, struct rt_pod *out)
+{
+	char p[RT_PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+	size_t ul = strlen(uid), nl;
+	int found = -1;
+
+	memset(out, 0, sizeof *out);
+	if (!ul || under(rt, p, LOG_PODS) < 0 || !(dir = opendir(p)))
+		return -1;
+	while ((d = readdir(dir))) {
+		nl = strlen(d->d_name);
+		if (nl > ul && d->d_name[nl - ul - 1] == '_' && !strcmp(d->d_name + nl - ul, uid) &&
+		    split_logdir(d->d_name, out) == 0) {
+			found = 0;
+			break;
+		}
+	}
+	closedir(dir);
+	if (found < 0 && rt_pod_known(rt, uid) == 1) {
+		scopy(out->uid, sizeof out->uid, uid);
+		found = 0;
+	}
+	return found;
+}

@@ -1,0 +1,94 @@
+/* Upload of one file to a signed URL over HTTPS: Cloud Storage V4 signed URLs (single PUT, or
+ * the resumable protocol when the URL is signed for POST with x-goog-resumable:start),
+ * S3 pre-signed URLs, Azure SAS URLs, or any other HTTPS URL that takes a PUT.
+ * The file is streamed in fixed memory; MD5 and CRC32C are computed while sending and checked
+ * against x-goog-hash when the server returns it. Signatures never leave this module in any
+ * text: every message and result holds redacted URLs only (url_redact in url/url.h). */
+#ifndef NR_UPLOAD_UPLOAD_H
+#define NR_UPLOAD_UPLOAD_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "report/json.h"
+
+enum upload_provider { UPLOAD_OTHER = 0, UPLOAD_GCS, UPLOAD_S3, UPLOAD_AZURE };
+
+/* UPLOAD_MAX_HEADERS: signed URLs carry a handful of signed headers (content-type,
+ * x-goog-meta-*, content-md5); 32 leaves room. */
+#define UPLOAD_MAX_HEADERS 32
+/* UPLOAD_CHUNK_UNIT: Cloud Storage wants every resumable chunk but the last to be a multiple
+ * of 256 KiB (cloud.google.com/storage/docs/performing-resumable-uploads). */
+#define UPLOAD_CHUNK_UNIT (256u * 1024u)
+/* UPLOAD_CHUNK_DEFAULT: 8 MiB, gsutil's default resumable chunk; a lost connection re-sends at
+ * most this much. */
+#define UPLOAD_CHUNK_DEFAULT (8ull * 1024 * 1024)
+
+struct upload_progress {
+	unsigned long long sent;   /* bytes of the file the server has or is receiving */
+	unsigned long long total;  /* file size */
+	int attempt;               /* 1 for the first try */
+};
+
+struct upload_opts {
+	const char *headers[UPLOAD_MAX_HEADERS]; /* "Name: value" as given with -H */
+	int nheaders;
+	const char *ca_file;       /* PEM roots added to the built-in ones; NULL for none */
+	const char *resolve;       /* "HOST:PORT:ADDR" (curl's --resolve); NULL for DNS */
+	const char *proxy;         /* "http://HOST:PORT"; NULL: HTTPS_PROXY/https_proxy unless
+				    * NO_PROXY matches; "" or "none": never a proxy */
+	int resumable;             /* force the Cloud Storage resumable protocol */
+	unsigned long long chunk_size; /* resumable chunk, multiple of UPLOAD_CHUNK_UNIT; 0: default */
+	int max_attempts;          /* tries per request on connection loss/429/5xx; 0: 5 */
+	unsigned backoff_ms;       /* first retry delay, doubled each time; 0: 500 */
+	unsigned timeout_ms;       /* connect and per-read/write timeout; 0: 30000 */
+	/* Called on progress (at most a few times a second) and for warnings (e.g. the URL has
+	 * expired already); the module never prints. Any may be NULL. */
+	void (*progress)(const struct upload_progress *p, void *arg);
+	void (*warn)(const char *msg, void *arg);
+	void *arg;
+};
+
+/* UPLOAD_OBJECT_MAX: object names are at most 1024 bytes in Cloud Storage and S3. */
+#define UPLOAD_OBJECT_MAX 1100
+
+struct upload_result {
+	unsigned long long bytes;  /* bytes of the file the server confirmed */
+	int http_status;           /* final status (200/201), or the refusing one on failure */
+	enum upload_provider provider;
+	int resumable;             /* the resumable protocol was used */
+	int resumed;               /* a resumable session continued after a broken connection */
+	int attempts;              /* requests sent in all, including retries and status queries */
+	char object[UPLOAD_OBJECT_MAX]; /* bucket/object path from the URL, percent-decoded */
+	char md5[33];              /* hex, as md5sum prints it */
+	char crc32c[9];            /* base64, as Cloud Storage prints it (x-goog-hash crc32c=) */
+	int hash_checked;          /* 1: the server's x-goog-hash matched ours */
+	char server_code[64];      /* XML <Code> of a refusal ("SignatureDoesNotMatch"), or "" */
+	char url[512];             /* the URL with signatures redacted, for messages */
+};
+
+/* Checks everything that can be checked before connecting: the URL, the provider, that every
+ * signed header is given (-> NR_E_UPLOAD_MISSING_HEADER naming it), the -H syntax, the
+ * --resolve and proxy syntax, and the URL's expiry (a warning through o->warn, not an
+ * error: the node clock may be wrong). Fills r->provider, r->object, r->url. */
+int upload_check(const char *url, const struct upload_opts *o, struct upload_result *r,
+		 struct nr_err *e);
+
+/* Uploads the file at path to url. Runs upload_check first; nothing is sent when it fails or
+ * when the server's certificate is not trusted. Returns 0 when the server confirmed the whole
+ * file; -1 with e filled (and r filled as far as it got). */
+int upload_file(const char *path, const char *url, const struct upload_opts *o,
+		struct upload_result *r, struct nr_err *e);
+
+/* Writes the result's keys into the current JSON object: "bytes", "http_status", "provider",
+ * "resumed", "resumable", "object", "md5", "crc32c", "hash_checked", "attempts", "url". */
+void upload_json(struct jw *w, const struct upload_result *r);
+
+/* CRC32C (Castagnoli, as Cloud Storage's x-goog-hash uses): start with crc = 0, feed pieces
+ * in order. Uses SSE4.2 when the CPU has it. */
+uint32_t upload_crc32c(uint32_t crc, const void *buf, size_t n);
+
+/* "gcs", "s3", "azure", "other". */
+const char *upload_provider_name(enum upload_provider p);
+
+#endif
