@@ -25,6 +25,7 @@ enum nr_code {
 	NR_E_NL_PROTO,        /* a reply broke the netlink protocol (seq, port id, truncation) */
 	NR_E_NL_KERNEL,       /* the kernel refused a request (NLMSG_ERROR); sys holds its errno */
 	NR_E_NL_NONETNS,      /* the network namespace is gone */
+	NR_E_NL_NOTBRIDGE,    /* the named interface exists but is not a bridge */
 	/* proc: 200-299 */
 	NR_E_PROC = 200,
 	NR_E_PROC_NOPID,     /* no such process (or it exited): exit 3 */
@@ -38,6 +39,7 @@ enum nr_code {
 	NR_E_CAP_NODIR,      /* -w auto: no disk-backed writable directory */
 	NR_E_CAP_IFDOWN,     /* the interface is down: nothing to capture */
 	NR_E_CAP_SYMLINK,    /* the output path is a symlink: never followed */
+	NR_E_CAP_NOPOD,      /* --pod-ip: no pod interface for that IP on this node */
 	/* tls: 400-499 */
 	NR_E_TLS = 400,
 	NR_E_TLS_CLOCK,      /* node clock before the build date: certificates cannot be checked */

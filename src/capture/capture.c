@@ -168,6 +168,57 @@ static int open_handle(const struct capture_opts *o, const char *ifname, pcap_t 
 	return rc;
 }
 
+struct rd {
+	int (*cb)(const struct capture_pkt *p, void *arg);
+	void *arg;
+	struct capture_result *r;
+	pcap_t *p;
+	int err;
+};
+
+static void on_read(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct rd *d = (struct rd *)arg;
+	struct capture_pkt pk = { h->ts.tv_sec, (uint32_t)h->ts.tv_usec, h->caplen, h->len,
+				  d->r->linktype, bytes };
+	int rc = d->cb(&pk, d->arg);
+
+	d->r->packets_captured++;
+	d->r->bytes += h->len;
+	if (rc <= 0) {
+		d->err = rc < 0;
+		pcap_breakloop(d->p);
+	}
+}
+
+int capture_read(const char *path, const char *filter,
+		 int (*cb)(const struct capture_pkt *p, void *arg), void *arg,
+		 struct capture_result *r, struct nr_err *e)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct rd d = { cb, arg, r, NULL, 0 };
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	d.p = pcap_open_offline(path, eb);
+	if (!d.p)
+		return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", path, eb);
+	snprintf(r->interface, sizeof r->interface, "file");
+	r->linktype = pcap_datalink(d.p);
+	r->snaplen = (unsigned)pcap_snapshot(d.p);
+	if (set_filter(d.p, filter, e) < 0) {
+		pcap_close(d.p);
+		return -1;
+	}
+	rc = pcap_loop(d.p, -1, on_read, (u_char *)&d);
+	if (rc == PCAP_ERROR)
+		nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", path, pcap_geterr(d.p));
+	else if (d.err)
+		nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: packet handler failed", path);
+	pcap_close(d.p);
+	return rc == PCAP_ERROR || d.err ? -1 : 0;
+}
+
 /* --- helpers offered to callers ------------------------------------------------------------ */
 
 int capture_check_filter(const char *filter, int linktype, unsigned snaplen, struct nr_err *e)

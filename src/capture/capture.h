@@ -113,6 +113,13 @@ struct capture_result {
  * flag is the caller's; several captures may run one after another. */
 int capture_run(const struct capture_opts *o, struct capture_result *r, struct nr_err *e);
 
+/* Reads a pcap/pcapng file (tcpdump -r), calling cb for each packet that passes filter (NULL or
+ * "" for all); cb returns <0 error, 0 stop, >0 go on. 0, or -1 with e (cannot open, bad file,
+ * bad filter). r->packets_captured counts the packets handed to cb. */
+int capture_read(const char *path, const char *filter,
+		 int (*cb)(const struct capture_pkt *p, void *arg), void *arg,
+		 struct capture_result *r, struct nr_err *e);
+
 /* Checks a filter expression for linktype without capturing (exit-2 checks before work starts).
  * 0, or -1 with NR_E_CAP_FILTER. */
 int capture_check_filter(const char *filter, int linktype, unsigned snaplen, struct nr_err *e);

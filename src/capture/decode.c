@@ -363,9 +363,10 @@ static void tcp(struct out *o, const char *src, const char *dst, const unsigned 
 		return;
 	}
 	pay = len - doff;
+	/* tcpdump shows seq only where it means something: data, SYN, FIN, RST. */
 	if (pay)
 		outf(o, ", seq %lu:%lu", seq, (seq + pay) & 0xffffffffUL);
-	else
+	else if (flags & 0x07)
 		outf(o, ", seq %lu", seq);
 	if (flags & 0x10)
 		outf(o, ", ack %lu", be32(p + 8));

@@ -87,7 +87,6 @@ static void list_file(struct capfile *cf, const char *name)
 	snprintf(r->files[r->nfiles], CAPTURE_PATH_MAX, "%s", name);
 	cf->sizes[r->nfiles] = 0;
 	cf->cur = r->nfiles++;
-	r->files_total++;
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n, size_t *done)
@@ -169,6 +168,7 @@ static int new_file(struct capfile *cf, const char *name, struct nr_err *e)
 	} else {
 		list_file(cf, name);
 	}
+	cf->r->files_total++;
 	cf->disk = PCAP_HDR;
 	cf->len = 0;
 	cf->nrec = 0;

@@ -40,6 +40,7 @@ struct bridge_port {
 	int stp_state;       /* BR_STATE_*; -1 unknown */
 	int learning;        /* -1 unknown */
 	int peer_ifindex;    /* veth peer ifindex (IFLA_LINK), 0 none */
+	int peer_netnsid;    /* IFLA_LINK_NETNSID, -1 same netns */
 	unsigned long long peer_netns; /* 0 unknown */
 	int has_pod;         /* the peer side was read: pod_ip/pod_mac are valid */
 	char pod_ip[46];     /* the pod's first IPv4 (or IPv6) address, "" when none */

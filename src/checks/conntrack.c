@@ -61,7 +61,7 @@ static int stat_col(const struct conntrack_report *r, const char *name)
 
 /* Header "entries clashres found ..." then one row of hex columns per CPU. Untrusted text:
  * every field is length-checked; a row with the wrong column count is malformed. */
-static int stat_parse(const char *buf, size_t n, struct conntrack_report *r)
+int conntrack_stat_parse(const char *buf, size_t n, struct conntrack_report *r)
 {
 	const char *p = buf, *end = buf + n, *nl, *q;
 	int i, row = 0;
@@ -82,7 +82,7 @@ static int stat_parse(const char *buf, size_t n, struct conntrack_report *r)
 		r->col[r->ncols++][q - p] = 0;
 		p = q;
 	}
-	for (p = nl + 1; p < end; p = nl + 1, row++) {
+	for (p = nl + 1; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
@@ -103,10 +103,11 @@ static int stat_parse(const char *buf, size_t n, struct conntrack_report *r)
 				r->sum[i] += v;
 			p = q;
 		}
+		row++;
 		if (nl == end)
 			break;
 	}
-	r->ncpu = row + (p < end ? 1 : 0);
+	r->ncpu = row;
 	return r->ncols ? 0 : -1;
 }
 
@@ -130,7 +131,7 @@ static void read_stat(struct conntrack_report *r, const char *path)
 
 	if (n < 0) {
 		r->stat_err = errno;
-	} else if (stat_parse(buf, (size_t)n, r) < 0) {
+	} else if (conntrack_stat_parse(buf, (size_t)n, r) < 0) {
 		r->stat_err = EINVAL;
 		memset(r->sum, 0, sizeof r->sum);
 		r->ncols = 0;
@@ -380,12 +381,33 @@ struct conf_plan {
 };
 static char conf_in[CT_CONF_MAX], conf_out[CT_CONF_MAX + 256];
 
+/* The temp file goes next to sysctl.conf: its directory must be there (checked before the
+ * live value changes, so a bad --host-root changes nothing). */
+static int conf_dir_ok(const char *path, struct nr_err *e)
+{
+	char dir[4096];
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+	int n = slash ? (int)(slash - path) : 0;
+
+	snprintf(dir, sizeof dir, "%.*s", n ? n : 1, n ? path : "/");
+	if (stat(dir, &st) < 0)
+		return nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", dir);
+	if (!S_ISDIR(st.st_mode))
+		return nr_fail(e, NR_E_CT_CONF, ENOTDIR, "conntrack", "%s", dir);
+	if (access(dir, W_OK) < 0)
+		return nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", dir);
+	return 0;
+}
+
 static int conf_prepare(const struct conntrack_opts *o, struct conf_plan *pl, struct nr_err *e)
 {
 	if (path_under(o->host_root ? o->host_root : "/", "/etc/sysctl.conf", pl->path, sizeof pl->path) < 0)
 		return nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "--host-root");
 	pl->len = conf_read(pl->path, conf_in, sizeof conf_in, &pl->mode, e);
-	return pl->len < 0 ? -1 : 0;
+	if (pl->len < 0)
+		return -1;
+	return conf_dir_ok(pl->path, e);
 }
 
 static int persist(struct conntrack_report *r, const struct conf_plan *pl, unsigned long long value,

@@ -74,6 +74,9 @@ void check_conntrack_json(struct jw *w, const struct conntrack_report *r);
 /* Human form, a few aligned lines (no findings). */
 void check_conntrack_text(FILE *f, const struct conntrack_report *r);
 
+/* Exposed for tests and fuzzing: parses /proc/net/stat/nf_conntrack text (n bytes, untrusted)
+ * into r->col/sum/ncols/ncpu (r zeroed by the caller). 0, or -1 when malformed. */
+int conntrack_stat_parse(const char *buf, size_t n, struct conntrack_report *r);
 /* Exposed for tests: rewrites sysctl.conf text in (n bytes) so that it sets key to at least
  * value exactly once (replacing the first setting line, dropping later ones, or appending).
  * Writes the result to out (cap bytes). Returns the new length, or -1 when it does not fit;

@@ -33,7 +33,7 @@
 
 enum {
 	O_IFACE = 1, O_SNAP, O_WRITE, O_COUNT, O_NUMERIC, O_ROTG, O_ROTC, O_ROTW, O_BUF,
-	O_PODIP, O_INSIDE, O_DURATION, O_MAXSIZE, O_FORCE, O_UPLOAD,
+	O_PODIP, O_INSIDE, O_DURATION, O_MAXSIZE, O_FORCE, O_UPLOAD, O_READ, O_HDR, O_CAFILE, O_RESOLVE, O_PROXY,
 };
 
 static const struct cli_opt opts[] = {
@@ -52,6 +52,11 @@ static const struct cli_opt opts[] = {
 	{ "max-size", 0, CLI_ARG_REQUIRED, O_MAXSIZE },
 	{ "force", 0, CLI_ARG_NONE, O_FORCE },
 	{ "upload", 0, CLI_ARG_REQUIRED, O_UPLOAD },
+	{ "read", 'r', CLI_ARG_REQUIRED, O_READ },
+	{ "header", 'H', CLI_ARG_REQUIRED, O_HDR },
+	{ "ca-file", 0, CLI_ARG_REQUIRED, O_CAFILE },
+	{ "resolve", 0, CLI_ARG_REQUIRED, O_RESOLVE },
+	{ "proxy", 0, CLI_ARG_REQUIRED, O_PROXY },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -171,7 +176,10 @@ struct args {
 	int inside;
 	const char *upload;
 	const char *write;
+	const char *read;
 	int ifname_given;
+	struct upload_opts uo;   /* -H, --ca-file, --resolve, --proxy: as `netrescue upload` */
+	struct upload_result ur;
 };
 
 static int parse_args(struct cli *c, int argc, char **argv, struct args *a, int *done)
@@ -234,6 +242,15 @@ static int parse_args(struct cli *c, int argc, char **argv, struct args *a, int 
 			break;
 		case O_FORCE: a->o.force = 1; break;
 		case O_UPLOAD: a->upload = p.arg; break;
+		case O_READ: a->read = p.arg; break;
+		case O_HDR:
+			if (a->uo.nheaders >= UPLOAD_MAX_HEADERS)
+				return cli_usage(c, "-H: at most %d headers", UPLOAD_MAX_HEADERS);
+			a->uo.headers[a->uo.nheaders++] = p.arg;
+			break;
+		case O_CAFILE: a->uo.ca_file = p.arg; break;
+		case O_RESOLVE: a->uo.resolve = p.arg; break;
+		case O_PROXY: a->uo.proxy = p.arg; break;
 		}
 	}
 	/* The filter is the rest of the line, joined with spaces, as tcpdump takes it. */
@@ -251,6 +268,8 @@ static int check_args(struct cli *c, struct args *a)
 {
 	struct nr_addr ip;
 
+	if (a->read && (a->write || a->pod_ip || a->upload || a->ifname_given))
+		return cli_usage(c, "-r reads a file: not with -w, -i, --pod-ip or --upload");
 	if (a->inside && !a->pod_ip)
 		return cli_usage(c, "--inside needs --pod-ip IP (whose network namespace to enter)");
 	if (a->pod_ip && parse_ip(a->pod_ip, &ip) < 0)
@@ -261,6 +280,8 @@ static int check_args(struct cli *c, struct args *a)
 		return cli_usage(c, "-C, -G, -W, --max-size and --force need -w FILE");
 	if (a->o.max_files && !a->o.rotate_bytes && !a->o.rotate_secs)
 		return cli_usage(c, "-W needs -C or -G (as in tcpdump)");
+	if (!a->upload && (a->uo.nheaders || a->uo.ca_file || a->uo.resolve || a->uo.proxy))
+		return cli_usage(c, "-H, --ca-file, --resolve and --proxy go with --upload URL");
 	if (a->upload && (a->o.rotate_bytes || a->o.rotate_secs))
 		return cli_usage(c, "--upload sends one file: not with -C or -G");
 	if (a->write && !strcmp(a->write, "-"))
@@ -326,7 +347,7 @@ static int find_pod(struct cli *c, struct args *a, char *ifbuf, size_t cap)
 		return cli_fail(c, &e);
 	if (!a->inside) {
 		if (!lr.host_if[0]) {
-			nr_fail(&e, NR_E_NOENT, 0, "capture", "pod %s: no host interface found", a->pod_ip);
+			nr_fail(&e, NR_E_CAP_NOPOD, 0, "capture", "%s", a->pod_ip);
 			return cli_fail(c, &e);
 		}
 		snprintf(ifbuf, cap, "%s", lr.host_if);
@@ -334,7 +355,7 @@ static int find_pod(struct cli *c, struct args *a, char *ifbuf, size_t cap)
 		return 0;
 	}
 	if (!lr.npids) {
-		nr_fail(&e, NR_E_NOENT, 0, "capture", "pod %s: no process in its network namespace", a->pod_ip);
+		nr_fail(&e, NR_E_CAP_NOPOD, 0, "capture", "%s: no process in its network namespace", a->pod_ip);
 		return cli_fail(c, &e);
 	}
 	a->o.netns_fd = netns_open_pid(lr.pids[0], NULL, &e);
@@ -372,31 +393,51 @@ static void summary(struct state *s, const struct args *a, const struct capture_
 			r->files_total == 1 ? "" : "s");
 }
 
-static int do_upload(struct state *s, const struct args *a, const struct capture_result *r)
+/* After capture: the (one) file goes to the signed URL. The file stays on disk either way. */
+static int do_upload(struct state *s, struct args *a, const struct capture_result *r)
 {
-	static struct upload_opts uo;
-	static struct upload_result ur;
+	char msg[NR_ERR_CTX + 512];
 	struct nr_err e;
+	int rc;
 
 	nr_err_clear(&e);
 	if (!r->nfiles)
 		return EXIT_CANNOT;
-	if (upload_file(r->files[0], a->upload, &uo, &ur, &e) < 0) {
-		if (s->doc) {
-			jw_kstr(&s->w, "upload_error", "failed");
-		}
-		return cli_fail(s->c, &e);
-	}
+	rc = upload_file(r->files[0], a->upload, &a->uo, &a->ur, &e);
 	if (s->doc) {
 		jw_key(&s->w, "upload");
 		jw_obj(&s->w);
 		if (upload_json)
-			upload_json(&s->w, &ur);
+			upload_json(&s->w, &a->ur);
+		if (rc < 0) {
+			cli_err_text(&e, msg, sizeof msg);
+			jw_kstr(&s->w, "error", msg);
+		}
 		jw_obj_end(&s->w);
-	} else {
-		fprintf(stderr, "uploaded %s: %llu bytes, HTTP %d\n", r->files[0], ur.bytes, ur.http_status);
+	} else if (rc == 0) {
+		fprintf(stderr, "uploaded %s: %llu bytes, HTTP %d, %s\n", r->files[0], a->ur.bytes,
+			a->ur.http_status, a->ur.url);
 	}
-	return EXIT_OK;
+	return rc < 0 ? cli_fail(s->c, &e) : EXIT_OK;
+}
+
+/* -r FILE: print a capture file as live capture prints packets (tcpdump -r). */
+static int read_file(struct cli *c, struct args *a, struct state *s, struct capture_result *r)
+{
+	struct nr_err e;
+
+	nr_err_clear(&e);
+	if (capture_read(a->read, a->filter, print_pkt, s, r, &e) < 0)
+		return cli_fail(c, &e);
+	if (c->json) {
+		open_doc(s, 1);
+		jw_arr_end(&s->w);
+		jw_kstr(&s->w, "file", a->read);
+		jw_kuint(&s->w, "packets", r->packets_captured);
+		jw_kint(&s->w, "linktype", r->linktype);
+		return jw_end(&s->w) < 0 ? EXIT_CANNOT : EXIT_OK;
+	}
+	return fflush(stdout) ? EXIT_CANNOT : EXIT_OK;
 }
 
 static int run(struct cli *c, int argc, char **argv)
@@ -423,13 +464,13 @@ static int run(struct cli *c, int argc, char **argv)
 	/* A bad filter is a usage error: say so before touching interfaces or files. */
 	if (capture_check_filter(a.filter, 1 /* DLT_EN10MB */, a.o.snaplen, &e) < 0)
 		return cli_fail(c, &e);
+	if (a.read)
+		return read_file(c, &a, &s, &r);
 	if (a.upload) {
-		static struct upload_opts uo;
-		static struct upload_result ur;
-
 		if (!upload_check || !upload_file)
 			return cli_usage(c, "--upload: upload is not in this build");
-		if (upload_check(a.upload, &uo, &ur, &e) < 0)
+		/* A bad URL or a missing signed header is a usage error: before capturing, not after. */
+		if (upload_check(a.upload, &a.uo, &a.ur, &e) < 0)
 			return cli_fail(c, &e);
 	}
 	if (a.pod_ip && (rc = find_pod(c, &a, ifbuf, sizeof ifbuf)))
@@ -473,9 +514,9 @@ static int run(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_capture = {
 	"capture",
-	"capture [-i IFACE | --pod-ip IP [--inside]] [-s SNAPLEN] [-w FILE|DIR/|auto] [-c N] [-n]\n"
+	"capture [-i IFACE | --pod-ip IP [--inside]] [-s SNAPLEN] [-w FILE|DIR/|auto] [-c N] [-n] [-r FILE]\n"
 	"        [-G SECONDS] [-C MB] [-W N] [-B KiB] [--duration S] [--max-size MB] [--force]\n"
-	"        [--upload URL] [FILTER...]",
+	"        [--upload URL [-H 'K: V'] [--ca-file F]] [FILTER...]",
 	"capture packets to a pcap file or print them one per line (tcpdump)",
 	"Captures with libpcap, built in: the same flags and filter syntax as tcpdump, no tcpdump\n"
 	"needed. Without -w, prints one line per packet like `tcpdump -n` and names what matters:\n"
@@ -495,6 +536,7 @@ const struct cli_cmd cmd_capture = {
 	"                         directory (/var/lib/toolbox, /mnt/stateful_partition, /var/tmp,\n"
 	"                         /root, /tmp: the first that is not tmpfs) under --host-root\n"
 	"  -c, --count N          stop after N packets\n"
+	"  -r, --read FILE        print the packets of a pcap/pcapng file instead (tcpdump -r)\n"
 	"  -n, --numeric          accepted for tcpdump habits; names are never resolved\n"
 	"  -G, --rotate-seconds S start a new file every S seconds; FILE is a strftime template\n"
 	"                         (e.g. -w /var/tmp/cap-%H%M%S.pcap), as tcpdump -G\n"
@@ -513,6 +555,8 @@ const struct cli_cmd cmd_capture = {
 	"  --force                overwrite existing files (still never through a symlink)\n"
 	"  --upload URL           after capture, upload the file to a signed URL (see 'help upload');\n"
 	"                         without -w the file goes to -w auto\n"
+	"  -H 'NAME: VALUE', --ca-file F, --resolve HOST:PORT:ADDR, --proxy URL\n"
+	"                         with --upload: as for 'netrescue upload' (signed headers, CA roots)\n"
 	"  FILTER...              libpcap filter, as tcpdump: host 10.4.0.5 and tcp port 8080\n"
 	"\n"
 	"exit: 0 stopped as asked (Ctrl-C, -c, --duration, --max-size, -G -W); 2 bad option or filter;\n"

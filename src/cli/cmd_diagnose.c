@@ -350,6 +350,9 @@ static int run(struct cli *c, int argc, char **argv)
 		free(r);
 		return rc;
 	}
+	/* The checks' own default window: a day covers "it broke overnight". */
+	if (!a.d.since_secs)
+		a.d.since_secs = CT_DEFAULT_SINCE;
 	a.d.host_root = c->host_root;
 	a.d.capture_dir = capdir;
 	a.d.stop = &stop_flag;
@@ -412,7 +415,7 @@ const struct cli_cmd cmd_diagnose = {
 	"                      pod IP and the --port list (1-600; needs --pod-ip)\n"
 	"  --capture-dir DIR   where capture files go without --bundle (default: a disk-backed\n"
 	"                      directory such as /var/lib/toolbox)\n"
-	"  --since DURATION    kernel-log window (90s, 15m, 2h, 1d); default the whole log\n"
+	"  --since DURATION    kernel-log window (90s, 15m, 2h, 1d); default 1d\n"
 	"  --bundle FILE       also write a gzip tar: report.json, report.txt, views/ (links,\n"
 	"                      routes, neighbours, FDB, bridges, conntrack, kernel log, processes,\n"
 	"                      sockets per netns) and capture/*.pcap; never overwrites without --force\n"

@@ -2,9 +2,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "checks/cni.h"
 #include "checks/links.h"
 #include "cli/cli.h"
 #include "report/json.h"
+
+/* The CNI that wires this node's pods, so a links listing says how to read the veths. */
+static void cni_json(struct jw *w, const char *host_root)
+{
+	char name[CNI_NAMESZ], why[512];
+	struct nr_err e;
+
+	if (cni_detect(host_root, name, sizeof name, why, sizeof why, &e) < 0)
+		return;
+	jw_key(w, "cni");
+	jw_obj(w);
+	jw_kstr(w, "name", name);
+	jw_kstr(w, "evidence", why);
+	jw_obj_end(w);
+}
 
 static int run(struct cli *c, int argc, char **argv)
 {
@@ -35,6 +51,7 @@ static int run(struct cli *c, int argc, char **argv)
 		jw_init(&w, stdout);
 		jw_begin_doc(&w, "links");
 		jw_kuint(&w, "netns", r->self_netns);
+		cni_json(&w, c->host_root);
 		links_json(&w, r);
 		rc = jw_end(&w) ? EXIT_CANNOT : EXIT_OK;
 	} else {
@@ -55,7 +72,9 @@ const struct cli_cmd cmd_links = {
 	"Read through rtnetlink; nothing is changed.\n\n"
 	"arguments:\n"
 	"  IFACE     only this interface (exit 3 when it does not exist)\n\n"
-	"JSON: \"links\": [{\"name\", \"ifindex\", \"state\", \"flags\", \"mtu\", \"kind\", \"master\",\n"
+	"JSON: \"cni\": {\"name\", \"evidence\"} (kubenet, gke-ptp, calico, cilium, flannel, weave,\n"
+	"      unknown; from --host-root/etc/cni/net.d and the interfaces present),\n"
+	"      \"links\": [{\"name\", \"ifindex\", \"state\", \"flags\", \"mtu\", \"kind\", \"master\",\n"
 	"       \"mac\", \"addresses\": [\"IP/LEN\"], \"peer\": {\"ifindex\", \"netns\", \"netnsid\"} | null}]\n\n"
 	"examples:\n"
 	"  netrescue links\n"

@@ -23,7 +23,7 @@ struct view {
 	struct cli *c;
 	struct names *nm;
 	int only;           /* ifindex asked for, 0 = all */
-	int only_is_bridge;
+	int all;            /* --all: also NOARP entries (multicast maps), as `nud all` */
 	struct jw w;
 	struct tbl t;
 	int count;
@@ -71,7 +71,7 @@ static int on_neigh(const struct nl_neigh *n, void *arg)
 	char ip[64], mac[3 * NL_HWADDR], dev[32];
 	const char *cells[4];
 
-	if (v->only && n->ifindex != v->only)
+	if ((v->only && n->ifindex != v->only) || (!v->all && (n->state & NUD_NOARP)))
 		return 1;
 	a.family = n->family;
 	memcpy(a.a, n->ip, sizeof a.a);
@@ -177,13 +177,15 @@ static int dump_json(struct view *v, struct nl *nl, struct nr_err *e)
 	return jw_end(&v->w);
 }
 
-static int view(struct cli *c, const char *ifname, struct names *nm, struct nl *nl, struct nr_err *e)
+static int view(struct cli *c, const char *ifname, int all, struct names *nm, struct nl *nl,
+		struct nr_err *e)
 {
 	struct view v;
 	struct nl_link l;
 
 	memset(&v, 0, sizeof v);
 	v.c = c;
+	v.all = all;
 	v.nm = nm;
 	if (ifname) {
 		if (nl_link_get(nl, ifname, &l, e) < 0) {
@@ -201,17 +203,20 @@ static int view(struct cli *c, const char *ifname, struct names *nm, struct nl *
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
+	enum { O_ALL = 1 };
+	static const struct cli_opt opts[] = { { "all", 'a', CLI_ARG_NONE, O_ALL }, { 0, 0, 0, 0 } };
 	struct names *nm;
 	struct cli_parse p;
 	struct nl nl;
 	struct nr_err e;
-	int id, rc;
+	int id, rc, all = 0;
 
 	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
+	while ((id = cli_next(&p, opts)) != CLI_END) {
 		if (id < 0)
 			return cli_parse_end(&p, id);
+		all = 1;
+	}
 	if (p.npos > 1)
 		return cli_usage(c, "takes at most one interface name");
 	nr_err_clear(&e);
@@ -222,19 +227,22 @@ static int run(struct cli *c, int argc, char **argv)
 		free(nm);
 		return cli_fail(c, &e);
 	}
-	rc = view(c, p.npos ? p.pos[0] : NULL, nm, &nl, &e) < 0 ? cli_fail(c, &e) : EXIT_OK;
+	rc = view(c, p.npos ? p.pos[0] : NULL, all, nm, &nl, &e) < 0 ? cli_fail(c, &e) : EXIT_OK;
 	nl_close(&nl);
 	free(nm);
 	return rc;
 }
 
 const struct cli_cmd cmd_neigh = {
-	"neigh", "neigh [IFACE]",
+	"neigh", "neigh [--all] [IFACE]",
 	"neighbour table (IPv4, IPv6) and MACs learned by bridges (arp -an, bridge fdb)",
 	"Lists the node's neighbour (ARP/NDP) entries: IP, device, MAC, state (REACHABLE, STALE,\n"
 	"PERMANENT, FAILED, INCOMPLETE, ...), then the forwarding database of every bridge: each\n"
 	"MAC with the port it was learned on (\"learned\") or configured (\"permanent\", \"static\").\n"
 	"A pod on cbr0 whose MAC is missing there has not sent a frame the bridge saw.\n\n"
+	"options:\n"
+	"  -a, --all also NOARP entries (the kernel's multicast address maps), which `ip neigh`\n"
+	"            hides too unless given `nud all`\n\n"
 	"arguments:\n"
 	"  IFACE     only entries on this device; for a bridge, also the MACs of all its ports\n"
 	"            (exit 3 when it does not exist)\n\n"
@@ -243,6 +251,7 @@ const struct cli_cmd cmd_neigh = {
 	"examples:\n"
 	"  netrescue neigh\n"
 	"  netrescue neigh cbr0\n"
+	"  netrescue neigh --all eth0\n"
 	"  netrescue --json neigh | jq -r '.neighbours[] | select(.ip == \"10.4.0.5\") | .mac'\n",
 	run,
 };

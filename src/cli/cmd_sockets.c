@@ -7,7 +7,7 @@
 #include "report/json.h"
 #include "sockets/sockets.h"
 
-enum { O_PID = 1, O_PODIP, O_LISTEN, O_TCP, O_UDP };
+enum { O_PID = 1, O_PODIP, O_LISTEN, O_TCP, O_UDP, O_PROCNET };
 
 /* The pid of a process in the netns of the pod that has ip (locate: route -> veth -> netns). */
 static int pid_of_pod_ip(struct cli *c, const char *arg, int *pid)
@@ -44,6 +44,7 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "listen", 'l', CLI_ARG_NONE, O_LISTEN },
 		{ "tcp", 't', CLI_ARG_NONE, O_TCP },
 		{ "udp", 'u', CLI_ARG_NONE, O_UDP },
+		{ "proc-net", 0, CLI_ARG_NONE, O_PROCNET },
 		{ 0, 0, 0, 0 },
 	};
 	struct cli_parse p;
@@ -63,7 +64,8 @@ static int run(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "--pid: '%s' is not a process id", p.arg);
 		if (id == O_PODIP)
 			podip = p.arg;
-		flags |= id == O_LISTEN ? SOCK_F_LISTEN : id == O_TCP ? SOCK_F_TCP : id == O_UDP ? SOCK_F_UDP : 0;
+		flags |= id == O_LISTEN ? SOCK_F_LISTEN : id == O_TCP ? SOCK_F_TCP : id == O_UDP ? SOCK_F_UDP :
+			 id == O_PROCNET ? SOCK_F_NO_DIAG : 0;
 	}
 	if (p.npos)
 		return cli_usage(c, "unexpected argument '%s' (use --pid PID or --pod-ip IP)", p.pos[0]);
@@ -94,7 +96,7 @@ static int run(struct cli *c, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_sockets = {
-	"sockets", "sockets (--pid PID | --pod-ip IP) [--listen] [--tcp] [--udp]",
+	"sockets", "sockets (--pid PID | --pod-ip IP) [--listen] [--tcp] [--udp] [--proc-net]",
 	"TCP/UDP sockets of one network namespace with their owning processes",
 	"The TCP and UDP sockets (IPv4 and IPv6) of the network namespace of a process or a pod,\n"
 	"read with sock_diag from inside that namespace (else /proc/PID/net/tcp...), each with the\n"
@@ -103,7 +105,9 @@ const struct cli_cmd cmd_sockets = {
 	"  -p, --pid PID     the netns of process PID (e.g. a pod's pause process, see 'netrescue ps')\n"
 	"  --pod-ip IP       the netns of the pod that has IP on this node (found like 'locate')\n"
 	"  -l, --listen      only listening TCP sockets and bound, unconnected UDP sockets\n"
-	"  -t, --tcp         only TCP;  -u, --udp  only UDP (both by default)\n\n"
+	"  -t, --tcp         only TCP;  -u, --udp  only UDP (both by default)\n"
+	"  --proc-net        read /proc/PID/net/{tcp,tcp6,udp,udp6} instead of asking sock_diag (the\n"
+	"                    automatic fallback when inet_diag is missing; same output)\n\n"
 	"examples:\n"
 	"  netrescue sockets --pod-ip 10.4.0.5 --listen\n"
 	"  netrescue --json sockets --pid 4242 -t\n",

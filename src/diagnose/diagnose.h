@@ -16,6 +16,8 @@
 #include "checks/bridge.h"
 #include "checks/conntrack.h"
 #include "checks/links.h"
+#include "checks/neigh_overflow.h"
+#include "checks/port.h"
 #include "locate/locate.h"
 #include "report/findings.h"
 #include "report/json.h"
@@ -125,6 +127,10 @@ struct diag_report {
 	struct links_report links;
 	struct bridge_report bridges;
 	struct conntrack_report ct;
+	struct neigh_overflow_report neigh;
+	int neigh_ok;
+	struct port_report port[DIAG_MAX_PORTS];  /* holders of each --port, every netns */
+	struct port_report stale;                 /* every listener of a stale process */
 	int npods;
 	struct diag_pod pods[DIAG_MAX_PODS];
 

@@ -26,6 +26,9 @@ void diag_change(struct diag_report *r, const char *fmt, ...) __attribute__((for
 void diag_json_extra(struct jw *w, const struct diag_report *r, enum diag_check_id id);
 void diag_text_extra(FILE *f, const struct diag_report *r, enum diag_check_id id);
 
+void diag_mtu_json(struct jw *w, const struct diag_report *r);
+void diag_mtu_text(FILE *f, const struct diag_report *r);
+
 /* Stages that live in their own files. */
 void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
 void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);

@@ -120,6 +120,12 @@ static void json_kmsg(struct jw *w, const struct diag_report *r)
 	jw_kuint(w, "warnings", r->kmsg_warnings);
 	jw_kuint(w, "conntrack_table_full", r->kmsg_conntrack_full);
 	jw_kuint(w, "neighbour_table_overflow", r->kmsg_neigh_overflow);
+	if (r->neigh_ok && HAVE(check_neigh_overflow_json)) {
+		jw_key(w, "neighbour_table");
+		jw_obj(w);
+		check_neigh_overflow_json(w, &r->neigh);
+		jw_obj_end(w);
+	}
 	jw_key(w, "lines");
 	jw_arr(w);
 	for (i = 0; i < r->nkmsg; i++) {
@@ -339,6 +345,8 @@ static void text_kmsg(FILE *f, const struct diag_report *r)
 	fprintf(f, "%llu records%s, %llu warnings or worse; table full: %llu, neighbour table overflow: %llu\n",
 		r->kmsg_records, r->since_secs ? " in the window" : "", r->kmsg_warnings,
 		r->kmsg_conntrack_full, r->kmsg_neigh_overflow);
+	if (r->neigh_ok && HAVE(check_neigh_overflow_text))
+		check_neigh_overflow_text(f, &r->neigh);
 	for (i = 0; i < r->nkmsg; i++) {
 		esc_text(line, sizeof line, r->kmsg[i].text, strlen(r->kmsg[i].text));
 		fprintf(f, "%s  %s\n", r->kmsg[i].wall_us && HAVE(kmsg_time_str) ?

@@ -266,11 +266,14 @@ static void run_kmsg(const struct diag_opts *o, struct diag_report *r)
 		return set_error(c, &e);
 	r->kmsg_source = info.source;
 	c->status = DIAG_OK;
-	if (r->kmsg_neigh_overflow)
+	if (HAVE(check_neigh_overflow_run)) {
+		r->neigh_ok = check_neigh_overflow_run(o->since_secs, &r->neigh, &r->fs, &e) == 0;
+	} else if (r->kmsg_neigh_overflow) {
 		findings_add(&r->fs, "neigh-table-overflow", SEV_FAIL, "neighbour table",
-			     "sysctl -w net.ipv4.neigh.default.gc_thresh3=16384 (and gc_thresh2=8192)",
+			     "sysctl -w net.ipv4.neigh.default.gc_thresh3=16384",
 			     "the kernel log says 'neighbour table overflow' %llu time(s) in the window",
 			     r->kmsg_neigh_overflow);
+	}
 	/* Without the conntrack module, the kernel log alone still tells of a full table. */
 	if (r->kmsg_conntrack_full && r->checks[DC_CONNTRACK].status == DIAG_ABSENT)
 		findings_add(&r->fs, "conntrack-table-full", SEV_FAIL, "conntrack", "netrescue conntrack --fix",
@@ -359,15 +362,16 @@ static void run_capture(const struct diag_opts *o, struct diag_report *r)
 
 /* --- the whole run ----------------------------------------------------------------------- */
 
-/* Modules report the same fact from two angles (a pod's veth down is seen by the bridge check
- * and by locate): keep the first of each id + subject. */
+/* Stages can report the same fact twice (a stale holder of an asked port is also found by the
+ * all-ports scan): keep the first of each identical finding. */
 static void dedupe(struct findings *fs)
 {
 	int i, j, n = 0;
 
 	for (i = 0; i < fs->n; i++) {
 		for (j = 0; j < n; j++)
-			if (!strcmp(fs->f[j].id, fs->f[i].id) && !strcmp(fs->f[j].subject, fs->f[i].subject))
+			if (!strcmp(fs->f[j].id, fs->f[i].id) && !strcmp(fs->f[j].subject, fs->f[i].subject) &&
+			    !strcmp(fs->f[j].message, fs->f[i].message))
 				break;
 		if (j == n)
 			fs->f[n++] = fs->f[i];

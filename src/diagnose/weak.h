@@ -13,6 +13,8 @@
 #include "checks/cni.h"
 #include "checks/conntrack.h"
 #include "checks/links.h"
+#include "checks/neigh_overflow.h"
+#include "checks/port.h"
 #include "kmsg/kmsg.h"
 #include "locate/locate.h"
 #include "netlink/netlink.h"
@@ -39,6 +41,12 @@
 #pragma weak check_bridge_json
 #pragma weak check_bridge_text
 #pragma weak cni_detect
+#pragma weak check_neigh_overflow_run
+#pragma weak check_neigh_overflow_json
+#pragma weak check_neigh_overflow_text
+#pragma weak check_port_run
+#pragma weak check_port_json
+#pragma weak check_port_text
 #pragma weak check_conntrack_run
 #pragma weak check_conntrack_json
 #pragma weak check_conntrack_text

@@ -140,7 +140,7 @@ static int raw_write(int fd, const void *buf, size_t n, unsigned ms, struct nr_e
 }
 
 /* CONNECT host:port through the proxy on fd (RFC 9110 9.3.6). */
-static int tunnel(int fd, const struct http_dest *d, struct nr_err *e)
+static int tunnel(int fd, const struct http_dest *d, unsigned ms, struct nr_err *e)
 {
 	static struct http_resp r; /* 15 KiB of line/body buffers: not on the stack */
 	char req[URL_HOST_MAX * 2 + 128], buf[1024], hp[URL_HOST_MAX + 8];
@@ -149,11 +149,11 @@ static int tunnel(int fd, const struct http_dest *d, struct nr_err *e)
 
 	snprintf(hp, sizeof hp, "%s%s%s:%u", v6 ? "[" : "", d->host, v6 ? "]" : "", d->port);
 	n = snprintf(req, sizeof req, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", hp, hp);
-	if (raw_write(fd, req, (size_t)n, d->timeout_ms, e))
+	if (raw_write(fd, req, (size_t)n, ms, e))
 		return -1;
 	http_resp_init(&r, 1);
 	while (r.state != HTTP_DONE) {
-		n = raw_read(fd, buf, sizeof buf, d->timeout_ms, e);
+		n = raw_read(fd, buf, sizeof buf, ms, e);
 		if (n < 0)
 			return -1;
 		if (!n)
@@ -190,7 +190,7 @@ int http_connect(struct http_conn *c, const struct http_dest *d, struct nr_err *
 	}
 	if (fd < 0)
 		return -1;
-	if (d->proxy && tunnel(fd, d, e)) {
+	if (d->proxy && tunnel(fd, d, ms, e)) {
 		close(fd);
 		return -1;
 	}

@@ -223,7 +223,7 @@ static int port_scan_cb(const struct nl_link *l, void *arg)
 	struct nr_err ign;
 	int has_ip = 0;
 
-	if (l->master != s->bridge || l->link_netnsid < 0 || !l->link)
+	if ((s->bridge && l->master != s->bridge) || l->link_netnsid < 0 || !l->link)
 		return 1;
 	memset(&tmp, 0, sizeof tmp);
 	tmp.ip = s->r->ip;
@@ -237,12 +237,13 @@ static int port_scan_cb(const struct nl_link *l, void *arg)
 	return 1;
 }
 
-/* A dump cannot run while the same socket serves other requests; collect ports first. */
-static int bridged_scan(struct locate_ctx *c, const struct nl_link *br, struct locate_report *r,
-			struct nl_link *port, struct nr_err *e)
+/* Asks the pod behind every veth of bridge (0: of any kind) whether it holds the IP. The
+ * dump runs on a second socket, since c->nl serves the nsid requests meanwhile. */
+static int veth_scan(struct locate_ctx *c, int bridge, struct locate_report *r,
+		     struct nl_link *port, struct nr_err *e)
 {
 	static struct nl scan; /* a second socket for the dump (static: 32 KiB buffer) */
-	struct port_scan s = { c, br->ifindex, r, port, 0 };
+	struct port_scan s = { c, bridge, r, port, 0 };
 	int rc;
 
 	if (nl_open(&scan, e) < 0)
@@ -339,7 +340,7 @@ static int host_iface(struct locate_ctx *c, const struct nl_link *dev, struct lo
 	memcpy(r->bridge, dev->name, sizeof r->bridge);
 	rc = bridged_port(c, dev, r, host, e);
 	if (rc == 1)
-		rc = bridged_scan(c, dev, r, host, e);
+		rc = veth_scan(c, dev->ifindex, r, host, e);
 	return rc;
 }
 
@@ -374,7 +375,10 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	if (nl_route_match(&c->nl, ip, &rt, e) < 0) {
 		if (e->code != NR_E_NL_NOROUTE)
 			return -1;
-		route_missing(ip, "the kernel has no route to it", fs);
+		route_missing(ip, e->sys == EINVAL ? "a blackhole route swallows it" :
+			      e->sys == EACCES ? "a prohibit route refuses it" :
+			      e->sys == EHOSTUNREACH ? "an unreachable route refuses it" :
+			      "the kernel has no route to it", fs);
 		return 0;
 	}
 	if (rt.type == RTN_LOCAL) {
@@ -390,6 +394,10 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	r->route_default = rt.dst_len == 0;
 	if (route_fault(&rt, &dev, why, sizeof why)) {
 		route_missing(ip, why, fs);
+		/* The kernel drops a route when its device goes down: look for the pod behind
+		 * any veth, so the report can say which interface took the route with it. */
+		if (veth_scan(c, 0, r, &host, e) == 0 && locate_pod(c, &host, r, e) == 0)
+			link_down(r, fs);
 		return 0;
 	}
 	rc = host_iface(c, &dev, r, &host, e);

@@ -306,7 +306,8 @@ static int route_get(struct nl *nl, const struct nr_addr *dst, unsigned flags, s
 	out->family = -1;
 	if (nl_run(nl, &r, &w, e) < 0) {
 		if (e && e->code == NR_E_NL_KERNEL &&
-		    (e->sys == ENETUNREACH || e->sys == EHOSTUNREACH || e->sys == ESRCH))
+		    (e->sys == ENETUNREACH || e->sys == EHOSTUNREACH || e->sys == ESRCH ||
+		     e->sys == EINVAL || e->sys == EACCES))
 			return nr_fail(e, NR_E_NL_NOROUTE, e->sys, "netlink", NULL);
 		return -1;
 	}

@@ -96,7 +96,8 @@ struct nl_route {
 typedef int (*nl_route_cb)(const struct nl_route *r, void *arg);
 int nl_route_dump(struct nl *nl, int family, nl_route_cb cb, void *arg, struct nr_err *e);
 /* The kernel's answer to "where does a packet to dst go" (`ip route get`). NR_E_NL_NOROUTE when
- * the kernel says unreachable (ENETUNREACH/EHOSTUNREACH). */
+ * the kernel says there is no way there; sys keeps its errno: ENETUNREACH (no route at all),
+ * EHOSTUNREACH (an unreachable route), EINVAL (a blackhole route), EACCES (a prohibit route). */
 int nl_route_get(struct nl *nl, const struct nr_addr *dst, struct nl_route *out, struct nr_err *e);
 /* The FIB entry that matches dst (`ip route get fibmatch`): dst/dst_len are the route's prefix
  * (dst_len 0 = the default route), oif/gw its next hop. Same errors as nl_route_get. */

@@ -8,7 +8,6 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netns/netns.h"
 #include "proc/proc.h"
 #include "sockets/sockets.h"
 
@@ -54,42 +54,23 @@ int sock_is_listener(const struct sock_entry *s)
 	return s->state == ST_CLOSE && s->lport != 0;
 }
 
-/* --- entering the namespace ---------------------------------------------------------------
- * A minimal local helper: the netns module's netns_socket() does the same once it lands. */
+/* --- entering the namespace --------------------------------------------------------------- */
 static int socket_in_netns_of(int pid, int domain, int type, int proto, struct nr_err *e)
 {
-	char path[40];
-	int self, target, fd, err;
+	int nsfd, fd;
 
 	if (pid <= 0 || pid == getpid())
 		return socket(domain, type | SOCK_CLOEXEC, proto);
-	snprintf(path, sizeof path, "/proc/%d/ns/net", pid);
-	target = open(path, O_RDONLY | O_CLOEXEC);
-	if (target < 0)
-		return errno == ENOENT || errno == ESRCH ?
-			nr_fail(e, NR_E_PROC_NOPID, 0, MOD, "pid %d", pid) :
-			nr_fail(e, NR_E_PROC_NONETNS, errno, MOD, "pid %d", pid);
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0) {
-		close(target);
-		return nr_fail(e, NR_E_SYS, errno, MOD, "/proc/thread-self/ns/net");
+	nsfd = netns_open_pid(pid, NULL, e);
+	if (nsfd < 0) {
+		if (e && e->code == NR_E_NOENT)
+			nr_fail(e, NR_E_PROC_NOPID, 0, MOD, "pid %d", pid);
+		else if (e && e->code != NR_E_PERM)
+			nr_fail(e, NR_E_PROC_NONETNS, e->sys, MOD, "pid %d", pid);
+		return -1;
 	}
-	if (setns(target, CLONE_NEWNET) < 0) {
-		err = errno;
-		close(target);
-		close(self);
-		return nr_fail(e, err == EPERM ? NR_E_PERM : NR_E_PROC_NONETNS, err, MOD, "pid %d", pid);
-	}
-	fd = socket(domain, type | SOCK_CLOEXEC, proto);
-	err = errno;
-	/* Coming back cannot fail for a namespace we were in (we hold its fd); if it did, every
-	 * later answer would be about the wrong namespace, so stop rather than mislead. */
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort();
-	close(target);
-	close(self);
-	if (fd < 0)
-		return nr_fail(e, NR_E_SYS, err, MOD, "socket in netns of pid %d", pid);
+	fd = netns_socket(nsfd, domain, type | SOCK_CLOEXEC, proto, e);
+	close(nsfd);
 	return fd;
 }
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@
 
 /* UP_BUF: file bytes per read and TLS write; 64 KiB = four full TLS records per read. */
 #define UP_BUF (64 * 1024)
+/* UP_NBUF: buffers in flight between the sender and the hashing thread: MD5 (~600 MB/s) is
+ * slower than AES-GCM, so it runs beside the sender, a few buffers behind. */
+#define UP_NBUF 4
 /* UP_HEAD: request head: a signed target (URL_MAX) plus our headers and the -H ones. */
 #define UP_HEAD (URL_MAX + 8192)
 /* UP_SIGNED_MAX: the X-*-SignedHeaders list. */
@@ -60,13 +64,24 @@ struct up {
 	int give_md5;                   /* Content-MD5 is signed and not given: we send it */
 	int fd;
 	unsigned long long size;
-	/* Hashes cover the file once, in order: bytes before `hashed` were already counted. */
-	br_md5_context md5;
+	/* Hashes cover the file once, in order: bytes before `hashed` were already counted.
+	 * While the hasher thread runs, only it touches these. */
+	struct upload_md5 md5;
 	uint32_t crc;
 	unsigned long long hashed;
+	struct {
+		pthread_t th;
+		pthread_mutex_t mu;
+		pthread_cond_t cv;
+		int on, quit;
+		unsigned head, tail;          /* submitted buffers: hash head..tail-1 in order */
+		unsigned long long off[UP_NBUF];
+		size_t n[UP_NBUF];
+	} hz;
 	struct timespec last_progress;
 	char head[UP_HEAD];
 	unsigned char buf[UP_BUF];
+	unsigned char ring[UP_NBUF][UP_BUF];
 };
 
 static void warnf(const struct up *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -385,9 +400,91 @@ static void hash_bytes(struct up *s, unsigned long long off, const unsigned char
 	if (off > s->hashed || off + n <= s->hashed)
 		return;
 	skip = (size_t)(s->hashed - off);
-	br_md5_update(&s->md5, p + skip, n - skip);
+	upload_md5_update(&s->md5, p + skip, n - skip);
 	s->crc = upload_crc32c(s->crc, p + skip, n - skip);
 	s->hashed = off + n;
+}
+
+/* --- hashing beside the sender ------------------------------------------------------------- */
+
+static void *hasher(void *arg)
+{
+	struct up *s = arg;
+	unsigned k;
+
+	pthread_mutex_lock(&s->hz.mu);
+	for (;;) {
+		while (s->hz.head == s->hz.tail && !s->hz.quit)
+			pthread_cond_wait(&s->hz.cv, &s->hz.mu);
+		if (s->hz.head == s->hz.tail)
+			break;
+		k = s->hz.head % UP_NBUF;
+		pthread_mutex_unlock(&s->hz.mu);
+		hash_bytes(s, s->hz.off[k], s->ring[k], s->hz.n[k]);
+		pthread_mutex_lock(&s->hz.mu);
+		s->hz.head++;
+		pthread_cond_broadcast(&s->hz.cv);
+	}
+	pthread_mutex_unlock(&s->hz.mu);
+	return NULL;
+}
+
+/* Without a thread (creation failed) hashing simply happens inline. */
+static void hasher_start(struct up *s)
+{
+	pthread_mutex_init(&s->hz.mu, NULL);
+	pthread_cond_init(&s->hz.cv, NULL);
+	s->hz.head = s->hz.tail = 0;
+	s->hz.quit = 0;
+	s->hz.on = !pthread_create(&s->hz.th, NULL, hasher, s);
+}
+
+/* Waits until at most `keep` buffers are still being hashed. */
+static void hasher_wait(struct up *s, unsigned keep)
+{
+	if (!s->hz.on)
+		return;
+	pthread_mutex_lock(&s->hz.mu);
+	while (s->hz.tail - s->hz.head > keep)
+		pthread_cond_wait(&s->hz.cv, &s->hz.mu);
+	pthread_mutex_unlock(&s->hz.mu);
+}
+
+/* The next free ring buffer (its previous contents are hashed already). */
+static unsigned char *hasher_buf(struct up *s)
+{
+	hasher_wait(s, UP_NBUF - 1);
+	return s->ring[s->hz.tail % UP_NBUF];
+}
+
+static void hasher_submit(struct up *s, unsigned long long off, size_t n)
+{
+	unsigned k = s->hz.tail % UP_NBUF;
+
+	if (!s->hz.on) {
+		hash_bytes(s, off, s->ring[k], n);
+		return;
+	}
+	pthread_mutex_lock(&s->hz.mu);
+	s->hz.off[k] = off;
+	s->hz.n[k] = n;
+	s->hz.tail++;
+	pthread_cond_signal(&s->hz.cv);
+	pthread_mutex_unlock(&s->hz.mu);
+}
+
+static void hasher_stop(struct up *s)
+{
+	if (s->hz.on) {
+		pthread_mutex_lock(&s->hz.mu);
+		s->hz.quit = 1;
+		pthread_cond_broadcast(&s->hz.cv);
+		pthread_mutex_unlock(&s->hz.mu);
+		pthread_join(s->hz.th, NULL);
+		s->hz.on = 0;
+	}
+	pthread_cond_destroy(&s->hz.cv);
+	pthread_mutex_destroy(&s->hz.mu);
 }
 
 static void progress(struct up *s, unsigned long long sent, int force)
@@ -410,7 +507,7 @@ static void progress(struct up *s, unsigned long long sent, int force)
 
 /* Reads [off, off+len) of the file into the hashes (or just through, for Content-MD5). */
 static int read_range(struct up *s, unsigned long long off, unsigned long long len,
-		      br_md5_context *only_md5, struct nr_err *e)
+		      struct upload_md5 *only_md5, struct nr_err *e)
 {
 	ssize_t n;
 
@@ -421,7 +518,7 @@ static int read_range(struct up *s, unsigned long long off, unsigned long long l
 		if (!n)
 			return nr_fail(e, NR_E_UPLOAD_SHORT, 0, "upload", "the file shrank while uploading");
 		if (only_md5)
-			br_md5_update(only_md5, s->buf, (size_t)n);
+			upload_md5_update(only_md5, s->buf, (size_t)n);
 		else
 			hash_bytes(s, off, s->buf, (size_t)n);
 		off += (unsigned long long)n;
@@ -432,13 +529,13 @@ static int read_range(struct up *s, unsigned long long off, unsigned long long l
 
 static int content_md5(struct up *s, char out[25], struct nr_err *e)
 {
-	br_md5_context m;
+	struct upload_md5 m;
 	unsigned char d[16];
 
-	br_md5_init(&m);
+	upload_md5_init(&m);
 	if (read_range(s, 0, s->size, &m, e))
 		return -1;
-	br_md5_out(&m, d);
+	upload_md5_final(&m, d);
 	b64(d, 16, out);
 	return 0;
 }
@@ -469,9 +566,10 @@ static int finish(struct up *s, struct nr_err *e)
 	char md5b[25], crcb[16], theirs[64];
 	int i, checked = 0;
 
+	hasher_wait(s, 0);
 	if (s->hashed < s->size && read_range(s, s->hashed, s->size - s->hashed, NULL, e))
 		return -1;
-	br_md5_out(&s->md5, d);
+	upload_md5_final(&s->md5, d);
 	for (i = 0; i < 16; i++)
 		snprintf(s->r->md5 + 2 * i, 3, "%02x", d[i]);
 	b64(d, 16, md5b);
@@ -579,14 +677,18 @@ static int send_body(struct up *s, unsigned long long off, unsigned long long le
 {
 	ssize_t n;
 
+	unsigned char *b;
+
 	while (len) {
-		n = pread(s->fd, s->buf, len < UP_BUF ? (size_t)len : UP_BUF, (off_t)off);
+		b = hasher_buf(s);
+		n = pread(s->fd, b, len < UP_BUF ? (size_t)len : UP_BUF, (off_t)off);
 		if (n < 0)
 			return nr_fail(e, NR_E_SYS, errno, "upload", "reading the file"), -2;
 		if (!n)
 			return nr_fail(e, NR_E_UPLOAD_SHORT, 0, "upload", "the file shrank while uploading"), -2;
-		hash_bytes(s, off, s->buf, (size_t)n);
-		if (http_write(&s->c, s->buf, (size_t)n, e))
+		/* The hasher reads b while TLS copies it: both only read. */
+		hasher_submit(s, off, (size_t)n);
+		if (http_write(&s->c, b, (size_t)n, e))
 			return -1;
 		off += (unsigned long long)n;
 		len -= (unsigned long long)n;
@@ -630,6 +732,11 @@ static int exchange(struct up *s, const struct url *u, const char *method, unsig
 	if (rc || s->resp.close)
 		conn_drop(s);
 	s->r->http_status = s->resp.status;
+	/* A success before the whole body went out cannot be trusted to cover the file. */
+	if (rc && s->resp.status / 100 == 2 && len) {
+		*e = we;
+		return -1;
+	}
 	return 0;
 }
 
@@ -671,6 +778,7 @@ static int refusal(struct up *s, const char *host, struct nr_err *e)
 	if (!strcmp(code, "ExpiredToken") || strcasestr(msg, "expired") || strcasestr(msg, "time frame"))
 		nc = NR_E_UPLOAD_EXPIRED;
 	else if (!strcmp(code, "SignatureDoesNotMatch") || !strcmp(code, "InvalidSignature") ||
+		 !strcmp(code, "InvalidAccessKeyId") ||
 		 (!strcmp(code, "AuthenticationFailed") && strcasestr(msg, "signature")))
 		nc = NR_E_UPLOAD_SIGNATURE;
 	else if (!strcmp(code, "RequestTimeTooSkewed"))
@@ -837,9 +945,11 @@ int upload_file(const char *path, const char *url, const struct upload_opts *o,
 		return nr_fail(e, NR_E_SYS, S_ISDIR(st.st_mode) ? EISDIR : errno, "upload", "%s: not a regular file", path);
 	}
 	s->size = (unsigned long long)st.st_size;
-	br_md5_init(&s->md5);
+	upload_md5_init(&s->md5);
 	progress(s, 0, 1);
+	hasher_start(s);
 	rc = resumable ? put_resumable(s, e) : put_single(s, e);
+	hasher_stop(s);
 	conn_drop(s);
 	close(s->fd);
 	/* A message may quote a URL (a Location, a proxy): never with its signature. */

@@ -41,6 +41,11 @@ seq=$(jq -r '.records[0].seq' <<<"$OUT")
 kseq=$(timeout 5 dd if=/dev/kmsg iflag=nonblock bs=8192 2>/dev/null | tr -d '\0' | grep -a "$M first" | head -1 | cut -d, -f2)
 expect_eq "seq agrees with /dev/kmsg" "$seq" "$kseq"
 
+# --- no /dev/kmsg (a minimal container's /dev): the klogctl fallback reads the same records ---
+expect_rc "klogctl fallback" 0 unshare -m sh -c 'mount -t tmpfs nrt-dev /dev && exec "$0" --json kmsg --grep "$1" --since "$2"' "$NR" "$M first" "$(win)"
+expect_json "fallback named, record found with its priority" '.source == "klogctl" and (.records | length) == 1 and .records[0].priority == "warning" and .records[0].facility == "user" and .records[0].text == "'"$M"' first"' "$OUT"
+expect_eq "fallback: same monotonic time" "$(jq .records[0].monotonic_us <<<"$OUT")" "$mono"
+
 # --- filters ---
 expect_rc "grep is case-sensitive" 0 "$NR" --json kmsg --grep "${M^^}" --since "$(win)"
 expect_json "no match in another case" '.records | length == 0' "$OUT"

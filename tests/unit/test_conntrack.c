@@ -99,8 +99,61 @@ static void too_small(void)
 	CHECK(conntrack_conf_edit("a\n", 2, K, 1, out, 10, &ch, &line) < 0);
 }
 
+/* Recorded from a 2-CPU 6.18 kernel, with made-up counts in the columns we sum. */
+static const char stat_6x[] =
+	"entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n"
+	"0000000c  00000000 00000000 00000000 00000003 00000000 00000000 00000000 00000000 00000002 0000000a 00000001 00000000  00000000 00000000 00000000 00000000\n"
+	"0000000c  00000000 00000000 00000000 00000001 00000000 00000000 00000000 00000000 00000001 000000f0 00000000 00000000  00000000 00000000 00000000 00000000\n";
+
+static struct conntrack_report cr;
+
+static int col(const char *name)
+{
+	int i;
+
+	for (i = 0; i < cr.ncols; i++)
+		if (!strcmp(cr.col[i], name))
+			return (int)cr.sum[i];
+	return -1;
+}
+
+static void stat_sums(void)
+{
+	memset(&cr, 0, sizeof cr);
+	CHECK_INT(conntrack_stat_parse(stat_6x, strlen(stat_6x), &cr), 0);
+	CHECK_INT(cr.ncols, 17);
+	CHECK_INT(cr.ncpu, 2);
+	CHECK_INT(col("entries"), 12);       /* the netns count, not summed */
+	CHECK_INT(col("drop"), 0xfa);
+	CHECK_INT(col("insert_failed"), 3);
+	CHECK_INT(col("early_drop"), 1);
+	CHECK_INT(col("invalid"), 4);
+	CHECK_INT(col("search_restart"), 0);
+	/* unterminated last row */
+	memset(&cr, 0, sizeof cr);
+	CHECK_INT(conntrack_stat_parse(stat_6x, strlen(stat_6x) - 1, &cr), 0);
+	CHECK_INT(cr.ncpu, 2);
+}
+
+static void stat_malformed(void)
+{
+	const char *bad[] = { "", "entries drop", "entries drop\n0000 zz\n", "entries drop\n0000\n",
+		"entries drop\n00000000000000001 0\n", NULL };
+	int i;
+
+	for (i = 0; bad[i]; i++) {
+		memset(&cr, 0, sizeof cr);
+		CHECK(conntrack_stat_parse(bad[i], strlen(bad[i]), &cr) < 0);
+	}
+	memset(&cr, 0, sizeof cr);
+	CHECK_INT(conntrack_stat_parse("entries drop\n", 13, &cr), 0); /* no CPU rows: parsed, empty */
+	CHECK_INT(cr.ncpu, 0);
+}
+
 int main(void)
 {
+	RUN(stat_sums);
+	RUN(stat_malformed);
 	RUN(appends_when_absent);
 	RUN(appends_to_empty_and_unterminated);
 	RUN(replaces_existing);

@@ -1,0 +1,108 @@
+/* Port holders for each --port (in every netns, and port-in-use in each asked pod's netns) and
+ * the all-ports scan for listeners of stale processes. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "diagnose/private.h"
+#include "diagnose/weak.h"
+
+static void absent(struct diag_check *c)
+{
+	c->status = DIAG_ABSENT;
+	snprintf(c->detail, sizeof c->detail, "the port module is not part of this build");
+}
+
+static void error(struct diag_check *c, const struct nr_err *e)
+{
+	c->status = DIAG_ERROR;
+	cli_err_text(e, c->detail, sizeof c->detail);
+}
+
+/* CAP_SYS_PTRACE (19) opens other processes' fds and namespaces: without it holders are unseen. */
+static void partial_caps(const struct diag_report *r, struct diag_check *c)
+{
+	if (!((r->cap_eff >> 19) & 1) && c->status == DIAG_OK) {
+		c->status = DIAG_PARTIAL;
+		snprintf(c->detail, sizeof c->detail, "without CAP_SYS_PTRACE: sockets of other users' processes and pod namespaces");
+	}
+}
+
+void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	struct diag_check *c = &r->checks[DC_PORTS];
+	static struct port_report scratch; /* large: one per process */
+	struct nr_err e;
+	int i, j;
+
+	(void)x;
+	if (!o->nports) {
+		c->status = DIAG_SKIPPED;
+		snprintf(c->detail, sizeof c->detail, "no --port given");
+		return;
+	}
+	if (!HAVE(check_port_run))
+		return absent(c);
+	for (i = 0; i < o->nports; i++) {
+		if (check_port_run(o->host_root, o->ports[i], 0, &r->port[i], &r->fs, &e) < 0)
+			return error(c, &e);
+		/* port-in-use is judged per asked pod: the holders in that pod's own netns. */
+		for (j = 0; j < r->npods; j++)
+			if (r->pods[j].status == DIAG_OK && r->pods[j].loc.netns &&
+			    check_port_run(o->host_root, o->ports[i], r->pods[j].loc.netns, &scratch, &r->fs, &e) < 0)
+				return error(c, &e);
+	}
+	c->status = DIAG_OK;
+	partial_caps(r, c);
+}
+
+void diag_st_stale(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	struct diag_check *c = &r->checks[DC_STALE];
+	struct nr_err e;
+
+	(void)x;
+	if (!HAVE(check_port_run))
+		return absent(c);
+	if (check_port_run(o->host_root, 0, 0, &r->stale, &r->fs, &e) < 0)
+		return error(c, &e);
+	c->status = DIAG_OK;
+	partial_caps(r, c);
+}
+
+static void json_ports(struct jw *w, const struct diag_report *r)
+{
+	int i;
+
+	jw_key(w, "ports");
+	jw_arr(w);
+	for (i = 0; i < r->nports; i++) {
+		jw_obj(w);
+		check_port_json(w, &r->port[i]);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+void diag_json_extra(struct jw *w, const struct diag_report *r, enum diag_check_id id)
+{
+	if (id == DC_PORTS && HAVE(check_port_json))
+		json_ports(w, r);
+	else if (id == DC_STALE && HAVE(check_port_json))
+		check_port_json(w, &r->stale);
+	else if (id == DC_MTU)
+		diag_mtu_json(w, r);
+}
+
+void diag_text_extra(FILE *f, const struct diag_report *r, enum diag_check_id id)
+{
+	int i;
+
+	if (id == DC_PORTS && HAVE(check_port_text))
+		for (i = 0; i < r->nports; i++)
+			check_port_text(f, &r->port[i]);
+	else if (id == DC_STALE && HAVE(check_port_text))
+		check_port_text(f, &r->stale);
+	else if (id == DC_MTU)
+		diag_mtu_text(f, r);
+}

@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# diagnose on a simulated node: a healthy node, one fault at a time (each must give its finding
+# ID and no other fail), all faults at once, --fix, the bundle (tar, tshark, jq) and its upload
+# (no signature anywhere), partial failure without root, and bad input.
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/node.sh"
+
+# --- helpers only this test needs ------------------------------------------------------------
+SCN_T0=$(date +%s)
+# The kernel log is global and shared with other tests: every run looks only at the window
+# since its own scenario began (whole seconds, so one second of slack).
+scenario() { SCN_T0=$(date +%s); SCN=$1; }
+since() { echo "$(($(date +%s) - SCN_T0 + 1))s"; }
+# Runs diagnose --json in the node; the document lands in DJ.
+dj() { # want_rc args...
+	local want=$1
+	shift
+	expect_rc "$SCN: diagnose $* exits $want" "$want" nr --json diagnose --since "$(since)" "$@"
+	DJ=$OUT
+	expect_json "$SCN: one valid JSON document" '.tool == "netrescue" and .command == "diagnose"' "$DJ"
+}
+fails() { jq -r '[.findings[] | select(.severity == "fail") | .id] | unique | join(",")' <<<"$DJ" 2>/dev/null; }
+expect_fails() { expect_eq "$SCN: fail findings are exactly [$1]" "$(fails)" "$1"; }
+expect_finding() { # id severity
+	expect_json "$SCN: finding $1 ($2)" "any(.findings[]; .id == \"$1\" and .severity == \"$2\")" "$DJ"
+}
+
+node_up
+node_cni kubenet
+node_bridge cbr0 10.4.0.1/24
+pod_bridged b1 10.4.0.2
+pod_bridged b2 10.4.0.3 "" systemd
+pod_bridged b3 10.4.0.4
+pod_routed r1 10.4.1.2
+pod_routed r2 10.4.1.3 "" systemd
+# Pods speak once so the bridge learns their MACs and the node its neighbours.
+for p in b1 b2 b3; do in_pod "$p" ping -c1 -W1 10.4.0.1 >/dev/null 2>&1; done
+for p in r1 r2; do in_node ping -c1 -W1 "${POD_IP[$p]}" >/dev/null 2>&1; done
+pod_proc b1 "$(new_cid)" -- socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:'echo ok'
+wait_listen "${POD_NS[b1]}" 8080 || fail "setup" "b1 does not listen on 8080"
+
+# --- healthy ----------------------------------------------------------------------------------
+scenario healthy
+dj 0 --pod-ip 10.4.0.2 --pod-ip 10.4.1.2
+expect_fails ""
+expect_json "healthy: verdict is not fail" '.verdict != "fail"' "$DJ"
+expect_json "healthy: node facts" '.node.hostname != null and .node.kernel != null and .node.uplink == "eth0" and .node.uplink_mtu == 1460' "$DJ"
+expect_json "healthy: CNI detected" '.node.cni == "kubenet"' "$DJ"
+expect_json "healthy: every check has a status" '[.checks[] | .status] | length == 10' "$DJ"
+expect_json "healthy: links agree with ip -j" "[.checks.links.links[] | .name] | sort == $(in_node ip -j link | jq -c '[.[].ifname] | sort')" "$DJ"
+expect_json "healthy: pod located on its veth" ".checks.pods.pods[0].host_interface == \"${POD_IF[b1]}\"" "$DJ"
+expect_json "healthy: routed pod located" ".checks.pods.pods[1].host_interface == \"${POD_IF[r1]}\"" "$DJ"
+expect_json "healthy: pod netns is the pause process's" ".checks.pods.pods[0].netns == $(stat -L -c %i /proc/${POD_PIDS[b1]}/ns/net)" "$DJ"
+expect_json "healthy: pod neighbour seen" '.checks.pods.pods[0].neighbours | length >= 1' "$DJ"
+expect_json "healthy: findings carry the contract fields" 'all(.findings[]; has("id") and has("severity") and has("subject") and has("message") and has("fix"))' "$DJ"
+expect_rc "healthy: text report" 0 nr diagnose --since "$(since)" --pod-ip 10.4.0.2
+expect_match "healthy: text starts with the node line" '^node .*kernel .*CNI kubenet.*uplink eth0' "$(head -1 <<<"$OUT")"
+expect_match "healthy: verdict line" '^verdict: (OK|WARN)' "$(sed -n 2p <<<"$OUT")"
+
+# --- bridge down --------------------------------------------------------------------------------
+scenario bridge-down
+in_node ip link set cbr0 down
+dj 1
+expect_fails "bridge-down"
+expect_json "bridge-down: fix command given" 'any(.findings[]; .id == "bridge-down" and (.fix | test("bridge cbr0 --fix")))' "$DJ"
+expect_eq "bridge-down: nothing changed without --fix" "$(in_node ip -j link show cbr0 | jq -r '.[0].flags | index("UP") != null')" false
+scenario bridge-fix
+dj 0 --fix
+expect_json "bridge-fix: the change is reported" 'any(.changes[]; test("cbr0"))' "$DJ"
+expect_eq "bridge-fix: cbr0 is up" "$(in_node ip -j link show cbr0 | jq -r '.[0].flags | index("UP") != null')" true
+dj 0 --fix
+expect_json "bridge-fix: second run changes nothing" '[.changes[] | select(test("cbr0"))] | length == 0' "$DJ"
+in_node ip link set cbr0 up
+for p in b1 b2 b3; do in_pod "$p" ping -c1 -W1 10.4.0.1 >/dev/null 2>&1; done
+
+# --- pod MAC not learned ----------------------------------------------------------------------
+scenario mac-not-learned
+hv=${POD_IF[b2]}
+mac=$(in_pod b2 ip -j link show eth0 | jq -r '.[0].address')
+in_node ip link set "$hv" type bridge_slave learning off
+in_node bridge fdb del "$mac" dev "$hv" master 2>/dev/null
+in_node ip neigh flush dev cbr0
+dj 0 --pod-ip 10.4.0.3
+expect_fails ""
+expect_finding pod-mac-not-learned warn
+in_node ip link set "$hv" type bridge_slave learning on
+in_pod b2 ping -c1 -W1 10.4.0.1 >/dev/null 2>&1
+
+# --- pod veth down ------------------------------------------------------------------------------
+scenario link-down
+in_node ip link set "${POD_IF[b3]}" down
+dj 1 --pod-ip 10.4.0.4
+expect_fails "link-down"
+in_node ip link set "${POD_IF[b3]}" up
+in_pod b3 ping -c1 -W1 10.4.0.1 >/dev/null 2>&1
+
+# --- pod IP without route -----------------------------------------------------------------------
+scenario route-missing
+in_node ip route del 10.4.1.2/32
+dj 1 --pod-ip 10.4.1.2
+expect_fails "route-missing"
+in_node ip route add 10.4.1.2/32 dev "${POD_IF[r1]}" scope link
+
+# --- pod MTU above the uplink's -----------------------------------------------------------------
+scenario mtu-mismatch
+in_node ip link set "${POD_IF[r2]}" mtu 1500
+in_pod r2 ip link set eth0 mtu 1500
+dj 1 --pod-ip 10.4.1.3
+expect_fails "mtu-mismatch"
+expect_json "mtu-mismatch: evidence names 1500 and 1460" 'any(.findings[]; .id == "mtu-mismatch" and (.message | test("1500")) and (.message | test("1460")))' "$DJ"
+in_pod r2 ip link set eth0 mtu 1460
+in_node ip link set "${POD_IF[r2]}" mtu 1460
+
+# --- a stale listener on the asked port -------------------------------------------------------
+scenario stale-listener
+pod_proc b3 "$(new_cid)" --stale -- socat TCP-LISTEN:9090,reuseaddr,fork /dev/null
+STALE=$LAST_PID
+wait_listen "${POD_NS[b3]}" 9090 || fail "stale-listener: setup" "not listening"
+dj 1 --port 9090
+expect_fails "stale-listener"
+expect_json "stale-listener: names the pid" "any(.findings[]; .id == \"stale-listener\" and (.message | test(\"$STALE\")))" "$DJ"
+expect_eq "stale-listener: diagnose kills nothing, even with --fix" "$(nr diagnose --fix --since 1s --port 9090 >/dev/null 2>&1; kill -0 "$STALE" 2>/dev/null && echo alive)" alive
+kill "$STALE" 2>/dev/null
+
+# --- conntrack table full in the kernel log -------------------------------------------------
+scenario conntrack-table-full
+echo '<4>nf_conntrack: table full, dropping packet' >/dev/kmsg
+dj 1
+expect_fails "conntrack-table-full"
+expect_json "conntrack-table-full: kernel-log evidence counted" '.checks.kmsg.conntrack_table_full >= 1' "$DJ"
+
+# --- everything at once -----------------------------------------------------------------------
+scenario all-at-once
+pod_proc b3 "$(new_cid)" --stale -- socat TCP-LISTEN:9090,reuseaddr,fork /dev/null
+STALE=$LAST_PID
+wait_listen "${POD_NS[b3]}" 9090
+in_node ip link set cbr0 down
+in_node ip link set "${POD_IF[b3]}" down
+in_node ip route del 10.4.1.2/32
+in_node ip link set "${POD_IF[r2]}" mtu 1500
+in_pod r2 ip link set eth0 mtu 1500
+echo '<4>nf_conntrack: table full, dropping packet' >/dev/kmsg
+dj 1 --pod-ip 10.4.1.2 --pod-ip 10.4.0.4 --port 9090
+for id in bridge-down link-down route-missing mtu-mismatch conntrack-table-full stale-listener; do
+	expect_json "all-at-once: $id" "any(.findings[]; .id == \"$id\" and .severity == \"fail\")" "$DJ"
+done
+expect_json "all-at-once: findings sorted worst first" '[.findings[] | {"fail":2,"warn":1,"info":0}[.severity]] | . == (sort | reverse)' "$DJ"
+expect_rc "all-at-once: text report" 1 nr diagnose --since "$(since)" --pod-ip 10.4.1.2 --port 9090
+expect_match "all-at-once: verdict FAIL" '^verdict: FAIL: [0-9]+ problems' "$(sed -n 2p <<<"$OUT")"
+expect_match "all-at-once: fix lines" '^     fix: ' "$OUT"
+kill "$STALE" 2>/dev/null
+in_node ip link set cbr0 up
+in_node ip link set "${POD_IF[b3]}" up
+in_node ip route add 10.4.1.2/32 dev "${POD_IF[r1]}" scope link
+in_pod r2 ip link set eth0 mtu 1460
+in_node ip link set "${POD_IF[r2]}" mtu 1460
+sleep 2 # the next windows start after the records written above
+
+# --- the bundle: capture, tar, tshark, jq -------------------------------------------------
+scenario bundle
+B=$T_TMP/nr-bundle.tgz
+( sleep 0.5; for i in $(seq 1 8); do in_node socat -T1 - TCP:10.4.0.2:8080,connect-timeout=1 </dev/null >/dev/null 2>&1; sleep 0.1; done ) &
+GEN=$!
+# The app itself holds 8080 in the asked pod's netns: port-in-use is the one fail expected.
+expect_rc "bundle: diagnose --capture --bundle runs" 1 nr --json diagnose --since "$(since)" --pod-ip 10.4.0.2 --port 8080 --capture 3 --bundle "$B"
+DJ=$OUT
+expect_fails "port-in-use"
+wait "$GEN" 2>/dev/null
+expect_json "bundle: stdout names the bundle" ".bundle.path == \"$B\" and .bundle.written == true and .bundle.bytes > 0" "$DJ"
+X=$T_TMP/unpacked
+mkdir -p "$X"
+expect_rc "bundle: unpacks with tar xzf" 0 tar -xzf "$B" -C "$X"
+expect_rc "bundle: report.json parses with jq" 0 jq -e '.command == "diagnose" and (.findings | type) == "array"' "$X/report.json"
+expect_match "bundle: report.txt holds the verdict" '^verdict: ' "$(cat "$X/report.txt")"
+for v in links routes neighbours fdb conntrack kmsg processes; do
+	[ -s "$X/views/$v.txt" ] && ok "bundle: views/$v.txt" || fail "bundle: views/$v.txt" "missing or empty"
+done
+expect_match "bundle: routes view has the pod route" "^10\.4\.1\.2/32 .*dev ${POD_IF[r1]}" "$(cat "$X/views/routes.txt")"
+expect_match "bundle: processes view has the pause process" "^${POD_PIDS[b1]}	" "$(cat "$X/views/processes.txt")"
+pns=$(stat -L -c %i "/proc/${POD_PIDS[b1]}/ns/net")
+expect_match "bundle: sockets of the pod netns show the listener" ':1F90 ' "$(cat "$X/views/sockets/netns-$pns.txt" 2>/dev/null)"
+pc=$(ls "$X"/capture/*.pcap 2>/dev/null | head -1)
+[ -n "$pc" ] && ok "bundle: a capture file" || fail "bundle: capture file" "none in $(ls -R "$X" | tr '\n' ' ')"
+if [ -n "$pc" ]; then
+	n=$(tshark -r "$pc" 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ] && ok "bundle: tshark reads $n packets" || fail "bundle: tshark" "no packets"
+	expect_eq "bundle: packet count matches the report" "$n" "$(jq '[.checks.capture.captures[0].packets_captured][0]' "$X/report.json")"
+	expect_eq "bundle: only the pod's traffic" "$(tshark -r "$pc" -Y 'not ip.addr == 10.4.0.2' 2>/dev/null | wc -l)" 0
+fi
+expect_eq "bundle: capture temp files removed" "$(ls -d "$B".capture.* 2>/dev/null | wc -l)" 0
+expect_eq "bundle: is mode 0600" "$(stat -c %a "$B")" 600
+expect_one_line_error "bundle: never overwritten" 3 'exists' nr diagnose --bundle "$B"
+ln -s "$T_TMP/elsewhere" "$T_TMP/link.tgz"
+expect_rc "bundle: symlink not followed even with --force" 3 nr diagnose --since 1s --force --bundle "$T_TMP/link.tgz"
+[ ! -e "$T_TMP/elsewhere" ] && ok "bundle: symlink target untouched" || fail "bundle: symlink" "target written"
+expect_rc "bundle: --force replaces a regular file" 0 nr diagnose --since 1s --force --bundle "$B"
+
+# --- upload: the bundle goes up byte for byte, no signature anywhere -------------------------
+scenario upload
+U=$T_TMP/up
+mkdir -p "$U"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$U/key.pem" -out "$U/cert.pem" -days 2 \
+	-subj /CN=localhost -addext subjectAltName=DNS:localhost >/dev/null 2>&1
+cat >"$U/srv.py" <<'EOF'
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self):
+        n = int(self.headers.get('Content-Length', 0)); d = b''
+        while len(d) < n: d += self.rfile.read(n - len(d))
+        open(sys.argv[2], 'wb').write(d)
+        self.send_response(200); self.send_header('Content-Length', '0'); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); c.load_cert_chain(sys.argv[3], sys.argv[4])
+s.socket = c.wrap_socket(s.socket, server_side=True)
+s.serve_forever()
+EOF
+PORT=18443
+in_node python3 "$U/srv.py" "$PORT" "$U/got.tgz" "$U/cert.pem" "$U/key.pem" &
+SRV=$!
+T_PIDS+=("$SRV")
+for i in $(seq 1 50); do in_node ss -Hltn "sport = :$PORT" | grep -q . && break; sleep 0.1; done
+SECRET=c0ffee5ec4e7516a7a7e
+URL="https://localhost:$PORT/bucket/nr.tgz?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Credential=x%40y.iam.gserviceaccount.com%2F20260101%2Fauto%2Fstorage%2Fgoog4_request&X-Goog-Date=20990101T000000Z&X-Goog-Expires=600&X-Goog-SignedHeaders=host&X-Goog-Signature=$SECRET"
+B2=$T_TMP/up.tgz
+expect_rc "upload: diagnose --bundle --upload" 0 nr --json diagnose --since "$(since)" --bundle "$B2" --upload "$URL" \
+	--ca-file "$U/cert.pem" --resolve "localhost:$PORT:127.0.0.1"
+expect_json "upload: result in the document" '.upload.done == true and .upload.http_status == 200' "$OUT"
+expect_rc "upload: the server got the bundle byte for byte" 0 cmp "$B2" "$U/got.tgz"
+expect_nomatch "upload: no signature on stdout" "$SECRET" "$OUT"
+expect_nomatch "upload: no signature on stderr" "$SECRET" "$ERR"
+expect_nomatch "upload: no signature in the bundle" "$SECRET" "$(tar -xzOf "$B2")"
+expect_rc "upload: report alone without --bundle" 0 nr --json diagnose --since 1s --upload "$URL" \
+	--ca-file "$U/cert.pem" --resolve "localhost:$PORT:127.0.0.1"
+expect_rc "upload: what arrived is the report" 0 jq -e '.command == "diagnose"' "$U/got.tgz"
+expect_one_line_error "upload: untrusted certificate" 3 '' \
+	nr diagnose --since 1s --upload "$URL" --resolve "localhost:$PORT:127.0.0.1"
+kill "$SRV" 2>/dev/null
+
+# --- without root: partial, and says what it could not see ----------------------------------
+scenario not-root
+expect_rc "not-root: still reports (exit 0 or 1, not 3)" 0 bash -c "ip netns exec '$NODE' setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all '$NR' --json --host-root '$HR' diagnose --since 5s --pod-ip 10.4.0.2 >'$T_TMP/nr.json' 2>'$T_TMP/nr.err'; r=\$?; [ \$r -le 1 ]"
+DJ=$(cat "$T_TMP/nr.json")
+expect_json "not-root: capabilities named" '.node.capabilities_missing | index("CAP_NET_ADMIN") != null and index("CAP_SYS_PTRACE") != null' "$DJ"
+expect_json "not-root: says what it could not see" '.could_not_check | length >= 1' "$DJ"
+expect_match "not-root: warning on stderr" 'CAP_NET_ADMIN' "$(cat "$T_TMP/nr.err")"
+
+# --- bad input ----------------------------------------------------------------------------
+expect_one_line_error "bad --pod-ip" 2 "not an IP" nr diagnose --pod-ip 10.4.0.300
+expect_one_line_error "bad --port" 2 "not a port" nr diagnose --port 0
+expect_one_line_error "bad --capture" 2 "seconds" nr diagnose --pod-ip 10.4.0.2 --capture abc
+expect_one_line_error "--capture without --pod-ip" 2 "needs --pod-ip" nr diagnose --capture 2
+expect_one_line_error "bad --since" 2 "duration" nr diagnose --since yesterday
+expect_one_line_error "bad --upload URL" 2 "" nr diagnose --upload ftp://x/y
+expect_one_line_error "stray argument" 2 "unexpected argument" nr diagnose 10.4.0.2
+expect_rc "diagnose --help" 0 nr diagnose --help
+expect_match "help explains every option" '--pod-ip.*' "$OUT"
+for o in --port --capture --capture-dir --since --bundle --force --upload -H --ca-file --fix; do
+	expect_match "help mentions $o" "$o" "$OUT"
+done

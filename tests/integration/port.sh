@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# port PORT [--kill]: listeners in every netns, stale verdict against containerd/kubelet state,
+# --kill ends stale holders only. Oracle: `ss -H -ltnup` inside each netns.
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/node.sh"
+
+# A port of our own: other engineers' tests listen on this machine at the same time.
+PORT=$((20000 + $$ % 20000))
+EMPTY=
+cleanup_port() { [ -n "$EMPTY" ] && rm -rf "$EMPTY"; node_down; }
+
+node_up
+trap cleanup_port EXIT
+node_cni kubenet
+node_bridge cbr0 10.4.0.1/24
+pod_bridged a 10.4.0.2 "" cgroupfs
+pod_routed b 10.4.1.2 "" systemd
+pod_bridged c 10.4.0.3 "" systemd
+pod_routed d 10.4.1.3 "" cgroupfs
+
+CID_A=$(new_cid) CID_B=$(new_cid) CID_C=$(new_cid) CID_D=$(new_cid)
+pod_proc a "$CID_A" --cname web -- socat TCP-LISTEN:$PORT,reuseaddr,fork /dev/null
+PID_A=$LAST_PID
+pod_proc b "$CID_B" --stale -- socat TCP6-LISTEN:$PORT,reuseaddr,fork /dev/null
+PID_B=$LAST_PID
+pod_proc c "$CID_C" --cname dns -- socat -u UDP-RECV:$PORT /dev/null
+PID_C=$LAST_PID
+# A stale holder with a hostile name: control bytes and invalid UTF-8 in its comm.
+ODD=$'\x01ev\xffil\x1b[31m'
+cp "$(command -v socat)" "${HR%/host}/$ODD"
+pod_proc d "$CID_D" --stale -- "${HR%/host}/$ODD" TCP-LISTEN:$PORT,reuseaddr,fork /dev/null
+PID_D=$LAST_PID
+for p in a b d; do wait_listen "${POD_NS[$p]}" $PORT || fail "setup" "pod $p not listening"; done
+for i in $(seq 1 50); do in_pod c ss -Hlun "sport = :$PORT" | grep -q . && break; sleep 0.05; done
+
+# --- the oracle: ss in every pod netns ---
+want=$(for p in a b c d; do
+	in_pod "$p" ss -H -ltnup "sport = :$PORT" | grep -o 'pid=[0-9]*' | cut -d= -f2
+done | sort -un | tr '\n' ' ')
+
+expect_rc "port finds a stale holder: exit 1" 1 nr --json port $PORT
+J=$OUT
+expect_json "port JSON common fields" '.tool == "netrescue" and .command == "port" and .port == '$PORT "$J"
+got=$(jq -r '[.holders[].pid] | sort | unique | .[]' <<<"$J" | tr '\n' ' ')
+expect_eq "holders match ss -ltnup in each netns" "$got" "$want"
+expect_json "live holder in cgroupfs pod: not stale" \
+	'.holders[] | select(.pid == '$PID_A') | .stale == false and .verdict == "live" and .container_id == "'$CID_A'" and .pod_uid == "'${POD_UID[a]}'" and .container_name == "web" and .pod_name == "a" and .pod_namespace == "default"' "$J"
+expect_json "stale holder in systemd pod: stale" \
+	'.holders[] | select(.pid == '$PID_B') | .stale == true and .verdict == "stale" and .container_id == "'$CID_B'" and .pod_uid == "'${POD_UID[b]}'" and (.stale_reason | test("not a running container"))' "$J"
+expect_json "udp listener listed, live" '.holders[] | select(.pid == '$PID_C') | .stale == false and (.sockets[0] | startswith("udp"))' "$J"
+expect_json "tcp6 socket shown as [::]:PORT" '.holders[] | select(.pid == '$PID_B') | .sockets | index("tcp6 [::]:'$PORT'") != null' "$J"
+expect_json "holder netns matches readlink" '.holders[] | select(.pid == '$PID_A') | .netns == '"$(readlink /proc/$PID_A/ns/net | tr -dc 0-9)" "$J"
+expect_json "hostile comm escaped in JSON" '.holders[] | select(.pid == '$PID_D') | .comm == "\u0001ev\\xffil\u001b[31m" and .stale == true' "$J"
+expect_json "stale-listener findings (2) with the fix" \
+	'[.findings[] | select(.id == "stale-listener" and .severity == "fail" and .fix == "netrescue port '$PORT' --kill")] | length == 2' "$J"
+expect_json "runtime state known" '.runtime.known == true and (.runtime.sources | test("containerd"))' "$J"
+
+expect_rc "human output: exit 1" 1 nr port $PORT
+expect_match "human output names the stale verdict" "$PID_B .*stale" "$OUT"
+expect_match "human output names the pod" "default/a" "$OUT"
+expect_nomatch "no raw control bytes in human output" $'[\x01\x1b]' "$OUT"
+expect_match "hostile comm shown escaped" '\\x01ev\\xffil\\x1b\[31m' "$OUT"
+
+expect_rc "port --stale (every port): exit 1" 1 nr --json port --stale
+# (Other tests' pods on this machine are unknown to our host root, so they may show up too.)
+expect_json "--stale lists both stale holders, not the live ones" \
+	"([.holders[].pid] | index($PID_B) != null and index($PID_D) != null and index($PID_A) == null and index($PID_C) == null)" "$OUT"
+
+# --- a node with no runtime state: nothing is called stale, nothing killed ---
+EMPTY=$(mktemp -d /tmp/nrempty.XXXXXX)
+expect_rc "no runtime state: exit 0" 0 ip netns exec "$NODE" "$NR" --host-root "$EMPTY" --json port $PORT
+expect_json "no runtime state: nothing stale" '[.holders[] | select(.stale)] | length == 0' "$OUT"
+expect_json "no runtime state: verdict unknown for pod processes" '.holders[] | select(.pid == '$PID_B') | .verdict == "unknown"' "$OUT"
+expect_json "no runtime state: says so" '.runtime.known == false and ([.findings[] | select(.id == "runtime-unknown")] | length == 1)' "$OUT"
+expect_rc "no runtime state: --kill ends nothing" 0 ip netns exec "$NODE" "$NR" --host-root "$EMPTY" port $PORT --kill
+expect_match "no runtime state: warning on stderr" "nothing is called stale" "$ERR"
+kill -0 "$PID_B" 2>/dev/null && ok "no runtime state: stale holder untouched" || fail "no runtime state kill" "pid $PID_B gone"
+
+# --- the kubelet forgot the pod (containerd still runs it): stale too ---
+mv "$HR/var/lib/kubelet/pods/${POD_UID[a]}" "$HR/var/lib/kubelet/pods/gone"
+expect_rc "pod unknown to the kubelet" 1 nr --json port $PORT
+expect_json "pod unknown to the kubelet: stale" '.holders[] | select(.pid == '$PID_A') | .stale == true and (.stale_reason | test("unknown to the kubelet"))' "$OUT"
+mv "$HR/var/lib/kubelet/pods/gone" "$HR/var/lib/kubelet/pods/${POD_UID[a]}"
+
+# --- --kill ---
+gone() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" | cut -c1)" = Z ]; }
+expect_rc "--kill ends stale holders: exit 0" 0 nr --json port $PORT --kill
+K=$OUT
+expect_json "--kill reports SIGTERM for the stale holder" '.holders[] | select(.pid == '$PID_B') | .action == "sigterm"' "$K"
+expect_json "--kill keeps the live holder" '.holders[] | select(.pid == '$PID_A') | .action == "kept"' "$K"
+expect_json "--kill: no stale-listener finding left, ended ones reported" \
+	'([.findings[] | select(.id == "stale-listener")] | length == 0) and ([.findings[] | select(.id == "stale-listener-ended")] | length == 2)' "$K"
+gone "$PID_B" && ok "stale holder ended" || fail "stale holder ended" "pid $PID_B still running"
+gone "$PID_D" && ok "hostile-named stale holder ended" || fail "hostile stale ended" "pid $PID_D still running"
+kill -0 "$PID_A" 2>/dev/null && ok "live holder untouched" || fail "live holder" "pid $PID_A gone"
+kill -0 "$PID_C" 2>/dev/null && ok "live udp holder untouched" || fail "live udp holder" "pid $PID_C gone"
+expect_eq "ss: nothing listens in the stale pod any more" "$(in_pod b ss -Hltn "sport = :$PORT" | wc -l)" 0
+expect_rc "second --kill finds nothing to kill: exit 0" 0 nr --json port $PORT --kill
+expect_json "second --kill: no action taken" '[.holders[] | select(.action == "sigterm" or .action == "sigkill")] | length == 0' "$OUT"
+
+# A stale holder that ignores SIGTERM is ended by SIGKILL after --wait.
+pod_proc b "$(new_cid)" --stale -- python3 -c "
+import signal, socket
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', $PORT)); s.listen(); signal.pause()"
+PID_E=$LAST_PID
+wait_listen "${POD_NS[b]}" $PORT
+expect_rc "--kill --wait 1s on a TERM-ignoring holder" 0 nr --json port $PORT --kill --wait 1s
+expect_json "SIGKILL reported" '.holders[] | select(.pid == '$PID_E') | .action == "sigkill"' "$OUT"
+gone "$PID_E" && ok "TERM-ignoring holder ended" || fail "sigkill" "pid $PID_E still running"
+
+# --force ends a live holder too.
+expect_rc "--kill --force ends a live holder" 0 nr --json port $PORT --kill --force --wait 2s
+expect_json "--force: live holder signalled" '.holders[] | select(.pid == '$PID_A') | .action == "sigterm"' "$OUT"
+gone "$PID_A" && ok "--force ended the live holder" || fail "--force" "pid $PID_A still running"
+
+# --- bad input ---
+expect_one_line_error "port 0" 2 "not a port" "$NR" port 0
+expect_one_line_error "port 65536" 2 "not a port" "$NR" port 65536
+expect_one_line_error "port abc" 2 "not a port" "$NR" port abc
+expect_one_line_error "port without PORT" 2 "needs a PORT" "$NR" port
+expect_one_line_error "--force without --kill" 2 "only goes with --kill" "$NR" port 80 --force
+expect_rc "help port" 0 "$NR" help port
+expect_match "help explains --kill with an example" 'netrescue .*port 8080 --kill' "$OUT"
