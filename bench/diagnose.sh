@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # diagnose on a node with 110 pods, 5,000 processes and 50,000 sockets, against gathering the
 # same facts by hand in the same run: ip (links, addresses, routes, neighbours, FDB, route get
-# per asked pod), ps, ss -tanp in every pod netns, cat of the conntrack counters and CNI
+# per asked pod), ps, ss -tuan in every netns plus one pass over /proc/*/fd for the owners
+# (ss -p per netns rescans every fd of every process: minutes on this node), cat of the conntrack counters and CNI
 # config, dmesg | grep. Prints wall-time ratio and peak RSS of each. Goal: < 1 s, < 32 MiB.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,7 +65,7 @@ done
 for ((k = 0; k < ${#nslist[@]}; k += 11)); do
 	for i in $(seq 1 200); do grep -q ready "$T_TMP/ready.$k" 2>/dev/null && break; sleep 0.1; done
 done
-nproc=$(ls -d /proc/[0-9]* | wc -l)
+nproc=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
 nsock=0
 for ns in "${nslist[@]}"; do nsock=$((nsock + $(ip netns exec "$ns" ss -Htuan | wc -l))); done
 echo "bench diagnose: node up in $(($(date +%s) - t0)) s: $PODS pods, $nproc processes on the machine, $nsock sockets in pod netns"
@@ -75,7 +76,8 @@ cat >"$T_TMP/byhand.sh" <<EOF
 ip -j -d link show; ip -j address show; ip -j route show table all; ip -j neigh show; bridge -j fdb show
 for a in ${ASK[*]}; do ip -j route get \$a; done
 ps -eo pid,ppid,stat,wchan,netns,comm,args,cgroup
-for p in \$(ps -eo netns=,pid= | sort -u -k1,1 | awk '{print \$2}'); do nsenter -t \$p --net ss -tuanp; done
+for p in \$(ps -eo netns=,pid= | sort -u -k1,1 | awk '{print \$2}'); do nsenter -t \$p --net ss -tuan; done
+find /proc/[0-9]*/fd -lname 'socket:*' -printf '%p %l\\n' 2>/dev/null
 cat /proc/sys/net/netfilter/nf_conntrack_count /proc/sys/net/netfilter/nf_conntrack_max /proc/net/stat/nf_conntrack
 dmesg | grep -E 'table full|neighbour table overflow'
 cat $HR/etc/cni/net.d/*
@@ -96,6 +98,7 @@ measure() { # label cmd... -> "SECONDS RSS_KIB"
 read -r nt nr_rss < <(measure ip netns exec "$NODE" "$NR" --host-root "$HR" diagnose --since 1h --pod-ip 10.4.0.2 --pod-ip 10.4.1.2 --port 20000)
 read -r ht h_rss < <(measure ip netns exec "$NODE" bash "$T_TMP/byhand.sh")
 echo "bench diagnose: netrescue diagnose ${nt} s (best of $RUNS), peak RSS $((nr_rss / 1024)) MiB"
+echo "bench diagnose: per check: $(ip netns exec "$NODE" "$NR" --json --host-root "$HR" diagnose --since 1h --pod-ip 10.4.0.2 --pod-ip 10.4.1.2 --port 20000 | jq -r '[.checks | to_entries[] | "\(.key) \(.value.ms) ms"] | join(", ")')"
 echo "bench diagnose: by hand (ip, ps, nsenter+ss per netns, cat, dmesg|grep) ${ht} s, peak RSS (largest process) $((h_rss / 1024)) MiB"
 echo "bench diagnose: ratio by-hand/netrescue $(python3 -c "print(round($ht / $nt, 1))")x; goal < 1 s and < 32 MiB: $(python3 -c "print('met' if $nt < 1 and $nr_rss < 32768 else 'NOT met')")"
 read -r bt b_rss < <(measure ip netns exec "$NODE" "$NR" --host-root "$HR" diagnose --since 1h --pod-ip 10.4.0.2 --port 20000 --force --bundle "$T_TMP/b.tgz")

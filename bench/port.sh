@@ -56,19 +56,21 @@ nsock=$(for i in $(seq 1 "$NS_N"); do ip netns exec "$P-$i" ss -Htan; done | wc 
 echo "bench port: node of $NS_N pod netns, $nproc_ processes, $nsock TCP sockets (set up in $(python3 -c "print(round($t1-$t0,1))")s)"
 
 secs() { python3 -c "print(round($2 - $1, 3))"; }
-best() { # runs "$@" 3 times, prints the best wall time in seconds
-	local b=999 s e d r
-	for r in 1 2 3; do
-		s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-		d=$(secs "$s" "$e"); b=$(python3 -c "print(min($b, $d))")
-	done
+wall() { # runs "$@" once, prints the wall time in seconds
+	local s e
+	s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+	secs "$s" "$e"
+}
+best() { # best of 3
+	local b=999 d r
+	for r in 1 2 3; do d=$(wall "$@"); b=$(python3 -c "print(min($b, $d))"); done
 	echo "$b"
 }
-by_hand_all() {
-	local i
-	for i in $(seq 1 "$NS_N"); do ip netns exec "$P-$i" ss -tanp; done
-	ps -eo pid,ppid,stat,wchan,netns,comm,args,cgroup
-}
+# `ss -p` reads every process's fd table for each netns, so by hand costs the same per netns:
+# time SAMPLE of them and scale to NS_N (keeps the bench within its two minutes).
+SAMPLE=${SAMPLE:-10}
+by_hand_sample() { local i; for i in $(seq 1 "$SAMPLE"); do ip netns exec "$P-$i" ss -tanp; done; }
+by_hand_ps() { ps -eo pid,ppid,stat,wchan,netns,comm,args,cgroup; }
 by_hand_one() { ip netns exec "$P-1" ss -tanp; }
 nr_port() { "$NR" port 8080; }
 nr_sockets_all() { local p; for p in "${PIDS[@]}"; do "$NR" sockets --pid "$p"; done; }
@@ -79,10 +81,12 @@ want=$(for i in $(seq 1 "$NS_N"); do ip netns exec "$P-$i" ss -Htln 'sport = :80
 got=$("$NR" --json port 8080 | jq '[.holders[] | select(.port == 8080)] | length')
 echo "bench port: listeners on 8080: ss $want, netrescue $got"
 
-h_all=$(best by_hand_all)
+h_sample=$(wall by_hand_sample)
+h_ps=$(wall by_hand_ps)
+h_all=$(python3 -c "print(round($h_sample * $NS_N / $SAMPLE + $h_ps, 2))")
 n_port=$(best nr_port)
-n_sock=$(best nr_sockets_all)
-h_one=$(best by_hand_one)
+n_sock=$(wall nr_sockets_all)
+h_one=$(python3 -c "print(round($h_sample / $SAMPLE, 3))")
 n_one=$(best nr_sockets_one)
 rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ {print $2}'; }
 r_port=$(rss "$NR" port 8080)
@@ -90,10 +94,10 @@ r_sock=$(rss "$NR" sockets --pid "${PIDS[0]}")
 r_ss=$(rss ip netns exec "$P-1" ss -tanp)
 r_ps=$(rss ps -eo pid,ppid,stat,wchan,netns,comm,args,cgroup)
 ratio() { python3 -c "print(round($1 / max($2, 0.0005), 1))"; }
-echo "bench port: by hand (ss -tanp x $NS_N netns + ps -eo ...): ${h_all}s"
-echo "bench port: netrescue port 8080 (all netns, owners, verdicts): ${n_port}s  -> $(ratio "$h_all" "$n_port")x faster, peak RSS ${r_port} KiB"
-echo "bench port: netrescue sockets --pid x $NS_N: ${n_sock}s  -> $(ratio "$h_all" "$n_sock")x faster than by hand"
-echo "bench port: one netns: ss -tanp ${h_one}s vs netrescue sockets ${n_one}s -> $(ratio "$h_one" "$n_one")x, peak RSS netrescue ${r_sock} KiB (ss ${r_ss} KiB, ps ${r_ps} KiB)"
+echo "bench port: by hand: ss -tanp in $SAMPLE netns ${h_sample}s (scaled to $NS_N), ps -eo ... ${h_ps}s: ${h_all}s"
+echo "bench port: netrescue port 8080 (all $NS_N netns, owners, verdicts): ${n_port}s -> $(ratio "$h_all" "$n_port")x faster, peak RSS ${r_port} KiB"
+echo "bench port: netrescue sockets --pid, once per netns ($NS_N runs): ${n_sock}s -> $(ratio "$h_all" "$n_sock")x faster"
+echo "bench port: one netns: ss -tanp ${h_one}s vs netrescue sockets ${n_one}s -> $(ratio "$h_one" "$n_one")x; peak RSS netrescue ${r_sock} KiB, ss ${r_ss} KiB, ps ${r_ps} KiB"
 goal_rss=$((16 * 1024))
 [ "${r_port:-99999}" -lt $goal_rss ] && [ "${r_sock:-99999}" -lt $goal_rss ] && echo "bench port: RSS goal (<16 MiB) met" || echo "bench port: RSS goal (<16 MiB) MISSED"
-python3 -c "import sys; sys.exit(0 if $h_all / max($n_port, 0.0005) >= 5 else 1)" && echo "bench port: speed goal (>=5x) met" || echo "bench port: speed goal (>=5x) MISSED"
+python3 -c "import sys; sys.exit(0 if $h_all / max($n_port, 0.0005) >= 5 and $h_all / max($n_sock, 0.0005) >= 5 else 1)" && echo "bench port: speed goal (>=5x) met" || echo "bench port: speed goal (>=5x) MISSED"

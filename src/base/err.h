@@ -40,6 +40,7 @@ enum nr_code {
 	NR_E_CAP_IFDOWN,     /* the interface is down: nothing to capture */
 	NR_E_CAP_SYMLINK,    /* the output path is a symlink: never followed */
 	NR_E_CAP_NOPOD,      /* --pod-ip: no pod interface for that IP on this node */
+	NR_E_CAP_OPEN,       /* the output file cannot be created or written (sys: errno) */
 	/* tls: 400-499 */
 	NR_E_TLS = 400,
 	NR_E_TLS_CLOCK,      /* node clock before the build date: certificates cannot be checked */

@@ -273,6 +273,30 @@ int capture_auto_dir(const char *root, char *buf, size_t cap, struct nr_err *e)
 	return nr_fail(e, NR_E_CAP_NODIR, 0, MOD, "-w auto");
 }
 
+static int dir_of(const char *file, char *dir, size_t cap)
+{
+	char *slash;
+
+	if (snprintf(dir, cap, "%s", file) >= (int)cap)
+		return -1;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, cap, ".");
+	else
+		slash[slash == dir] = 0;
+	return 0;
+}
+
+int capture_path_in_ram(const char *file)
+{
+	char dir[CAPTURE_PATH_MAX];
+	struct statfs sf;
+
+	if (dir_of(file, dir, sizeof dir) < 0 || statfs(dir, &sf) < 0)
+		return 0;
+	return (unsigned long)sf.f_type == FS_TMPFS || (unsigned long)sf.f_type == FS_RAMFS;
+}
+
 const char *capture_stop_name(enum capture_stop s)
 {
 	static const char *const n[] = {
@@ -325,6 +349,7 @@ void capture_json(struct jw *w, const struct capture_result *r)
 		jw_knull(w, "max_bytes");
 	jw_kuint(w, "snaplen", r->snaplen);
 	jw_kint(w, "linktype", r->linktype);
+	jw_kstr(w, "link_type", capture_linktype_name(r->linktype));
 	jw_key(w, "seconds");
 	jw_double(w, r->seconds);
 	jw_kstr(w, "stop_reason", capture_stop_name(r->stop));
@@ -409,7 +434,7 @@ static void loop(struct run *u)
 static int open_files(const struct capture_opts *o, struct capfile *cf, struct capture_result *r,
 		      struct nr_err *e)
 {
-	char dir[CAPTURE_PATH_MAX], *slash;
+	char dir[CAPTURE_PATH_MAX];
 
 	memset(cf, 0, sizeof *cf);
 	cf->tmpl = o->path;
@@ -429,13 +454,8 @@ static int open_files(const struct capture_opts *o, struct capfile *cf, struct c
 		return -1;
 	cf->max_bytes = o->max_bytes;
 	if (!cf->max_bytes) {
-		snprintf(dir, sizeof dir, "%s", r->files[0]);
-		slash = strrchr(dir, '/');
-		if (!slash)
-			snprintf(dir, sizeof dir, ".");
-		else
-			slash[slash == dir] = 0;
-		cf->max_bytes = capture_default_cap(dir, NULL);
+		if (dir_of(r->files[0], dir, sizeof dir) == 0)
+			cf->max_bytes = capture_default_cap(dir, NULL);
 	}
 	r->max_bytes = cf->max_bytes;
 	return 0;

@@ -134,6 +134,10 @@ unsigned long long capture_default_cap(const char *dir, struct nr_err *e);
  * 0, or -1 with NR_E_CAP_NODIR. */
 int capture_auto_dir(const char *root, char *buf, size_t cap, struct nr_err *e);
 
+/* 1 when the directory of file is on tmpfs/ramfs (a capture there eats the node's RAM and is
+ * gone after a reboot), 0 otherwise or when unknown. */
+int capture_path_in_ram(const char *file);
+
 /* "signal", "count", "duration", "max-size", "disk-full", "interface-gone", "file-limit",
  * "stopped", "error". */
 const char *capture_stop_name(enum capture_stop s);
@@ -144,7 +148,8 @@ const char *capture_linktype_name(int linktype);
 
 /* Writes the result's fields into the current JSON object: "interface", "files",
  * "packets_captured", "packets_dropped", "packets_received", "packets_if_dropped", "bytes",
- * "file_bytes", "max_bytes", "snaplen", "linktype", "seconds", "stop_reason", "stop_detail". */
+ * "file_bytes", "max_bytes", "snaplen", "linktype" (DLT number), "link_type" ("EN10MB"),
+ * "seconds", "stop_reason", "stop_detail", "files_total". */
 void capture_json(struct jw *w, const struct capture_result *r);
 
 /* --- decoder ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ enum { ET_IPV4 = 0x0800, ET_ARP = 0x0806, ET_VLAN = 0x8100, ET_QINQ = 0x88a8, ET
 struct out {
 	char *p;
 	size_t cap, n;
+	int hbh;            /* IPv6 hop-by-hop header seen: tcpdump writes "HBH " before the payload */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -65,6 +66,17 @@ static unsigned long be32(const unsigned char *p)
 static void ip4_str(const unsigned char *a, char *buf)
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+}
+
+/* "SRC.SPORT > DST.DPORT: " (ports only when given), then "HBH " where tcpdump puts it. */
+static void addrs(struct out *o, const char *src, const char *dst, int sport, int dport)
+{
+	if (sport >= 0)
+		outf(o, "%s.%d > %s.%d: ", src, sport, dst, dport);
+	else
+		outf(o, "%s > %s: ", src, dst);
+	if (o->hbh)
+		outf(o, "HBH ");
 }
 
 static void ip6_str(const unsigned char *a, char *buf)
@@ -146,7 +158,7 @@ static const char *const rcodes[16] = {
 /* One answer record: "A 1.2.3.4", "CNAME x.example." Returns the offset after it, 0 if bad. */
 static size_t dns_rr(struct out *o, const unsigned char *m, size_t n, size_t off)
 {
-	struct out skip = { NULL, 0, 0 };
+	struct out skip = { NULL, 0, 0, 0 };
 	char a[INET6_ADDRSTRLEN];
 	unsigned type, rdlen;
 
@@ -195,7 +207,7 @@ static void dns(struct out *o, const unsigned char *m, size_t n)
 		outf(o, "%s", flags & 0x0100 ? "+" : "");
 	}
 	for (i = 0; i < qd && i < 1; i++) {
-		struct out q = { NULL, 0, 0 };
+		struct out q = { NULL, 0, 0, 0 };
 		size_t qoff = off;
 
 		off = dns_name(&q, m, n, off);
@@ -213,7 +225,7 @@ static void dns(struct out *o, const unsigned char *m, size_t n)
 		}
 	}
 	for (; i < qd; i++) { /* further questions: skip */
-		struct out q = { NULL, 0, 0 };
+		struct out q = { NULL, 0, 0, 0 };
 
 		off = dns_name(&q, m, n, off);
 		if (!off || off + 4 > n)
@@ -313,32 +325,92 @@ static void tls(struct out *o, const unsigned char *p, size_t n)
 	}
 }
 
+/* --- HTTP: tcpdump names it on its ports and shows a request or status line ---------------- */
+
+static int http_port(unsigned p)
+{
+	return p == 80 || p == 8080 || p == 3128 || p == 8000;
+}
+
+static void http(struct out *o, const unsigned char *p, size_t n)
+{
+	static const char *const starts[] = {
+		"GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "HTTP/1.",
+	};
+	size_t i, l;
+
+	outf(o, ": HTTP");
+	for (i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+		l = strlen(starts[i]);
+		if (n >= l && !memcmp(p, starts[i], l))
+			break;
+	}
+	if (i == sizeof starts / sizeof starts[0])
+		return;
+	for (l = 0; l < n && p[l] != '\r' && p[l] != '\n'; l++)
+		;
+	outf(o, ": ");
+	for (i = 0; i < l; i++)
+		outf(o, p[i] >= 0x20 && p[i] < 0x7f ? "%c" : "\\x%02x", p[i]);
+}
+
 /* --- transport ----------------------------------------------------------------------------- */
+
+/* One TCP option as tcpdump writes it. The MSS says what MTU the peer believes in. */
+static void tcp_opt(struct out *o, unsigned k, const unsigned char *v, unsigned l)
+{
+	unsigned i;
+
+	if (k == 2 && l == 2)
+		outf(o, "mss %u", be16(v));
+	else if (k == 3 && l == 1)
+		outf(o, "wscale %u", v[0]);
+	else if (k == 4 && l == 0)
+		outf(o, "sackOK");
+	else if (k == 8 && l == 8)
+		outf(o, "TS val %lu ecr %lu", be32(v), be32(v + 4));
+	else if (k == 5 && l % 8 == 0) {
+		outf(o, "sack %u", l / 8);
+		for (i = 0; i < l; i += 8)
+			outf(o, " {%lu:%lu}", be32(v + i), be32(v + i + 4));
+	} else if (k == 34)
+		outf(o, "tfo%s", l ? " cookie" : "  cookiereq");
+	else
+		outf(o, "opt-%u:%u", k, l);
+}
 
 static void tcp_opts(struct out *o, const unsigned char *p, size_t n)
 {
 	size_t off = 0;
+	unsigned l;
 
+	if (!n)
+		return;
+	outf(o, ", options [");
 	while (off < n) {
-		unsigned k = p[off], l;
+		unsigned k = p[off];
 
-		if (k == 0)
-			return;
-		if (k == 1) {
+		if (off)
+			outf(o, ",");
+		if (k == 0 || k == 1) {
+			outf(o, k ? "nop" : "eol");
 			off++;
+			if (!k)
+				break;
 			continue;
 		}
-		if (off + 2 > n || (l = p[off + 1]) < 2 || off + l > n)
-			return;
-		/* The MSS says what MTU the peer believes in: the first thing MTU work checks. */
-		if (k == 2 && l == 4)
-			outf(o, ", options [mss %u]", be16(p + off + 2));
+		if (off + 2 > n || (l = p[off + 1]) < 2 || off + l > n) {
+			outf(o, "bad opt");
+			break;
+		}
+		tcp_opt(o, k, p + off + 2, l - 2);
 		off += l;
 	}
+	outf(o, "]");
 }
 
 static void tcp(struct out *o, const char *src, const char *dst, const unsigned char *p,
-		size_t cap, size_t len, const char *sep)
+		size_t cap, size_t len)
 {
 	static const char fl[] = "FSRP.UEW";
 	unsigned flags, doff, sport, dport, i;
@@ -346,14 +418,16 @@ static void tcp(struct out *o, const char *src, const char *dst, const unsigned 
 	size_t pay;
 
 	if (cap < 20 || len < 20) {
-		outf(o, "%s > %s: tcp [truncated]", src, dst);
+		addrs(o, src, dst, -1, -1);
+		outf(o, "tcp [truncated]");
 		return;
 	}
 	sport = be16(p), dport = be16(p + 2);
 	seq = be32(p + 4);
 	flags = p[13];
 	doff = (unsigned)(p[12] >> 4) * 4;
-	outf(o, "%s%s%u > %s%s%u: Flags [", src, sep, sport, dst, sep, dport);
+	addrs(o, src, dst, (int)sport, (int)dport);
+	outf(o, "Flags [");
 	for (i = 0; i < 8; i++)
 		if (flags & (1u << i))
 			outf(o, "%c", fl[i]);
@@ -386,6 +460,8 @@ static void tcp(struct out *o, const char *src, const char *dst, const unsigned 
 		if (sport == 53 || dport == 53) {
 			if (dn >= 2)
 				dns(o, d + 2, dn - 2 < be16(d) ? dn - 2 : be16(d));
+		} else if (http_port(sport) || http_port(dport)) {
+			http(o, d, dn);
 		} else {
 			tls(o, d, dn);
 		}
@@ -393,26 +469,41 @@ static void tcp(struct out *o, const char *src, const char *dst, const unsigned 
 }
 
 static void udp(struct out *o, const char *src, const char *dst, const unsigned char *p,
-		size_t cap, size_t len, const char *sep)
+		size_t cap, size_t len)
 {
 	unsigned sport, dport, ulen;
 	size_t dn;
 
 	if (cap < 8 || len < 8) {
-		outf(o, "%s > %s: udp [truncated]", src, dst);
+		addrs(o, src, dst, -1, -1);
+		outf(o, "udp [truncated]");
 		return;
 	}
 	sport = be16(p), dport = be16(p + 2), ulen = be16(p + 4);
-	outf(o, "%s%s%u > %s%s%u:", src, sep, sport, dst, sep, dport);
+	addrs(o, src, dst, (int)sport, (int)dport);
 	if (ulen < 8) {
-		outf(o, " UDP, bad length %u", ulen);
+		outf(o, "UDP, bad length %u", ulen);
 		return;
 	}
 	dn = cap - 8 < (size_t)ulen - 8 ? cap - 8 : (size_t)ulen - 8;
-	if (sport == 53 || dport == 53 || sport == 5353 || dport == 5353)
+	if (sport == 53 || dport == 53 || sport == 5353 || dport == 5353) {
+		if (o->n && o->p[o->n - 1] == ' ') /* dns() starts with its own space */
+			o->p[--o->n] = 0;
 		dns(o, p + 8, dn);
+	}
 	else
-		outf(o, " UDP, length %u", ulen - 8);
+		outf(o, "UDP, length %u", ulen - 8);
+}
+
+/* tcpdump: "10.4.0.3 udp port 5000 unreachable", from the quoted datagram. */
+static void port_unreach(struct out *o, const char *in, const unsigned char *ip, size_t cap)
+{
+	size_t ihl = cap >= 20 ? (size_t)(ip[0] & 0xf) * 4 : 0;
+
+	if (ihl >= 20 && cap >= ihl + 4 && (ip[9] == 17 || ip[9] == 6))
+		outf(o, "%s %s port %u unreachable", in, ip[9] == 17 ? "udp" : "tcp", be16(ip + ihl + 2));
+	else
+		outf(o, "%s port unreachable", in);
 }
 
 static void icmp4(struct out *o, const char *src, const char *dst, const unsigned char *p,
@@ -420,7 +511,8 @@ static void icmp4(struct out *o, const char *src, const char *dst, const unsigne
 {
 	char in[16];
 
-	outf(o, "%s > %s: ICMP ", src, dst);
+	addrs(o, src, dst, -1, -1);
+	outf(o, "ICMP ");
 	if (cap < 8) {
 		outf(o, "[truncated]");
 		return;
@@ -440,8 +532,10 @@ static void icmp4(struct out *o, const char *src, const char *dst, const unsigne
 			outf(o, "%s unreachable - need to frag (mtu %u)", in, be16(p + 6));
 		else if (p[1] == 0 || p[1] == 1)
 			outf(o, "%s %s unreachable", p[1] ? "host" : "net", in);
-		else if (p[1] == 2 || p[1] == 3)
-			outf(o, "%s %s unreachable", in, p[1] == 3 ? "port" : "protocol");
+		else if (p[1] == 2)
+			outf(o, "%s protocol %u unreachable", in, cap >= 8 + 20 ? p[8 + 9] : 0);
+		else if (p[1] == 3)
+			port_unreach(o, in, p + 8, cap - 8);
 		else
 			outf(o, "%s unreachable, code %u", in, p[1]);
 		break;
@@ -462,7 +556,8 @@ static void icmp6(struct out *o, const char *src, const char *dst, const unsigne
 {
 	char a[INET6_ADDRSTRLEN];
 
-	outf(o, "%s > %s: ICMP6, ", src, dst);
+	addrs(o, src, dst, -1, -1);
+	outf(o, "ICMP6, ");
 	if (cap < 8) {
 		outf(o, "[truncated]");
 		return;
@@ -477,7 +572,7 @@ static void icmp6(struct out *o, const char *src, const char *dst, const unsigne
 		break;
 	case 130: outf(o, "multicast listener query"); break;
 	case 131: outf(o, "multicast listener report"); break;
-	case 143: outf(o, "multicast listener report v2"); break;
+	case 143: outf(o, "multicast listener report v2, %u group record(s)", be16(p + 6)); break;
 	case 133: outf(o, "router solicitation"); break;
 	case 134: outf(o, "router advertisement"); break;
 	case 135:
@@ -498,18 +593,16 @@ static void icmp6(struct out *o, const char *src, const char *dst, const unsigne
 static void l4(struct out *o, unsigned proto, const char *src, const char *dst,
 	       const unsigned char *p, size_t cap, size_t len, int v6)
 {
-	const char *sep = ".";
-
 	if (proto == 6)
-		tcp(o, src, dst, p, cap, len, sep);
+		tcp(o, src, dst, p, cap, len);
 	else if (proto == 17)
-		udp(o, src, dst, p, cap, len, sep);
+		udp(o, src, dst, p, cap, len);
 	else if (proto == 1 && !v6)
 		icmp4(o, src, dst, p, cap, len);
 	else if (proto == 58 && v6)
 		icmp6(o, src, dst, p, cap, len);
 	else
-		outf(o, "%s > %s: ip-proto-%u %zu", src, dst, proto, len);
+		addrs(o, src, dst, -1, -1), outf(o, "ip-proto-%u %zu", proto, len);
 }
 
 /* --- network ------------------------------------------------------------------------------- */
@@ -560,6 +653,7 @@ static void ipv6(struct out *o, const unsigned char *p, size_t cap)
 	len = be16(p + 4);
 	end = 40 + len < cap ? 40 + len : cap;
 	nh = p[6];
+	o->hbh = nh == 0;
 	outf(o, "IP6 ");
 	/* Hop-by-hop, routing, fragment, destination options: skip to the transport header. */
 	for (i = 0; i < V6_MAX_EXT && (nh == 0 || nh == 43 || nh == 44 || nh == 60); i++) {
@@ -662,7 +756,7 @@ static void sll(struct out *o, const unsigned char *p, size_t cap, size_t len, i
 size_t capture_decode(char *buf, size_t cap, int linktype, const unsigned char *pkt,
 		      size_t caplen, size_t wirelen)
 {
-	struct out o = { buf, cap, 0 };
+	struct out o = { buf, cap, 0, 0 };
 
 	if (!cap)
 		return 0;

@@ -143,7 +143,7 @@ static int new_file(struct capfile *cf, const char *name, struct nr_err *e)
 			return nr_fail(e, NR_E_EXISTS, 0, MOD, "%s", name);
 		if (err == ELOOP)
 			return nr_fail(e, NR_E_CAP_SYMLINK, 0, MOD, "%s", name);
-		return nr_fail(e, err == EACCES || err == EPERM ? NR_E_PERM : NR_E_SYS, err, MOD, "%s", name);
+		return nr_fail(e, NR_E_CAP_OPEN, err, MOD, "%s", name);
 	}
 	put32(h, PCAP_MAGIC_US);
 	memcpy(h + 4, &(uint16_t){ 2 }, 2);    /* version 2.4 */
@@ -158,7 +158,7 @@ static int new_file(struct capfile *cf, const char *name, struct nr_err *e)
 		close(cf->fd);
 		cf->fd = -1;
 		unlink(name);
-		return nr_fail(e, NR_E_SYS, err, MOD, "%s", name);
+		return nr_fail(e, NR_E_CAP_OPEN, err, MOD, "%s", name);
 	}
 	i = find_file(cf->r, name);
 	if (i >= 0) {

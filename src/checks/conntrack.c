@@ -15,17 +15,19 @@
 
 struct ct_paths {
 	const char *count, *max, *buckets, *stat;
+	const char *key;   /* the sysctl.conf name of max */
 };
 static const struct ct_paths nf_paths = {
 	"/proc/sys/net/netfilter/nf_conntrack_count", "/proc/sys/net/netfilter/nf_conntrack_max",
 	"/proc/sys/net/netfilter/nf_conntrack_buckets", "/proc/net/stat/nf_conntrack",
+	"net.netfilter.nf_conntrack_max",
 };
 /* Kernels before 2.6.20 (and some vendor ones) named it ip_conntrack. */
 static const struct ct_paths ip_paths = {
 	"/proc/sys/net/ipv4/netfilter/ip_conntrack_count", "/proc/sys/net/ipv4/netfilter/ip_conntrack_max",
 	"/proc/sys/net/ipv4/netfilter/ip_conntrack_buckets", "/proc/net/stat/ip_conntrack",
+	"net.ipv4.netfilter.ip_conntrack_max",
 };
-static const char conf_key[] = "net.netfilter.nf_conntrack_max";
 
 /* CT_STAT_BUF: /proc/net/stat/nf_conntrack is ~150 bytes per CPU; 128 KiB covers 800 CPUs. */
 #define CT_STAT_BUF (128 * 1024)
@@ -225,6 +227,8 @@ static void put(struct buf *b, const char *s, size_t n)
 	b->p[b->len] = 0;
 }
 
+static const char conf_comment[] = "# raised by netrescue conntrack --fix (MemTotal KiB / 32)\n";
+
 long conntrack_conf_edit(const char *in, size_t n, const char *key, unsigned long long value,
 			 char *out, size_t cap, int *changed, int *line)
 {
@@ -277,7 +281,7 @@ next:
 	if (!matches) {
 		if (b.len && out[b.len - 1] != '\n')
 			put(&b, "\n", 1);
-		put(&b, "# raised by netrescue conntrack --fix (MemTotal KiB / 32)\n", 58);
+		put(&b, conf_comment, sizeof conf_comment - 1);
 		put(&b, set, (size_t)setlen);
 		put(&b, "\n", 1);
 		*line = 0;
@@ -304,14 +308,22 @@ static int write_all(int fd, const char *s, size_t n)
 }
 
 /* Reads path without following a symlink (a planted link must not redirect our write). */
-static long conf_read(const char *path, char *buf, size_t cap, mode_t *mode, struct nr_err *e)
+struct conf_meta {
+	mode_t mode;
+	int exists;       /* owner below is meaningful */
+	uid_t uid;
+	gid_t gid;
+};
+
+static long conf_read(const char *path, char *buf, size_t cap, struct conf_meta *mt, struct nr_err *e)
 {
 	struct stat st;
 	long len = 0;
 	ssize_t n;
 	int fd;
 
-	*mode = 0644;
+	mt->mode = 0644;
+	mt->exists = 0;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", path);
@@ -319,7 +331,10 @@ static long conf_read(const char *path, char *buf, size_t cap, mode_t *mode, str
 		close(fd);
 		return nr_fail(e, NR_E_CT_CONF, EINVAL, "conntrack", "%s: not a regular file", path);
 	}
-	*mode = st.st_mode & 07777;
+	mt->mode = st.st_mode & 07777;
+	mt->exists = 1;
+	mt->uid = st.st_uid;
+	mt->gid = st.st_gid;
 	while ((size_t)len + 1 < cap && (n = read(fd, buf + len, cap - 1 - (size_t)len)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -337,7 +352,23 @@ static long conf_read(const char *path, char *buf, size_t cap, mode_t *mode, str
 }
 
 /* Replaces path by new content atomically: temp file in the same directory, fsync, rename. */
-static int conf_replace(const char *path, const char *s, size_t n, mode_t mode, struct nr_err *e)
+/* fsync of the directory makes the rename itself survive a crash (ext4 without it may come
+ * back with neither file after a power cut on some mount options). */
+static void sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd, n = slash ? (int)(slash - path) : 0;
+
+	snprintf(dir, sizeof dir, "%.*s", n ? n : 1, n ? path : ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+static int conf_replace(const char *path, const char *s, size_t n, const struct conf_meta *mt, struct nr_err *e)
 {
 	char tmp[4096];
 	int fd;
@@ -347,7 +378,9 @@ static int conf_replace(const char *path, const char *s, size_t n, mode_t mode, 
 	fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT|O_EXCL: never follows a planted link */
 	if (fd < 0)
 		return nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", tmp);
-	if (write_all(fd, s, n) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	/* Same mode and owner as the file it replaces. */
+	if (write_all(fd, s, n) < 0 || fchmod(fd, mt->mode) < 0 ||
+	    (mt->exists && fchown(fd, mt->uid, mt->gid) < 0) || fsync(fd) < 0) {
 		int err = errno;
 		close(fd);
 		unlink(tmp);
@@ -359,6 +392,7 @@ static int conf_replace(const char *path, const char *s, size_t n, mode_t mode, 
 		unlink(tmp);
 		return nr_fail(e, NR_E_CT_CONF, err, "conntrack", "%s", path);
 	}
+	sync_dir(path);
 	return 0;
 }
 
@@ -376,7 +410,7 @@ static void change(struct conntrack_report *r, const char *what, unsigned long l
 /* sysctl.conf, read and checked before anything changes, written after the live value. */
 struct conf_plan {
 	char path[4096];
-	mode_t mode;
+	struct conf_meta meta;
 	long len;          /* of the current content in conf_in */
 };
 static char conf_in[CT_CONF_MAX], conf_out[CT_CONF_MAX + 256];
@@ -404,14 +438,14 @@ static int conf_prepare(const struct conntrack_opts *o, struct conf_plan *pl, st
 {
 	if (path_under(o->host_root ? o->host_root : "/", "/etc/sysctl.conf", pl->path, sizeof pl->path) < 0)
 		return nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "--host-root");
-	pl->len = conf_read(pl->path, conf_in, sizeof conf_in, &pl->mode, e);
+	pl->len = conf_read(pl->path, conf_in, sizeof conf_in, &pl->meta, e);
 	if (pl->len < 0)
 		return -1;
 	return conf_dir_ok(pl->path, e);
 }
 
-static int persist(struct conntrack_report *r, const struct conf_plan *pl, unsigned long long value,
-		   struct nr_err *e)
+static int persist(struct conntrack_report *r, const struct conf_plan *pl, const char *conf_key,
+		   unsigned long long value, struct nr_err *e)
 {
 	long m;
 	int changed, line;
@@ -421,7 +455,7 @@ static int persist(struct conntrack_report *r, const struct conf_plan *pl, unsig
 		return nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "%s", pl->path);
 	if (!changed)
 		return 0;
-	if (conf_replace(pl->path, conf_out, (size_t)m, pl->mode, e) < 0)
+	if (conf_replace(pl->path, conf_out, (size_t)m, &pl->meta, e) < 0)
 		return -1;
 	if (r->nchanges < (int)(sizeof r->changes / sizeof r->changes[0])) {
 		struct conntrack_change *c = &r->changes[r->nchanges++];
@@ -472,7 +506,7 @@ static int fix(const struct conntrack_opts *o, struct conntrack_report *r, const
 	}
 	close(fd);
 	/* Persist what is live now when it is higher: --fix never lowers anything. */
-	return persist(r, &pl, r->max.v > target ? r->max.v : target, e);
+	return persist(r, &pl, cp->key, r->max.v > target ? r->max.v : target, e);
 }
 
 /* --- findings --------------------------------------------------------------------------------- */
@@ -494,7 +528,7 @@ static void findings(struct conntrack_report *r, struct findings *fs)
 			     r->full.count, r->since_secs, kmsg_time_str(r->full.last_wall_us, when, sizeof when));
 	else if (r->drop.ok && r->drop.v)
 		findings_add(fs, "conntrack-table-full", SEV_FAIL, "conntrack", fixcmd,
-			     "%llu packets dropped because the table was full (per-CPU 'drop' counters since boot)",
+			     "%llu packets dropped because the table was full (per-CPU 'drop' counters since boot or netns creation)",
 			     r->drop.v);
 	if (r->insert_failed.ok && r->insert_failed.v)
 		findings_add(fs, "conntrack-insert-failed", SEV_INFO, "conntrack", NULL,

@@ -30,6 +30,20 @@ unsigned mtu_overlay_overhead(const char *kind, const char *name)
 	return 0;
 }
 
+/* Flow-based (collect-metadata) tunnel devices carry every tunnel at once and take the MTU
+ * from routes (Cilium, OVS, Weave fastdp): their own MTU says nothing, so it is not checked. */
+static int flow_based(const char *name)
+{
+	static const char *const prefix[] = { "cilium_vxlan", "cilium_geneve", "vxlan_sys_", "genev_sys_",
+					      "vxlan-6784", "vxlan-", "datapath" };
+	size_t i;
+
+	for (i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+		if (!strncmp(name, prefix[i], strlen(prefix[i])))
+			return 1;
+	return 0;
+}
+
 /* --- the uplink: the default route's interface ----------------------------------------------- */
 
 struct dflt {
@@ -121,6 +135,7 @@ static void add_overlay(struct mtu_report *r, const struct nl_link *l, unsigned 
 	o->mtu = l->mtu;
 	o->overhead = oh;
 	o->max_mtu = r->have_uplink && r->uplink_mtu > oh ? r->uplink_mtu - oh : 0;
+	o->flow_based = flow_based(o->name);
 }
 
 static void collect(struct mtu_report *r, const struct linkset *s)
@@ -256,7 +271,7 @@ static void findings(const struct mtu_report *r, struct findings *fs)
 		return;
 	for (i = 0; i < r->noverlay; i++) {
 		const struct mtu_overlay *o = &r->overlays[i];
-		if (!o->max_mtu || o->mtu <= o->max_mtu)
+		if (!o->max_mtu || o->mtu <= o->max_mtu || o->flow_based)
 			continue;
 		snprintf(fix, sizeof fix, "ip link set dev %s mtu %u", o->name, o->max_mtu);
 		findings_add(fs, "mtu-mismatch", SEV_FAIL, o->name, fix,
@@ -362,6 +377,7 @@ void check_mtu_json(struct jw *w, const struct mtu_report *r)
 		jw_kstr(w, "kind", o->kind);
 		jw_kuint(w, "mtu", o->mtu);
 		jw_kuint(w, "overhead", o->overhead);
+		jw_kbool(w, "flow_based", o->flow_based);
 		if (o->max_mtu)
 			jw_kuint(w, "max_mtu", o->max_mtu);
 		else

@@ -46,6 +46,8 @@ struct mtu_overlay {
 	unsigned mtu;
 	unsigned overhead;             /* encapsulation bytes */
 	unsigned max_mtu;              /* uplink MTU - overhead; 0 when no uplink */
+	int flow_based;                /* cilium_vxlan, vxlan_sys_*, genev_sys_*, weave's vxlan-6784:
+					  MTU set per route, the device's own is not checked */
 };
 
 struct mtu_report {

@@ -2,7 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/neighbour.h>
+#include <sys/socket.h>
+
 #include "checks/neigh_overflow.h"
+#include "netlink/netlink.h"
 
 /* NEIGH_ARP_BUF: /proc/net/arp is ~80 bytes a line; gc_thresh3 defaults to 1024 entries and
  * big nodes raise it: 1 MiB holds ~13,000 lines. */
@@ -13,6 +17,38 @@ static const char *const thresh_path[3] = {
 	"/proc/sys/net/ipv4/neigh/default/gc_thresh2",
 	"/proc/sys/net/ipv4/neigh/default/gc_thresh3",
 };
+
+static const char *const thresh6_path[3] = {
+	"/proc/sys/net/ipv6/neigh/default/gc_thresh1",
+	"/proc/sys/net/ipv6/neigh/default/gc_thresh2",
+	"/proc/sys/net/ipv6/neigh/default/gc_thresh3",
+};
+
+/* Counted as `ip -6 neigh` and /proc/net/arp count: NOARP entries (multicast) left out. */
+static int count_cb(const struct nl_neigh *n, void *arg)
+{
+	if (!(n->state & NUD_NOARP))
+		((struct sysval *)arg)->v++;
+	return 1;
+}
+
+static void ndisc_count(struct sysval *v)
+{
+	static struct nl nl; /* 32 KiB receive buffer: not on the stack */
+	struct nr_err e;
+
+	memset(v, 0, sizeof *v);
+	nr_err_clear(&e);
+	if (nl_open(&nl, &e) < 0) {
+		v->err = e.sys ? e.sys : EIO;
+		return;
+	}
+	if (nl_neigh_dump(&nl, AF_INET6, count_cb, v, &e) < 0)
+		v->err = e.sys ? e.sys : EIO;
+	else
+		v->ok = 1;
+	nl_close(&nl);
+}
 
 static void arp_count(struct sysval *v)
 {
@@ -38,15 +74,20 @@ int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflo
 	 * "Neighbour table overflow."; both spellings are matched, case ignored. */
 	static const char *const needles[] = { "neighbour table overflow", "neighbor table overflow", NULL };
 	char fix[256], when[32];
+	const struct sysval *t, *cnt;
+	const char *fam;
 	struct nr_err ke;
 	int i;
 
 	(void)e;
 	memset(r, 0, sizeof *r);
 	r->since_secs = since_secs ? since_secs : NEIGH_DEFAULT_SINCE;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		sysval_read(thresh_path[i], &r->thresh[i]);
+		sysval_read(thresh6_path[i], &r->thresh6[i]);
+	}
 	arp_count(&r->count);
+	ndisc_count(&r->count6);
 	nr_err_clear(&ke);
 	if (kmsg_find(needles, r->since_secs, &r->overflow, &ke) == 0)
 		r->klog_ok = 1;
@@ -56,19 +97,23 @@ int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflo
 			 ke.sys ? strerror(ke.sys) : "cannot read it");
 	if (!r->overflow.count)
 		return 0;
+	/* "neighbour: ndisc_cache: neighbor table overflow!" is IPv6's table; arp_cache IPv4's. */
+	r->ipv6 = strstr(r->overflow.last_text, "ndisc_cache") != NULL;
+	t = r->ipv6 ? r->thresh6 : r->thresh;
+	fam = r->ipv6 ? "ipv6" : "ipv4";
+	cnt = r->ipv6 ? &r->count6 : &r->count;
 	fix[0] = 0;
-	if (r->thresh[0].ok && r->thresh[1].ok && r->thresh[2].ok)
-		snprintf(fix, sizeof fix, "sysctl -w net.ipv4.neigh.default.gc_thresh1=%llu "
-			 "net.ipv4.neigh.default.gc_thresh2=%llu net.ipv4.neigh.default.gc_thresh3=%llu",
-			 r->thresh[0].v * 2, r->thresh[1].v * 2, r->thresh[2].v * 2);
-	findings_add(fs, "neigh-table-overflow", SEV_FAIL, "neighbour table", fix[0] ? fix : NULL,
+	if (t[0].ok && t[1].ok && t[2].ok)
+		snprintf(fix, sizeof fix, "sysctl -w net.%s.neigh.default.gc_thresh1=%llu "
+			 "net.%s.neigh.default.gc_thresh2=%llu net.%s.neigh.default.gc_thresh3=%llu",
+			 fam, t[0].v * 2, fam, t[1].v * 2, fam, t[2].v * 2);
+	findings_add(fs, "neigh-table-overflow", SEV_FAIL, r->ipv6 ? "ndisc_cache" : "arp_cache", fix[0] ? fix : NULL,
 		     "kernel log: 'neighbour table overflow' %llu times in the last %llus, last at %s; "
-		     "gc_thresh1/2/3 %s%llu/%llu/%llu, %s%llu IPv4 neighbours now",
+		     "%s gc_thresh1/2/3 %s%llu/%llu/%llu, %s%llu %s neighbours now",
 		     r->overflow.count, r->since_secs,
-		     kmsg_time_str(r->overflow.last_wall_us, when, sizeof when),
-		     r->thresh[2].ok ? "" : "(unreadable) ",
-		     r->thresh[0].v, r->thresh[1].v, r->thresh[2].v,
-		     r->count.ok ? "" : "(unreadable) ", r->count.v);
+		     kmsg_time_str(r->overflow.last_wall_us, when, sizeof when), fam,
+		     t[2].ok ? "" : "(unreadable) ", t[0].v, t[1].v, t[2].v,
+		     cnt->ok ? "" : "(unreadable) ", cnt->v, r->ipv6 ? "IPv6" : "IPv4");
 	return 0;
 }
 
@@ -88,6 +133,10 @@ void check_neigh_overflow_json(struct jw *w, const struct neigh_overflow_report 
 	kval(w, "gc_thresh2", &r->thresh[1]);
 	kval(w, "gc_thresh3", &r->thresh[2]);
 	kval(w, "ipv4_neighbours", &r->count);
+	kval(w, "ipv6_gc_thresh1", &r->thresh6[0]);
+	kval(w, "ipv6_gc_thresh2", &r->thresh6[1]);
+	kval(w, "ipv6_gc_thresh3", &r->thresh6[2]);
+	kval(w, "ipv6_neighbours", &r->count6);
 	jw_key(w, "kernel_log");
 	jw_obj(w);
 	jw_kuint(w, "since_seconds", r->since_secs);
@@ -118,6 +167,8 @@ void check_neigh_overflow_text(FILE *f, const struct neigh_overflow_report *r)
 
 	fprintf(f, "neighbours     %s IPv4, gc_thresh1/2/3 %s/%s/%s\n", vstr(&r->count, d, sizeof d),
 		vstr(&r->thresh[0], a, sizeof a), vstr(&r->thresh[1], b, sizeof b), vstr(&r->thresh[2], c, sizeof c));
+	fprintf(f, "neighbours     %s IPv6, gc_thresh1/2/3 %s/%s/%s\n", vstr(&r->count6, d, sizeof d),
+		vstr(&r->thresh6[0], a, sizeof a), vstr(&r->thresh6[1], b, sizeof b), vstr(&r->thresh6[2], c, sizeof c));
 	if (!r->klog_ok)
 		fprintf(f, "kernel log     ? (%s)\n", r->klog_err);
 	else if (r->overflow.count)

@@ -20,7 +20,10 @@ struct neigh_overflow_report {
 	char klog_err[160];
 	struct kmsg_match overflow;
 	struct sysval thresh[3];    /* net.ipv4.neigh.default.gc_thresh1..3 (initial netns only) */
+	struct sysval thresh6[3];   /* net.ipv6.neigh.default.gc_thresh1..3 */
 	struct sysval count;        /* IPv4 neighbours of this netns (/proc/net/arp) */
+	struct sysval count6;       /* IPv6 neighbours of this netns (netlink dump) */
+	int ipv6;                   /* the newest overflow record names ndisc_cache (IPv6) */
 };
 
 /* Runs the check (since_secs 0 = NEIGH_DEFAULT_SINCE); adds neigh-table-overflow (fail).

@@ -355,7 +355,7 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	r->runtime_known = rt_have_runtime(&S.rt);
 	rt_sources(&S.rt, r->sources, sizeof r->sources);
 
-	if (proc_walk_some(PROC_F_NETNS | (port ? 0 : PROC_F_CGROUP), scan_proc, NULL, e) < 0)
+	if (proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP), scan_proc, NULL, e) < 0)
 		return -1;
 	for (i = 0; i < S.nns; i++)
 		S.ns[i].wanted = pod_netns ? S.ns[i].ino == pod_netns : port != 0;
@@ -367,7 +367,7 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	dump_listeners(r);
 	if (S.ncand) {
 		if (port) {
-			if (proc_walk_some(PROC_F_NETNS, owner_scan, r, e) < 0)
+			if (proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT, owner_scan, r, e) < 0)
 				return -1;
 		} else {
 			for (i = 0; i < S.nstale; i++)

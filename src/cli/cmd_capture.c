@@ -303,6 +303,9 @@ static int out_path(struct cli *c, struct args *a, char *buf, size_t cap)
 
 	if (strcmp(w, "auto") && w[strlen(w) - 1] != '/' && (stat(w, &st) < 0 || !S_ISDIR(st.st_mode))) {
 		a->o.path = w;
+		if (capture_path_in_ram(w))
+			cli_warn(c, "%s is on tmpfs: the capture uses the node's memory and is lost on reboot "
+				 "(-w auto picks a disk-backed directory)", w);
 		return 0;
 	}
 	if (!strcmp(w, "auto")) {

@@ -14,6 +14,7 @@ struct out {
 	int started;
 	const struct kmsg_info *info;
 	unsigned long long since;
+	unsigned long long shown;
 };
 
 /* The JSON document opens at the first record (or after the walk), so a log we cannot open
@@ -61,6 +62,7 @@ static int print_rec(const struct kmsg_rec *r, void *arg)
 	struct out *o = arg;
 	char t[32], txt[KMSG_TEXT_MAX * 4];
 
+	o->shown++;
 	if (o->c->json) {
 		start(o);
 		jw_obj(&o->w);
@@ -92,14 +94,15 @@ static int print_rec(const struct kmsg_rec *r, void *arg)
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	enum { O_GREP = 1, O_SINCE, O_ICASE };
+	enum { O_GREP = 1, O_SINCE, O_ICASE, O_LEVEL };
 	static const struct cli_opt opts[] = {
 		{ "grep", 0, CLI_ARG_REQUIRED, O_GREP },
 		{ "since", 0, CLI_ARG_REQUIRED, O_SINCE },
 		{ "ignore-case", 'i', CLI_ARG_NONE, O_ICASE },
+		{ "level", 'l', CLI_ARG_REQUIRED, O_LEVEL },
 		{ 0, 0, 0, 0 },
 	};
-	struct kmsg_filter f = { 0, NULL, 0 };
+	struct kmsg_filter f = { .max_level = 7 };
 	struct kmsg_info info;
 	struct cli_parse p;
 	struct nr_err e;
@@ -114,6 +117,10 @@ static int run(struct cli *c, int argc, char **argv)
 			f.grep = p.arg;
 		else if (id == O_ICASE)
 			f.icase = 1;
+		else if (id == O_LEVEL) {
+			if ((f.max_level = kmsg_level_parse(p.arg)) < 0)
+				return cli_usage(c, "bad --level '%s' (emerg, alert, crit, err, warning, notice, info, debug or 0-7)", p.arg);
+		}
 		else if (parse_duration(p.arg, &f.since_secs) < 0 || !f.since_secs)
 			return cli_usage(c, "bad --since '%s' (a duration: 90s, 15m, 2h, 1d, 1h30m)", p.arg);
 	}
@@ -131,7 +138,7 @@ static int run(struct cli *c, int argc, char **argv)
 		start(&o);
 		jw_arr_end(&o.w);
 		jw_kuint(&o.w, "lost", info.lost);
-		jw_kuint(&o.w, "matched", info.matched);
+		jw_kuint(&o.w, "matched", o.shown);
 		if (rc < 0) {
 			char msg[NR_ERR_CTX + 512];
 			cli_err_text(&e, msg, sizeof msg);
@@ -148,7 +155,7 @@ static int run(struct cli *c, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_kmsg = {
-	"kmsg", "kmsg [--grep TEXT] [-i] [--since DURATION]",
+	"kmsg", "kmsg [--grep TEXT] [-i] [--since DURATION] [--level LEVEL]",
 	"kernel log records (dmesg) with wall-clock times",
 	"Reads the kernel ring buffer from its oldest record (/dev/kmsg, without blocking; klogctl\n"
 	"when /dev/kmsg is missing) and prints each record as '[TIME] text', TIME in UTC computed\n"
@@ -158,11 +165,14 @@ const struct cli_cmd cmd_kmsg = {
 	"  --grep TEXT         only records whose text contains TEXT (case-sensitive)\n"
 	"  -i, --ignore-case   --grep ignores ASCII case\n"
 	"  --since DURATION    only records of the last DURATION: 90s, 15m, 2h, 1d, 1h30m\n"
-	"                      (default: the whole buffer)\n\n"
+	"                      (default: the whole buffer)\n"
+	"  -l, --level LEVEL   only records of LEVEL or more severe: emerg, alert, crit, err,\n"
+	"                      warning (warn), notice, info, debug, or 0-7 (default: all)\n\n"
 	"--json: records[] with seq, time, monotonic_us, priority, level, facility, text (and\n"
 	"fields{} from the record's SUBSYSTEM=/DEVICE= lines), plus lost and matched.\n\n"
 	"examples:\n"
 	"  netrescue kmsg --grep 'nf_conntrack: table full' --since 1h\n"
-	"  netrescue --json kmsg --since 15m\n",
+	"  netrescue --json kmsg --since 15m\n"
+	"  netrescue kmsg --level warning --since 1d\n",
 	run,
 };

@@ -40,6 +40,7 @@ static const struct errdef table[] = {
 	{ NR_E_CAP_NODIR, EXIT_CANNOT, "no disk-backed writable directory for the capture (name one with -w DIR/FILE)" },
 	{ NR_E_CAP_IFDOWN, EXIT_CANNOT, "interface is down (ip link set IFACE up)" },
 	{ NR_E_CAP_SYMLINK, EXIT_CANNOT, "is a symlink: refusing to write through it" },
+	{ NR_E_CAP_OPEN, EXIT_CANNOT, "cannot create the capture file" },
 	{ NR_E_CAP_NOPOD, EXIT_CANNOT, "no pod with this IP on this node ('netrescue locate IP' says why)" },
 	/* tls */
 	{ NR_E_TLS_CLOCK, EXIT_CANNOT, "the node clock is before netrescue's build date, so certificates cannot be checked: set the clock (date -s) and retry" },

@@ -172,10 +172,12 @@ static void json_check_data(struct jw *w, const struct diag_report *r, enum diag
 
 	switch (id) {
 	case DC_LINKS:
-		links_json(w, &r->links);
+		if (HAVE(links_json))
+			links_json(w, &r->links);
 		break;
 	case DC_BRIDGES:
-		check_bridge_json(w, &r->bridges);
+		if (HAVE(check_bridge_json))
+			check_bridge_json(w, &r->bridges);
 		break;
 	case DC_PODS:
 		jw_key(w, "pods");
@@ -185,7 +187,8 @@ static void json_check_data(struct jw *w, const struct diag_report *r, enum diag
 		jw_arr_end(w);
 		break;
 	case DC_CONNTRACK:
-		check_conntrack_json(w, &r->ct);
+		if (HAVE(check_conntrack_json))
+			check_conntrack_json(w, &r->ct);
 		break;
 	case DC_KMSG:
 		json_kmsg(w, r);
@@ -385,16 +388,19 @@ static void text_section(FILE *f, const struct diag_report *r, enum diag_check_i
 	fprintf(f, "\n== %s ==\n", check_names[id]);
 	switch (id) {
 	case DC_LINKS:
-		links_text(f, &r->links);
+		if (HAVE(links_text))
+			links_text(f, &r->links);
 		break;
 	case DC_BRIDGES:
-		check_bridge_text(f, &r->bridges);
+		if (HAVE(check_bridge_text))
+			check_bridge_text(f, &r->bridges);
 		break;
 	case DC_PODS:
 		text_pods(f, r);
 		break;
 	case DC_CONNTRACK:
-		check_conntrack_text(f, &r->ct);
+		if (HAVE(check_conntrack_text))
+			check_conntrack_text(f, &r->ct);
 		break;
 	case DC_KMSG:
 		text_kmsg(f, r);

@@ -206,7 +206,7 @@ static void run_pods(const struct diag_opts *o, struct diag_report *r, struct lo
 static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
 {
 	struct diag_check *c = &r->checks[DC_CONNTRACK];
-	struct conntrack_opts co = { o->since_secs, o->fix, o->host_root };
+	struct conntrack_opts co = { .since_secs = o->since_secs, .fix = o->fix, .host_root = o->host_root };
 	struct nr_err e;
 	int i;
 
@@ -256,7 +256,7 @@ static int kmsg_rec_cb(const struct kmsg_rec *k, void *arg)
 static void run_kmsg(const struct diag_opts *o, struct diag_report *r)
 {
 	struct diag_check *c = &r->checks[DC_KMSG];
-	struct kmsg_filter f = { o->since_secs, NULL, 0 };
+	struct kmsg_filter f = { .since_secs = o->since_secs };
 	struct kmsg_info info = { 0 };
 	struct nr_err e;
 

@@ -168,11 +168,11 @@ static int view_section(struct bundle *b, const struct diag_report *r, enum diag
 		return nr_fail(e, NR_E_NOMEM, errno, "diagnose", "view %s", name);
 	if (c->status != DIAG_OK && c->status != DIAG_PARTIAL)
 		fprintf(v.f, "# %s: %s\n", diag_status_name(c->status), c->detail);
-	else if (id == DC_LINKS)
+	else if (id == DC_LINKS && HAVE(links_text))
 		links_text(v.f, &r->links);
-	else if (id == DC_BRIDGES)
+	else if (id == DC_BRIDGES && HAVE(check_bridge_text))
 		check_bridge_text(v.f, &r->bridges);
-	else if (id == DC_CONNTRACK)
+	else if (id == DC_CONNTRACK && HAVE(check_conntrack_text))
 		check_conntrack_text(v.f, &r->ct);
 	return view_add(b, &v, name, e);
 }
@@ -222,7 +222,7 @@ static int kmsg_line(const struct kmsg_rec *k, void *arg)
 
 static int view_kmsg(struct bundle *b, const struct diag_report *r, struct nr_err *e)
 {
-	struct kmsg_filter flt = { r->since_secs, NULL, 0 };
+	struct kmsg_filter flt = { .since_secs = r->since_secs };
 	struct nr_err ve;
 	struct view v;
 	char why[DIAG_TEXT];

@@ -28,6 +28,23 @@ const char *kmsg_level_name(int level)
 	return level >= 0 && level < 8 ? levels[level] : "?";
 }
 
+int kmsg_level_parse(const char *s)
+{
+	int i;
+
+	if (s[0] >= '0' && s[0] <= '7' && !s[1])
+		return s[0] - '0';
+	for (i = 0; i < 8; i++)
+		if (!strcmp(s, levels[i]))
+			return i;
+	/* dmesg's spellings */
+	if (!strcmp(s, "warn"))
+		return 4;
+	if (!strcmp(s, "error"))
+		return 3;
+	return -1;
+}
+
 const char *kmsg_facility_name(int facility)
 {
 	return facility >= 0 && facility < (int)(sizeof facilities / sizeof facilities[0]) ? facilities[facility] : "?";
@@ -214,6 +231,7 @@ int kmsg_parse_syslog(const char *line, size_t n, long long boot_wall_us, struct
 struct walk {
 	const struct kmsg_filter *f;
 	unsigned long long min_us;   /* records older than this (monotonic) are outside --since */
+	unsigned long long stop_us;  /* records newer than this arrived while we read: stop */
 	kmsg_cb cb;
 	void *arg;
 	struct kmsg_info *info;
@@ -239,6 +257,9 @@ static int deliver(struct walk *w, const struct kmsg_rec *r)
 		return 1;
 	if (w->f && w->f->grep && !contains(r->text, r->text_len, w->f->grep, w->f->icase))
 		return 1;
+	if (w->f && r->level > w->f->max_level)
+		return 1;
+
 	w->info->matched++;
 	return w->cb(r, w->arg);
 }
@@ -271,6 +292,8 @@ static int walk_devkmsg(struct walk *w, int fd, struct nr_err *e)
 			return 0;
 		if (kmsg_parse(buf, (size_t)n, boot, &r) < 0)
 			continue; /* a record we cannot read is skipped, not fatal */
+		if (r.mono_us > w->stop_us)
+			return 0;
 		rc = deliver(w, &r);
 		if (rc <= 0)
 			return rc < 0 ? rc : 0;
@@ -331,8 +354,12 @@ int kmsg_walk(const struct kmsg_filter *f, kmsg_cb cb, void *arg, struct kmsg_in
 	w.arg = arg;
 	w.info = info;
 	w.min_us = 0;
+	now = clock_us(CLOCK_MONOTONIC);
+	/* A flooding kernel must not keep us reading forever: records stamped more than 5 s after
+	 * we started are left for the next run (5 s of slack, since printk's local_clock and
+	 * CLOCK_MONOTONIC may drift apart a little). */
+	w.stop_us = (unsigned long long)now + 5000000ULL;
 	if (f && f->since_secs) {
-		now = clock_us(CLOCK_MONOTONIC);
 		if ((unsigned long long)now > f->since_secs * 1000000ULL)
 			w.min_us = (unsigned long long)now - f->since_secs * 1000000ULL;
 	}
@@ -376,7 +403,7 @@ static int find_cb(const struct kmsg_rec *r, void *arg)
 int kmsg_find(const char *const *needles, unsigned long long since_secs, struct kmsg_match *m,
 	      struct nr_err *e)
 {
-	struct kmsg_filter f = { since_secs, NULL, 0 };
+	struct kmsg_filter f = { .since_secs = since_secs, .max_level = 7 };
 	struct find fd = { needles, m };
 
 	memset(m, 0, sizeof *m);

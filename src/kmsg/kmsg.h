@@ -37,6 +37,8 @@ struct kmsg_filter {
 	unsigned long long since_secs; /* only records of the last since_secs; 0 = all */
 	const char *grep;              /* only records whose text contains this; NULL = all */
 	int icase;                     /* grep ignores ASCII case */
+	int max_level;                 /* only records this severe or worse: 0 emerg .. 7 debug.
+					  Set 7 for all records (0 keeps only emerg). */
 };
 
 struct kmsg_info {
@@ -81,5 +83,7 @@ const char *kmsg_time_str(long long wall_us, char *buf, size_t cap);
 /* "emerg".."debug" (syslog names), "kern", "user", ... ; "?" when out of range. */
 const char *kmsg_level_name(int level);
 const char *kmsg_facility_name(int facility);
+/* "emerg".."debug" (also "warn", "error") or a digit 0-7 -> level; -1 when unknown. */
+int kmsg_level_parse(const char *s);
 
 #endif

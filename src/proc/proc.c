@@ -199,16 +199,22 @@ static int read_one(int procfd, int pid, unsigned want, struct proc_info *p)
 	p->pid = pid;
 	p->state = '?';
 	p->want = want;
-	snprintf(rel, sizeof rel, "%d/stat", pid);
-	n = read_at(procfd, rel, buf, sizeof buf);
-	if (n <= 0 || parse_stat(buf, (size_t)n, p) < 0)
-		return -1;
+	if (!(want & PROC_F_NOSTAT)) {
+		snprintf(rel, sizeof rel, "%d/stat", pid);
+		n = read_at(procfd, rel, buf, sizeof buf);
+		if (n <= 0 || parse_stat(buf, (size_t)n, p) < 0)
+			return -1;
+	}
 	if (want & PROC_F_ARGS)
 		read_args(procfd, pid, p);
 	if (want & PROC_F_WCHAN)
 		read_wchan(procfd, pid, p);
-	if (want & PROC_F_NETNS)
+	if (want & PROC_F_NETNS) {
 		p->netns = netns_at(procfd, pid);
+		/* Without stat, a vanished process shows only here. */
+		if (!p->netns && (want & PROC_F_NOSTAT))
+			return -1;
+	}
 	if (want & PROC_F_CGROUP)
 		read_cgroup(procfd, pid, p);
 	return 0;

@@ -348,7 +348,7 @@ int sock_owners_collect(struct sock_owners *o, unsigned long long netns, struct 
 {
 	struct collect_ctx c = { o, netns };
 
-	if (proc_walk_some(netns ? PROC_F_NETNS : 0, collect_one, &c, e) < 0)
+	if (proc_walk_some(netns ? PROC_F_NETNS | PROC_F_NOSTAT : 0, collect_one, &c, e) < 0)
 		return -1;
 	sock_owners_sort(o);
 	return 0;

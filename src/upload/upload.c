@@ -335,6 +335,11 @@ static int check(struct up *s, const char *url, int *resumable, struct nr_err *e
 	url_redact(url, s->r->url, sizeof s->r->url);
 	if (url_parse(url, strlen(url), &s->u, e))
 		return -1;
+	if (s->u.https && !tls_name_ok(s->u.host))
+		return opt_fail(e, "https://%s%s%s: BearSSL checks certificates against DNS names only; use the "
+				"name with --resolve NAME:%u:%s%s%s", s->u.host_ip6 ? "[" : "", s->u.host,
+				s->u.host_ip6 ? "]" : "", s->u.port, s->u.host_ip6 ? "[" : "", s->u.host,
+				s->u.host_ip6 ? "]" : "");
 	s->r->provider = provider_of(&s->u);
 	object_of(s);
 	*resumable = s->o->resumable;
@@ -400,7 +405,8 @@ static void hash_bytes(struct up *s, unsigned long long off, const unsigned char
 	if (off > s->hashed || off + n <= s->hashed)
 		return;
 	skip = (size_t)(s->hashed - off);
-	upload_md5_update(&s->md5, p + skip, n - skip);
+	if (!s->o->no_md5)
+		upload_md5_update(&s->md5, p + skip, n - skip);
 	s->crc = upload_crc32c(s->crc, p + skip, n - skip);
 	s->hashed = off + n;
 }
@@ -436,7 +442,8 @@ static void hasher_start(struct up *s)
 	pthread_cond_init(&s->hz.cv, NULL);
 	s->hz.head = s->hz.tail = 0;
 	s->hz.quit = 0;
-	s->hz.on = !pthread_create(&s->hz.th, NULL, hasher, s);
+	/* CRC32C alone (SSE4.2) costs less than handing buffers to a thread. */
+	s->hz.on = !s->o->no_md5 && !pthread_create(&s->hz.th, NULL, hasher, s);
 }
 
 /* Waits until at most `keep` buffers are still being hashed. */
@@ -570,7 +577,7 @@ static int finish(struct up *s, struct nr_err *e)
 	if (s->hashed < s->size && read_range(s, s->hashed, s->size - s->hashed, NULL, e))
 		return -1;
 	upload_md5_final(&s->md5, d);
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < 16 && !s->o->no_md5; i++)
 		snprintf(s->r->md5 + 2 * i, 3, "%02x", d[i]);
 	b64(d, 16, md5b);
 	c[0] = (unsigned char)(s->crc >> 24);
@@ -580,7 +587,7 @@ static int finish(struct up *s, struct nr_err *e)
 	b64(c, 4, crcb);
 	memcpy(s->r->crc32c, crcb, sizeof s->r->crc32c); /* 8 base64 characters + NUL */
 	s->r->bytes = s->size;
-	if (hash_field(s->resp.goog_hash, "md5", theirs, sizeof theirs)) {
+	if (!s->o->no_md5 && hash_field(s->resp.goog_hash, "md5", theirs, sizeof theirs)) {
 		if (strcmp(theirs, md5b))
 			return nr_fail(e, NR_E_UPLOAD_HASH, 0, "upload", "%s: md5 %s, ours %s", s->r->object, theirs, md5b);
 		checked = 1;
@@ -939,7 +946,7 @@ int upload_file(const char *path, const char *url, const struct upload_opts *o,
 		return -1;
 	s->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0)
-		return nr_fail(e, NR_E_SYS, errno, "upload", "%s", path);
+		return nr_fail(e, NR_E_SYS, errno, "upload", "open %s", path);
 	if (fstat(s->fd, &st) || !S_ISREG(st.st_mode)) {
 		close(s->fd);
 		return nr_fail(e, NR_E_SYS, S_ISDIR(st.st_mode) ? EISDIR : errno, "upload", "%s: not a regular file", path);

@@ -101,6 +101,13 @@ expect_json "-c 10: stop_reason count" '.stop_reason == "count"' "$J"
 expect_match "-c 10: says why it stopped" 'stopped: packet count reached' "$(cat "$D/c10.err")"
 expect_eq "file mode 0600" "$(stat -c %a "$D/c10.pcap")" 600
 
+# --- -s snaplen and -B buffer: records cut as asked, wire length kept ---
+cap_bg snap --json -i "$VA" -w "$D/snap.pcap" -s 64 -B 4096 -c 2 icmp || fail "snap start" "$(cat "$D/snap.err")"
+in_pod a ping -c 1 -s 500 -W 1 10.4.0.3 >/dev/null
+cap_wait "$CPID"
+expect_json "-s 64: snaplen in JSON" '.snaplen == 64 and .link_type == "EN10MB"' "$(cat "$D/snap.out")"
+expect_eq "-s 64: records cut to 64 bytes, wire length kept" "$(tshark -r "$D/snap.pcap" -T fields -e frame.cap_len -e frame.len 2>/dev/null | sort -u | tr -s '\t\n ' ',,,')" "64,542,"
+
 # --- filters: same counts as tcpdump with the same filter on the same traffic, at once ---
 F='udp and dst port 9999'
 td_bg "$NODE" "$D/td.pcap" -i "$VA" "$F" || fail "tcpdump start" "$(cat "$D/td.pcap.err")"
@@ -130,9 +137,30 @@ cap_bg syn -i "$VB" --duration 2 'tcp[tcpflags] & (tcp-syn|tcp-rst) != 0' || fai
 in_pod a bash -c 'echo hi >/dev/tcp/10.4.0.3/8080; echo hi >/dev/tcp/10.4.0.3/8081' 2>/dev/null
 cap_wait "$CPID"
 T=$(cat "$D/syn.out")
-expect_match "text: SYN named" 'Flags \[S\], seq [0-9]+, win [0-9]+, options \[mss [0-9]+\], length 0 \[SYN\]' "$T"
+expect_match "text: SYN named" 'Flags \[S\], seq [0-9]+, win [0-9]+, options \[mss [0-9]+[^]]*\], length 0 \[SYN\]' "$T"
 expect_match "text: SYN-ACK named" 'Flags \[S\.\].*\[SYN-ACK\]' "$T"
 expect_match "text: RST named" '10\.4\.0\.3\.8081 > 10\.4\.0\.2\.[0-9]+: Flags \[R\.\].*\[RST\]' "$T"
+
+# --- progress on stderr only when it is a terminal (script(1) gives it one) ---
+in_node script -qec "'$NR' capture -i '$VA' -w '$D/tty.pcap' --duration 3 icmp" /dev/null >"$D/tty.out" 2>&1 &
+PP=$!
+in_pod a ping -c 10 -i 0.2 -W 1 10.4.0.3 >/dev/null
+wait "$PP"
+expect_match "progress on a terminal: packets, bytes, drops, file size" '[0-9]+ packets, [0-9]+ bytes, 0 dropped by kernel, .*tty\.pcap [0-9.]+ MB' "$(tr '\r' '\n' <"$D/tty.out")"
+expect_nomatch "no progress when stderr is a file" 'dropped by kernel, ' "$(cat "$D/c10.err")"
+
+# --- the same lines as tcpdump -n -S (absolute seq) on the same file, once our names are taken off ---
+cap_bg mix -i "$VB" -w "$D/mix.pcap" --duration 3 || fail "mix start" "$(cat "$D/mix.err")"
+in_pod a ping -c 2 -i 0.1 -W 1 10.4.0.3 >/dev/null
+in_pod a bash -c 'echo hello >/dev/tcp/10.4.0.3/8080; echo hi >/dev/tcp/10.4.0.3/8081' 2>/dev/null
+udp_burst "${POD_NS[a]}" 10.4.0.3 5000 3 40
+in_pod a ping -6 -c 1 -W 1 fe80::1%eth0 >/dev/null 2>&1
+cap_wait "$CPID"
+expect_rc "-r reads our file back" 0 nr capture -r "$D/mix.pcap"
+ours=$(sed -E 's/ \[(SYN|SYN-ACK|RST)\]$//; s/: DNS /: /; s/ TLS .*$//' <<<"$OUT")
+theirs=$(tcpdump -n -S -r "$D/mix.pcap" 2>/dev/null)
+expect_eq "decoded lines equal tcpdump -n -S's ($(grep -c . <<<"$theirs") packets)" "$ours" "$theirs"
+expect_match "mix has TCP, ICMP, UDP and ARP" 'Flags \[S\.\]' "$ours"
 
 # --- overwrite and symlink safety ---
 expect_one_line_error "refuses to overwrite" 3 "c10\.pcap: already exists \(use --force" nr capture -i "$VA" -w "$D/c10.pcap" -c 1
@@ -296,7 +324,7 @@ expect_json "--upload: JSON has the upload" '.upload.http_status == 200 and .upl
 f=$(jq -r '.files[0]' <<<"$J")
 if cmp -s "$f" "$D/objects/up.pcap"; then ok "--upload: the server got the file byte for byte"; else fail "--upload" "object differs"; fi
 pcap_ok "--upload: uploaded file" "$D/objects/up.pcap" 4
-expect_one_line_error "--upload: bad URL is a usage error" 2 "capture|upload" nr capture -i "$VA" -c 1 --upload "ftp://x/y"
+expect_one_line_error "--upload: bad URL is a usage error" 2 "URL" nr capture -i "$VA" -c 1 --upload "ftp://x/y"
 
 # --- any: cooked link type, counts still exact ---
 cap_bg any --json -i any -w "$D/any.pcap" -c 4 icmp and host 10.4.0.3 || fail "any start" "$(cat "$D/any.err")"

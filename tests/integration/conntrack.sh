@@ -127,6 +127,15 @@ fix_case "higher live value" 'kernel.panic = 10\n' $((REC + 4096))
 expect_eq "higher live value kept" "$(cat "$MAXF")" $((REC + 4096))
 fix_case "higher line kept" "net.netfilter.nf_conntrack_max = $((REC + 9999))\\n" $((REC + 9999)) 0
 echo "$START_MAX" >"$MAXF"
+# mode and owner of the file it replaces are kept
+mkdir -p "$T_TMP/hr-mode/etc"
+echo 'kernel.panic = 10' >"$T_TMP/hr-mode/etc/sysctl.conf"
+chmod 640 "$T_TMP/hr-mode/etc/sysctl.conf"
+chown 65534:65534 "$T_TMP/hr-mode/etc/sysctl.conf"
+expect_rc "--fix on a 0640 file owned by nobody" 0 "$NR" --host-root "$T_TMP/hr-mode" conntrack --fix --since 1s
+expect_eq "mode and owner kept" "$(stat -c '%a %u %g' "$T_TMP/hr-mode/etc/sysctl.conf")" "640 65534 65534"
+expect_match "human form reports the change" "^changed +sysctl.conf: .*line 3: net.netfilter.nf_conntrack_max = " "$OUT"
+echo "$START_MAX" >"$MAXF"
 # a planted symlink is not followed
 mkdir -p "$T_TMP/hr-link/etc"
 echo 'do not touch' >"$T_TMP/target"
@@ -186,13 +195,21 @@ sleep 3
 # exit 1 here: the node still counts the drops made above
 expect_rc "neighbour count in the node" 1 nr --json conntrack --since 2s
 expect_eq "neighbour count agrees with ip neigh" "$(jq .neighbour_table.ipv4_neighbours <<<"$OUT")" "$(ip -n "$NODE" -4 -j neigh show | jq length)"
+expect_eq "IPv6 neighbour count agrees with ip -6 neigh" "$(jq .neighbour_table.ipv6_neighbours <<<"$OUT")" "$(ip -n "$NODE" -6 -j neigh show | jq length)"
 echo "<4>neighbour: arp_cache: neighbor table overflow!" >/dev/kmsg
 expect_rc "neighbour overflow: exit 1" 1 "$NR" --json conntrack --since 3s
 J=$OUT
-expect_json "neigh-table-overflow (fail)" '.findings[] | select(.id == "neigh-table-overflow") | .severity == "fail" and (.fix | test("gc_thresh3="))' "$J"
+expect_json "neigh-table-overflow (fail)" '.findings[] | select(.id == "neigh-table-overflow") | .severity == "fail" and .subject == "arp_cache" and (.fix | test("net.ipv4.neigh.default.gc_thresh3="))' "$J"
 for i in 1 2 3; do
 	expect_eq "gc_thresh$i agrees with /proc/sys" "$(jq .neighbour_table.gc_thresh$i <<<"$J")" "$(cat /proc/sys/net/ipv4/neigh/default/gc_thresh$i)"
 done
+for i in 1 2 3; do
+	expect_eq "ipv6 gc_thresh$i agrees with /proc/sys" "$(jq .neighbour_table.ipv6_gc_thresh$i <<<"$J")" "$(cat /proc/sys/net/ipv6/neigh/default/gc_thresh$i)"
+done
+sleep 2
+echo "<4>neighbour: ndisc_cache: neighbor table overflow!" >/dev/kmsg
+expect_rc "IPv6 table overflow: exit 1" 1 "$NR" --json conntrack --since 1s
+expect_json "IPv6 table named, IPv6 fix" '.findings[] | select(.id == "neigh-table-overflow") | .subject == "ndisc_cache" and (.fix | test("net.ipv6.neigh.default.gc_thresh3="))' "$OUT"
 sleep 2
 echo "<4>Neighbour table overflow." >/dev/kmsg
 expect_rc "old kernels' wording" 1 "$NR" --json conntrack --since 1s

@@ -51,6 +51,11 @@ expect_rc "grep is case-sensitive" 0 "$NR" --json kmsg --grep "${M^^}" --since "
 expect_json "no match in another case" '.records | length == 0' "$OUT"
 expect_rc "-i ignores case" 0 "$NR" --json kmsg -i --grep "${M^^} FIRST" --since "$(win)"
 expect_json "-i matches" '.records | length == 1' "$OUT"
+expect_rc "--level warning" 0 "$NR" --json kmsg --grep "$M" --level warning --since "$(win)"
+expect_json "--level keeps warning and worse" '[.records[].priority] == ["warning","err"]' "$OUT"
+expect_rc "--level 3" 0 "$NR" --json kmsg --grep "$M" -l 3 --since "$(win)"
+expect_json "--level 3 keeps err" '[.records[].priority] == ["err"]' "$OUT"
+expect_one_line_error "bad --level" 2 "bad --level" "$NR" kmsg --level loud
 expect_rc "whole buffer without --since" 0 "$NR" --json kmsg --grep "$M second"
 expect_json "found without a window" '(.records | length) == 1 and .since_seconds == null' "$OUT"
 sleep 3

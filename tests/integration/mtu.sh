@@ -13,6 +13,7 @@ pod_bridged a 10.4.0.2
 pod_bridged b 10.4.0.3
 pod_routed c 10.4.1.2
 pod_routed d 10.4.1.3
+pod_routed e 10.4.1.4 "" systemd   # systemd cgroup driver: UID written with '_' in the cgroup
 
 lmtu() { ip -n "$1" -j link show "$2" | jq '.[0].mtu'; }
 ino() { readlink "/proc/$1/ns/net" | tr -dc 0-9; }
@@ -27,8 +28,8 @@ expect_json "no overlay, pods may use the uplink MTU" '.overlays == [] and .pod_
 expect_json "no findings" '.findings == []' "$J"
 expect_json "uplink is not a pod interface" '[.interfaces[] | select(.name == "eth0")] == []' "$J"
 expect_json "cbr0 listed as the pod bridge" '.interfaces[] | select(.name == "cbr0") | .role == "bridge" and .mtu == 1460' "$J"
-expect_json "four pod interfaces" '[.interfaces[] | select(.role == "pod")] | length == 4' "$J"
-for p in a b c d; do
+expect_json "five pod interfaces" '[.interfaces[] | select(.role == "pod")] | length == 5' "$J"
+for p in a b c d e; do
 	hv=${POD_IF[$p]}
 	q=".interfaces[] | select(.name == \"$hv\")"
 	expect_eq "pod $p: host-side MTU agrees with ip link" "$(jq "$q | .mtu" <<<"$J")" "$(lmtu "$NODE" "$hv")"
@@ -67,16 +68,22 @@ in_node ip link add flannel.1 type vxlan id 1 dstport 8472
 in_node ip link set flannel.1 mtu 1460
 expect_rc "vxlan without reduction: exit 1" 1 nr --json mtu
 J=$OUT
-expect_json "overlay listed with its overhead" '.overlays == [{"name":"flannel.1","kind":"vxlan","mtu":1460,"overhead":50,"max_mtu":1410}] and .pod_max_mtu == 1410' "$J"
+expect_json "overlay listed with its overhead" '.overlays == [{"name":"flannel.1","kind":"vxlan","mtu":1460,"overhead":50,"flow_based":false,"max_mtu":1410}] and .pod_max_mtu == 1410' "$J"
 expect_json "the vxlan device is flagged with its fix" '.findings[] | select(.subject == "flannel.1") | .severity == "fail" and .fix == "ip link set dev flannel.1 mtu 1410"' "$J"
 expect_json "pods at 1460 do not fit through it either" '[.findings[] | select(.subject == "'"${POD_IF[a]}"'")] | length == 1' "$J"
 # a consistent overlay node: everything at 1410
 in_node ip link set flannel.1 mtu 1410
-for p in a b c d; do in_node ip link set "${POD_IF[$p]}" mtu 1410; in_pod "$p" ip link set eth0 mtu 1410; done
+for p in a b c d e; do in_node ip link set "${POD_IF[$p]}" mtu 1410; in_pod "$p" ip link set eth0 mtu 1410; done
 in_node ip link set cbr0 mtu 1410
 expect_rc "overlay node at 1410: exit 0" 0 nr --json mtu
 expect_json "overlay node at 1410: no findings" '.findings == [] and .pod_max_mtu == 1410' "$OUT"
 in_node ip link del flannel.1
+# Cilium's flow-based cilium_vxlan takes its MTU from routes: its device MTU is not judged,
+# but its overhead still bounds the pods.
+in_node ip link add cilium_vxlan type vxlan external dstport 8472
+expect_rc "flow-based vxlan: pods at 1410 fit, exit 0" 0 nr --json mtu
+expect_json "flow-based device listed, not flagged" '(.overlays[0] | .name == "cilium_vxlan" and .flow_based == true and .mtu == 1500) and .findings == [] and .pod_max_mtu == 1410' "$OUT"
+in_node ip link del cilium_vxlan
 
 # --- the uplink is whatever carries the default route ---
 in_node ip link set eth0 down
@@ -92,7 +99,7 @@ in_node ip route add default via 10.128.0.1 dev ens4
 
 # --- without root: the pod side is named unknown, nothing guessed ---
 expect_rc "without root: exit 0" 0 in_node setpriv --reuid=65534 --regid=65534 --clear-groups "$NR" --json mtu
-expect_json "without root: pod side unknown, with the reason" '[.interfaces[] | select(.role == "pod") | select(.pod_mtu == null and (.pod_side_unknown | type) == "string")] | length == 4' "$OUT"
+expect_json "without root: pod side unknown, with the reason" '[.interfaces[] | select(.role == "pod") | select(.pod_mtu == null and (.pod_side_unknown | type) == "string")] | length == 5' "$OUT"
 
 # --- bad input ---
 expect_one_line_error "argument given" 2 "takes no arguments" nr mtu eth0

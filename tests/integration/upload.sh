@@ -34,7 +34,7 @@ mkcert() { # name ca san...
 	shift 2
 	san=$(printf 'DNS:%s,' "$@")
 	openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$W/$n.key" -out "$W/$n.csr" 2>/dev/null
-	openssl x509 -req -in "$W/$n.csr" -CA "$W/$ca.pem" -CAkey "$W/$ca.key" -CAcreateserial -days 2 \
+	openssl x509 -req -in "$W/$n.csr" -CA "$W/$ca.pem" -CAkey "$W/$ca.key" -CAcreateserial -days "${DAYS:-2}" \
 		-extfile <(printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "${san%,}") -out "$W/$n.pem" 2>/dev/null
 }
 mkca ca
@@ -43,6 +43,7 @@ NAMES=(storage.googleapis.com s3.amazonaws.com acct.blob.core.windows.net)
 mkcert srv ca "${NAMES[@]}"
 mkcert stranger otherca "${NAMES[@]}"
 mkcert wrongname ca wrong.example
+DAYS=0 mkcert expired ca "${NAMES[@]}" # valid for 0 days: expired by the time it is used
 # The service account key @google-cloud/storage signs with; the server verifies with its public half.
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/sa.key" 2>/dev/null
 openssl pkey -in "$W/sa.key" -pubout -out "$W/sa.pub" 2>/dev/null
@@ -64,8 +65,9 @@ serve "$W/s3" serve-s3 --cert "$W/srv.pem" --key "$W/srv.key" --port 9443
 serve "$W/plain" serve-plain --cert "$W/srv.pem" --key "$W/srv.key" --port 8443
 serve "$W/stranger" serve-plain --cert "$W/stranger.pem" --key "$W/stranger.key" --port 8445
 serve "$W/wrongname" serve-plain --cert "$W/wrongname.pem" --key "$W/wrongname.key" --port 8446
+serve "$W/expired" serve-plain --cert "$W/expired.pem" --key "$W/expired.key" --port 8447
 serve "$W/proxy" serve-proxy --port 3128 --target 127.0.0.1
-for d in gcs s3 plain stranger wrongname; do
+for d in gcs s3 plain stranger wrongname expired; do
 	wait_file "$W/$d/ready" || { fail "peer $d starts" "$(cat "$W/$d.out")"; exit 1; }
 done
 wait_file "$W/proxy/proxy.ready" || { fail "proxy starts" "$(cat "$W/proxy.out")"; exit 1; }
@@ -119,6 +121,17 @@ expect_one_line_error "wrong signed header value: refused signature" 3 'refused 
 	up "$W/f3m" "$U" $R4 --ca-file "$W/ca.pem" -H 'Content-Type: text/plain' -H 'x-goog-meta-node: n1'
 keep
 
+# Content-MD5 signed: netrescue computes it (the signed value is the file's MD5).
+MD5B=$(openssl dgst -md5 -binary <"$W/f3m" | base64)
+U=$(sign_gcs obj/md5.bin PUT 600 "content-md5=$MD5B")
+SIGS+=("$(sig_of "$U")")
+expect_rc "signed Content-MD5 computed and sent" 0 up "$W/f3m" "$U" $R4 --ca-file "$W/ca.pem"
+keep
+if grep md5.bin "$W/gcs/log" | grep -qF "\"md5\":\"$MD5B\""; then ok "server got Content-MD5"; else fail "server got Content-MD5" "$(grep md5.bin "$W/gcs/log")"; fi
+expect_rc "--no-md5: CRC32C still checked" 0 up --json --no-md5 "$W/f3m" "$(sign_gcs obj/nomd5.bin PUT 600)" $R4 --ca-file "$W/ca.pem"
+keep
+expect_json "--no-md5: md5 null, crc32c checked" '.md5 == null and (.crc32c|length) == 8 and .hash_checked == true' "$OUT"
+
 # --- resumable, with a 503, a 308 without Range and a connection cut mid-chunk, over IPv6 ---
 U=$(sign_gcs obj/res.bin POST 600)
 SIGS+=("$(sig_of "$U")")
@@ -162,6 +175,10 @@ keep
 expect_one_line_error "name mismatch" 3 'name mismatch' up "$W/f3m" "${U/$G/$G:8446}" --resolve "$G:8446:127.0.0.1" --ca-file "$W/ca.pem"
 keep
 expect_eq "name mismatch: nothing sent" "$(cat "$W/wrongname/log" 2>/dev/null | wc -l)" 0
+sleep 1
+expect_one_line_error "expired certificate" 3 'certificate expired' up "$W/f3m" "${U/$G/$G:8447}" --resolve "$G:8447:127.0.0.1" --ca-file "$W/ca.pem"
+keep
+expect_eq "expired certificate: nothing sent" "$(cat "$W/expired/log" 2>/dev/null | wc -l)" 0
 expect_eq "gcs server never saw tls.bin" "$(grep -c tls.bin "$W/gcs/log")" 0
 
 # --- S3: s3rver, URL pre-signed by the AWS SDK ---
@@ -202,7 +219,28 @@ expect_rc "NO_PROXY bypasses the proxy" 0 inns env HTTPS_PROXY=http://127.0.0.1:
 keep
 expect_eq "NO_PROXY: proxy not used" "$(wc -l <"$W/proxy/proxy.log")" "$n"
 
+# --- progress bar only on a terminal ---
+expect_nomatch "no progress bar when stderr is not a terminal" 'MiB/s' "$(cat "$ALL")"
+inns script -qec "$NR upload $W/f5m https://acct.blob.core.windows.net:8443/c/tty --resolve acct.blob.core.windows.net:8443:127.0.0.1 --ca-file $W/ca.pem" /dev/null >"$W/tty.out" 2>&1
+expect_match "progress bar on a terminal (bytes, rate, ETA)" '100% \[#+\] +5\.0 / 5\.0 MiB .*MiB/s +ETA' "$(tr '\r' '\n' <"$W/tty.out")"
+
+# --- the URL's signature leaves /proc/PID/cmdline once parsed ---
+inns python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1",8448)); s.listen(); c,_=s.accept(); time.sleep(15)' &
+PIDS+=($!)
+sleep 0.5
+U=$(sign_gcs obj/hang.bin PUT 600)
+S=$(sig_of "$U")
+ip netns exec "$NS" "$NR" upload "$W/f3m" "${U/$G/$G:8448}" --resolve "$G:8448:127.0.0.1" --ca-file "$W/ca.pem" >/dev/null 2>&1 &
+hp=$!
+sleep 1
+cmdline=$(tr '\0' ' ' <"/proc/$hp/cmdline" 2>/dev/null)
+kill "$hp" 2>/dev/null
+wait "$hp" 2>/dev/null
+expect_match "cmdline still shows the URL" "storage.googleapis.com:8448/bucket/obj/hang.bin\?.*X-Goog-Signature=REDACTED" "$cmdline"
+if [ -n "$S" ] && ! grep -qF "$S" <<<"$cmdline"; then ok "signature scrubbed from /proc/PID/cmdline"; else fail "signature scrubbed from /proc/PID/cmdline" "still there"; fi
+
 # --- usage errors: exit 2, one line ---
+expect_one_line_error "https to an IP literal" 2 'DNS names only; use the name with --resolve NAME:443:\[::1\]' up "$W/f3m" "https://[::1]/b/o"
 expect_one_line_error "no URL" 2 'want FILE URL' up "$W/f3m"
 expect_one_line_error "bad URL" 2 'invalid URL' up "$W/f3m" "ftp://x/y"
 expect_one_line_error "bad --resolve" 2 'HOST:PORT:ADDR' up "$W/f3m" "$AZ" --resolve nonsense

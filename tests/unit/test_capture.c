@@ -251,12 +251,12 @@ static const struct rec recs[] = {
 	R(icmp6_ptb, 0, "IP6 fd09:1::1 > fd09:1::2: ICMP6, packet too big, mtu 1400, length 1240"),
 	R(dns_q, 0, "IP 10.9.1.2.40792 > 10.9.2.2.53: DNS 4660+ A? example.com. (29)"),
 	R(dns_a, 0, "IP 10.9.2.2.53 > 10.9.1.2.40792: DNS 4660 2/0/0 CNAME www.example.com., A 93.184.216.34 (63)"),
-	R(tcp_syn, 0, "IP 10.9.1.2.35622 > 10.9.2.2.8443: Flags [S], seq 257030694, win 65280, options [mss 1360], length 0 [SYN]"),
-	R(tcp_synack, 0, "IP 10.9.2.2.8443 > 10.9.1.2.35622: Flags [S.], seq 3415843863, ack 257030695, win 64704, options [mss 1360], length 0 [SYN-ACK]"),
+	R(tcp_syn, 0, "IP 10.9.1.2.35622 > 10.9.2.2.8443: Flags [S], seq 257030694, win 65280, options [mss 1360,sackOK,TS val 1654331711 ecr 0,nop,wscale 10], length 0 [SYN]"),
+	R(tcp_synack, 0, "IP 10.9.2.2.8443 > 10.9.1.2.35622: Flags [S.], seq 3415843863, ack 257030695, win 64704, options [mss 1360,sackOK,TS val 3784813383 ecr 1654331711,nop,wscale 10], length 0 [SYN-ACK]"),
 	R(tcp_rst, 0, "IP 10.9.2.2.9 > 10.9.1.2.33520: Flags [R.], seq 0, ack 3637855952, win 0, length 0 [RST]"),
-	R(tls_ch, 0, "IP 10.9.1.2.33326 > 10.9.1.3.8443: Flags [P.], seq 3715335387:3715335596, ack 2203970299, win 63, length 209 TLS ClientHello sni=api.pod.test"),
+	R(tls_ch, 0, "IP 10.9.1.2.33326 > 10.9.1.3.8443: Flags [P.], seq 3715335387:3715335596, ack 2203970299, win 63, options [nop,nop,TS val 1195671726 ecr 3646414385], length 209 TLS ClientHello sni=api.pod.test"),
 	/* cut at 200 bytes as -s 200 would: the decoder names it from what it has */
-	R(tls_sh, 1244, "IP 10.9.1.3.8443 > 10.9.1.2.33326: Flags [P.], seq 2203970299:2203971477, ack 3715335596, win 64, length 1178 TLS ServerHello"),
+	R(tls_sh, 1244, "IP 10.9.1.3.8443 > 10.9.1.2.33326: Flags [P.], seq 2203970299:2203971477, ack 3715335596, win 64, options [nop,nop,TS val 3646414386 ecr 1195671726], length 1178 TLS ServerHello"),
 };
 
 static void recorded(void)

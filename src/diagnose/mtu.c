@@ -1,0 +1,57 @@
+/* The MTU stage: every pod interface against what the uplink (minus overlay overhead) carries. */
+#include <stdio.h>
+
+#include "checks/mtu.h"
+#include "cli/cli.h"
+#include "diagnose/private.h"
+
+#pragma weak check_mtu_run
+#pragma weak check_mtu_json
+#pragma weak check_mtu_text
+
+/* The report is large (512 interfaces): kept here, once per process, not in every diag_report
+ * user's struct. */
+static struct mtu_report mtu;
+static int mtu_ok;
+
+void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	struct diag_check *c = &r->checks[DC_MTU];
+	struct nr_err e;
+	int i;
+
+	(void)o, (void)x;
+	if (!check_mtu_run) {
+		c->status = DIAG_ABSENT;
+		snprintf(c->detail, sizeof c->detail, "the mtu module is not part of this build");
+		return;
+	}
+	if (check_mtu_run(&mtu, &r->fs, &e) < 0) {
+		c->status = DIAG_ERROR;
+		cli_err_text(&e, c->detail, sizeof c->detail);
+		return;
+	}
+	mtu_ok = 1;
+	c->status = DIAG_OK;
+	for (i = 0; i < mtu.n; i++)
+		if (mtu.ifs[i].role == MTU_ROLE_POD && !mtu.ifs[i].pod_known) {
+			c->status = DIAG_PARTIAL;
+			snprintf(c->detail, sizeof c->detail, "pod side of %s not read: %s", mtu.ifs[i].name,
+				 mtu.ifs[i].why_unknown);
+			break;
+		}
+}
+
+void diag_mtu_json(struct jw *w, const struct diag_report *r)
+{
+	(void)r;
+	if (mtu_ok && check_mtu_json)
+		check_mtu_json(w, &mtu);
+}
+
+void diag_mtu_text(FILE *f, const struct diag_report *r)
+{
+	(void)r;
+	if (mtu_ok && check_mtu_text)
+		check_mtu_text(f, &mtu);
+}
