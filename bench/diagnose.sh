@@ -13,14 +13,18 @@ PROCS=${BENCH_PROCS:-5000}
 SOCKS=${BENCH_SOCKS:-50000}
 RUNS=${BENCH_RUNS:-3}
 
-# Everything this bench starts lives in the pods' cgroups (cgroup.kill ends a whole tree) or
+# Everything this bench starts lives in its pods' container cgroups (cgroup.kill ends each) or
 # is one of the socket holders below; node_down removes the rest.
 HOLDERS=()
 bench_down() {
 	local c p
 	exec 2>/dev/null # bash's "Killed" notices for the jobs ended here
 	for p in "${HOLDERS[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for c in "${T_CGROUPS[@]}"; do [ -f "$c/cgroup.kill" ] && echo 1 >"$c/cgroup.kill" 2>/dev/null; done
+	# Only this bench's container cgroups (pod<UID>/<CID>, *.scope): never a shared parent.
+	for c in "${T_CGROUPS[@]}"; do
+		[[ "$c" =~ /pod[0-9a-f-]{36}/[0-9a-f]{64}$ || "$c" =~ \.scope$ ]] || continue
+		[ -f "$c/cgroup.kill" ] && echo 1 >"$c/cgroup.kill"
+	done
 	sleep 0.2
 	node_down
 }

@@ -9,7 +9,7 @@ ROUNDS=${ROUNDS:-5}
 
 node_up
 node_cni kubenet
-node_bridge cbr0 10.4.0.0/16
+node_bridge cbr0 10.4.0.1/24
 IPS=()
 for i in $(seq 1 55); do pod_bridged "b$i" "10.4.0.$((i + 1))"; IPS+=("10.4.0.$((i + 1))"); done
 for i in $(seq 1 55); do pod_routed "r$i" "10.4.1.$((i + 1))"; IPS+=("10.4.1.$((i + 1))"); done

@@ -2,7 +2,8 @@
 # kmsg, conntrack and mtu against what an operator runs by hand, measured in the same run:
 #   kmsg       vs `dmesg -T` (whole buffer) and `dmesg -T | grep TEXT`
 #   conntrack  vs `sysctl` of count/max/buckets + `cat /proc/net/stat/nf_conntrack` +
-#              `dmesg -T | grep 'table full'` + MemTotal from /proc/meminfo
+#              `dmesg -T | grep 'table full'` + MemTotal + `ip addr` (NodeLocal DNSCache) +
+#              gc_thresh sysctls + `ip neigh` + `dmesg -T | grep 'table overflow'`
 #   mtu        vs `ip -j link` + `ip route show default` + `ip -n POD -j link show eth0` per pod
 # on a simulated node of $PODS pods (tests/lib/node.sh; everything removed on exit).
 set -uo pipefail
@@ -45,9 +46,15 @@ ct_by_hand() {
 	cat /proc/net/stat/nf_conntrack
 	dmesg -T | grep -F 'nf_conntrack: table full'
 	grep MemTotal /proc/meminfo
+	ip -br addr show | grep -E 'nodelocaldns|169\.254\.20\.10'
+	# the neighbour table, which `netrescue conntrack` reports too
+	sysctl net.ipv4.neigh.default.gc_thresh1 net.ipv4.neigh.default.gc_thresh2 net.ipv4.neigh.default.gc_thresh3
+	ip -4 neigh show | wc -l
+	ip -6 neigh show | wc -l
+	dmesg -T | grep -iE 'neighbou?r table overflow'
 }
 h=$(best 20 ct_by_hand); n=$(best 20 "$NR" conntrack)
-echo "bench conntrack: sysctl + cat + dmesg | grep ${h}s vs netrescue conntrack ${n}s -> $(ratio "$h" "$n")x; peak RSS $(rss "$NR" conntrack) KiB"
+echo "bench conntrack: sysctl + cat + ip + dmesg | grep (x2) ${h}s vs netrescue conntrack ${n}s -> $(ratio "$h" "$n")x; peak RSS $(rss "$NR" conntrack) KiB"
 
 # --- mtu ---
 mtu_by_hand() {

@@ -7,13 +7,15 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NR=${NR:-$ROOT/dist/netrescue}
 NS=nrb$$-up
 W=$(mktemp -d /tmp/nrbench-upload.XXXXXX)
+# nginx stores the object in RAM (tmpfs): the bench measures the clients, not the disk.
+M=$(mktemp -d /dev/shm/nrbench-upload.XXXXXX)
 SIZE_MB=${UPLOAD_BENCH_MB:-1024}
 cleanup() {
 	[ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null
 	sleep 0.2
 	ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
+	rm -rf "$W" "$M"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -24,7 +26,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$H" -keyout "$W/srv.key" -out "$W/srv.csr" 2>/dev/null
 openssl x509 -req -in "$W/srv.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial -days 2 \
 	-extfile <(printf 'subjectAltName=DNS:%s\n' "$H") -out "$W/srv.pem" 2>/dev/null
-mkdir -p "$W/www/b" "$W/tmp"
+mkdir -p "$M/www/b" "$M/tmp"
 cat >"$W/nginx.conf" <<CONF
 daemon on;
 user root;
@@ -34,7 +36,7 @@ error_log $W/error.log;
 events { worker_connections 64; }
 http {
 	access_log off;
-	client_body_temp_path $W/tmp;
+	client_body_temp_path $M/tmp;
 	server {
 		listen 127.0.0.1:443 ssl;
 		server_name $H;
@@ -42,7 +44,7 @@ http {
 		ssl_certificate_key $W/srv.key;
 		ssl_protocols TLSv1.2;
 		client_max_body_size 0;
-		root $W/www;
+		root $M/www;
 		location / { dav_methods PUT; create_full_put_path on; }
 	}
 }
@@ -55,11 +57,11 @@ truncate -s "${SIZE_MB}M" "$W/file"
 run() { # label cmd...
 	local l=$1 t0 t1
 	shift
-	rm -f "$W/www/b/obj"
+	rm -f "$M/www/b/obj"
 	t0=$(date +%s.%N)
 	ip netns exec "$NS" /usr/bin/time -v -o "$W/$l.time" "$@" >"$W/$l.out" 2>"$W/$l.err" || { echo "bench upload: $l failed: $(tail -2 "$W/$l.err")"; exit 1; }
 	t1=$(date +%s.%N)
-	[ "$(stat -c %s "$W/www/b/obj")" = $((SIZE_MB * 1048576)) ] || { echo "bench upload: $l: object incomplete"; exit 1; }
+	[ "$(stat -c %s "$M/www/b/obj")" = $((SIZE_MB * 1048576)) ] || { echo "bench upload: $l: object incomplete"; exit 1; }
 	echo "$t0 $t1" >"$W/$l.wall"
 }
 secs() { awk '{print $2 - $1}' "$W/$1.wall"; }

@@ -30,6 +30,7 @@ struct run {
 	struct capfile *cf;        /* NULL without -w */
 	pcap_t *p;
 	int64_t now;               /* wall clock of this dispatch round (for -G) */
+	int draining;              /* stopped by signal/duration: still taking what the ring holds */
 };
 
 static double mono(void)
@@ -53,7 +54,7 @@ static void on_pkt(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes
 	struct capture_pkt pk;
 	int rc;
 
-	if (u->r->stop)
+	if (u->r->stop && !u->draining)
 		return;
 	pk.sec = h->ts.tv_sec;
 	pk.usec = (uint32_t)h->ts.tv_usec;
@@ -62,6 +63,7 @@ static void on_pkt(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes
 	pk.linktype = u->r->linktype;
 	pk.data = bytes;
 	if (u->cf && capfile_write(u->cf, &pk, u->now)) {
+		u->draining = 0;
 		pcap_breakloop(u->p);
 		return;
 	}
@@ -69,13 +71,22 @@ static void on_pkt(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes
 	u->r->bytes += h->len;
 	if (u->o->on_packet) {
 		rc = u->o->on_packet(&pk, u->o->arg);
-		if (rc <= 0) {
+		if (rc <= 0 && u->draining) {
+			u->draining = 0;
+			pcap_breakloop(u->p);
+		} else if (rc <= 0) {
 			stop(u, rc < 0 ? CAPTURE_STOP_ERROR : CAPTURE_STOP_CALLBACK, rc < 0 ? "packet handler failed" : "");
 			return;
 		}
 	}
-	if (u->o->count && u->r->packets_captured >= u->o->count)
-		stop(u, CAPTURE_STOP_COUNT, "");
+	if (u->o->count && u->r->packets_captured >= u->o->count) {
+		if (u->draining) {
+			u->draining = 0;
+			pcap_breakloop(u->p);
+		} else {
+			stop(u, CAPTURE_STOP_COUNT, "");
+		}
+	}
 }
 
 /* --- opening ------------------------------------------------------------------------------- */
@@ -384,6 +395,24 @@ static int poll_ms(struct run *u, double left)
 	return ms;
 }
 
+/* After Ctrl-C or --duration the packets that arrived last still sit in the ring's open
+ * TPACKET_V3 block, which the kernel hands over only when its timeout retires it: wait that
+ * long once more and take them, so what was seen before the stop is in the file. */
+static void drain(struct run *u, struct pollfd *pf)
+{
+	double end = mono() + (CAPTURE_TIMEOUT_MS + 50) / 1000.0, left;
+
+	u->draining = 1;
+	while (u->draining && (left = end - mono()) > 0) {
+		if (poll(pf, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+			break;
+		/* PCAP_ERROR_BREAK is the breakloop of the stop itself, consumed by this call. */
+		if (pcap_dispatch(u->p, -1, on_pkt, (u_char *)u) == PCAP_ERROR)
+			break;
+	}
+	u->draining = 0;
+}
+
 static void loop(struct run *u)
 {
 	const struct capture_opts *o = u->o;
@@ -428,6 +457,8 @@ static void loop(struct run *u)
 			stop(u, gone ? CAPTURE_STOP_IFGONE : CAPTURE_STOP_ERROR, t);
 		}
 	}
+	if (u->r->stop == CAPTURE_STOP_SIGNAL || u->r->stop == CAPTURE_STOP_DURATION)
+		drain(u, &pf);
 	u->r->seconds = mono() - t0;
 }
 
@@ -466,7 +497,7 @@ int capture_run(const struct capture_opts *o, struct capture_result *r, struct n
 	const char *ifname = o->ifname && o->ifname[0] ? o->ifname : "any";
 	char eb[PCAP_ERRBUF_SIZE];
 	struct capfile cf;
-	struct run u = { o, r, NULL, NULL, 0 };
+	struct run u = { o, r, NULL, NULL, 0, 0 };
 	int rc = -1;
 
 	memset(r, 0, sizeof *r);

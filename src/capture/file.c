@@ -37,12 +37,12 @@ static int wflag_chars(unsigned n)
 	return c;
 }
 
-/* tcpdump's MakeFilename: strftime with -G, then a counter suffix with -C/-W. */
-static int make_name(const struct capfile *cf, unsigned cnt, int wchars, int64_t now, char *out)
+/* tcpdump's MakeFilename: strftime of the -G interval's start, then a counter suffix with -C/-W. */
+static int make_name(const struct capfile *cf, unsigned cnt, int wchars, char *out)
 {
 	char base[CAPTURE_PATH_MAX];
 	struct tm tm;
-	time_t t = (time_t)now;
+	time_t t = (time_t)cf->gtime;
 	int n;
 
 	if (cf->rotate_secs) {
@@ -186,7 +186,7 @@ int capfile_open(struct capfile *cf, int64_t now, struct nr_err *e)
 	cf->gtime = now;
 	cf->cur = -1;
 	cf->wchars = cf->max_files ? wflag_chars(cf->max_files) : 0;
-	if (make_name(cf, 0, cf->rotate_bytes ? cf->wchars : 0, now, name) < 0)
+	if (make_name(cf, 0, cf->rotate_bytes ? cf->wchars : 0, name) < 0)
 		return nr_fail(e, NR_E_TOOBIG, 0, MOD, "%s: output file name", cf->tmpl);
 	return new_file(cf, name, e);
 }
@@ -257,7 +257,7 @@ unsigned long long capfile_bytes(const struct capfile *cf)
 	return cf->other + cf->disk + cf->len;
 }
 
-static int rotate(struct capfile *cf, unsigned cnt, int wchars, int64_t now)
+static int rotate(struct capfile *cf, unsigned cnt, int wchars)
 {
 	char name[CAPTURE_PATH_MAX];
 	struct nr_err e;
@@ -265,7 +265,7 @@ static int rotate(struct capfile *cf, unsigned cnt, int wchars, int64_t now)
 	capfile_close(cf);
 	if (cf->r->stop)
 		return 1;
-	if (make_name(cf, cnt, wchars, now, name) < 0) {
+	if (make_name(cf, cnt, wchars, name) < 0) {
 		set_stop(cf, CAPTURE_STOP_ERROR, "rotated file name too long");
 		return 1;
 	}
@@ -295,14 +295,14 @@ static int maybe_rotate(struct capfile *cf, int64_t now)
 		cf->gfiles++;
 		cf->gtime = now;
 		cf->cnt = 0;
-		if (rotate(cf, 0, 0, now))
+		if (rotate(cf, 0, 0))
 			return 1;
 	}
 	if (cf->rotate_bytes && cf->disk + cf->len > cf->rotate_bytes) {
 		cf->cnt++;
 		if (cf->max_files && cf->cnt >= cf->max_files)
 			cf->cnt = 0;
-		return rotate(cf, cf->cnt, cf->wchars, now);
+		return rotate(cf, cf->cnt, cf->wchars);
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include "base/parse.h"
 #include "checks/port.h"
 #include "cli/cli.h"
+#include "locate/locate.h"
 #include "report/findings.h"
 #include "report/json.h"
 
@@ -13,10 +14,37 @@
 #define DEFAULT_WAIT_S 5
 #define MAX_WAIT_S 300
 
-enum { O_KILL = 1, O_FORCE, O_WAIT, O_STALE };
+enum { O_KILL = 1, O_FORCE, O_WAIT, O_STALE, O_PODIP };
 
 static struct port_report rep;
 static struct findings fs;
+
+/* The netns inode of the pod that has ip on this node (locate: route -> veth -> netns). */
+static int netns_of_pod_ip(struct cli *c, const char *arg, unsigned long long *ino)
+{
+	static struct locate_ctx lc;
+	static struct locate_report r;
+	struct nr_addr ip;
+	struct nr_err e;
+
+	if (parse_ip(arg, &ip) < 0)
+		return cli_usage(c, "--pod-ip: '%s' is not an IP address", arg);
+	nr_err_clear(&e);
+	if (locate_init(&lc, &e) < 0)
+		return cli_fail(c, &e);
+	if (locate_run(&lc, &ip, &r, NULL, &e) < 0) {
+		locate_fini(&lc);
+		return cli_fail(c, &e);
+	}
+	locate_fini(&lc);
+	if (!r.netns) {
+		nr_fail(&e, NR_E_NOENT, 0, "port", "pod IP %s: its network namespace was not found on this "
+			"node (try 'netrescue locate %s')", arg, arg);
+		return cli_fail(c, &e);
+	}
+	*ino = r.netns;
+	return EXIT_OK;
+}
 
 static int run(struct cli *c, int argc, char **argv)
 {
@@ -25,14 +53,16 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "force", 0, CLI_ARG_NONE, O_FORCE },
 		{ "wait", 0, CLI_ARG_REQUIRED, O_WAIT },
 		{ "stale", 0, CLI_ARG_NONE, O_STALE },
+		{ "pod-ip", 0, CLI_ARG_REQUIRED, O_PODIP },
 		{ 0, 0, 0, 0 },
 	};
 	struct cli_parse p;
 	struct nr_err e;
 	struct jw w;
 	unsigned port = 0;
-	unsigned long long wait_s = DEFAULT_WAIT_S;
-	int id, kill_ = 0, force = 0, stale = 0;
+	unsigned long long wait_s = DEFAULT_WAIT_S, pod_netns = 0;
+	const char *podip = NULL;
+	int id, kill_ = 0, force = 0, stale = 0, rc;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((id = cli_next(&p, opts)) != CLI_END) {
@@ -44,6 +74,8 @@ static int run(struct cli *c, int argc, char **argv)
 			force = 1;
 		else if (id == O_STALE)
 			stale = 1;
+		else if (id == O_PODIP)
+			podip = p.arg;
 		else if (parse_duration(p.arg, &wait_s) < 0 || wait_s > MAX_WAIT_S)
 			return cli_usage(c, "--wait: '%s' is not a duration of at most %ds", p.arg, MAX_WAIT_S);
 	}
@@ -58,9 +90,11 @@ static int run(struct cli *c, int argc, char **argv)
 	if (force && !kill_)
 		return cli_usage(c, "--force only goes with --kill");
 
+	if (podip && (rc = netns_of_pod_ip(c, podip, &pod_netns)) != EXIT_OK)
+		return rc;
 	findings_init(&fs);
 	nr_err_clear(&e);
-	if (check_port_run(c->host_root, port, 0, &rep, &fs, &e) < 0)
+	if (check_port_run(c->host_root, port, pod_netns, &rep, &fs, &e) < 0)
 		return cli_fail(c, &e);
 	if (!rep.runtime_known)
 		cli_warn(c, "no container runtime state under %s (containerd, Docker, CRI-O): nothing is called stale",
@@ -71,6 +105,8 @@ static int run(struct cli *c, int argc, char **argv)
 	if (c->json) {
 		jw_init(&w, stdout);
 		jw_begin_doc(&w, "port");
+		if (podip)
+			jw_kstr(&w, "pod_ip", podip);
 		check_port_json(&w, &rep);
 		findings_json(&w, &fs);
 		if (jw_end(&w))
@@ -86,7 +122,7 @@ static int run(struct cli *c, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_port = {
-	"port", "port (PORT | --stale) [--kill [--force] [--wait S]]",
+	"port", "port (PORT | --stale) [--pod-ip IP] [--kill [--force] [--wait S]]",
 	"every listener on PORT in every netns, with pod, container and a stale verdict; --kill ends stale holders",
 	"Lists every TCP listener and bound UDP socket on PORT in every network namespace of the node\n"
 	"(the host's and each pod's), with pid, comm, netns, pod, container and a verdict:\n"
@@ -99,6 +135,8 @@ const struct cli_cmd cmd_port = {
 	"Finding stale-listener (fail, exit 1) per stale holder.\n\n"
 	"options:\n"
 	"  --stale      instead of one PORT, every port held by a stale process\n"
+	"  --pod-ip IP  only the netns of the pod that has IP; a holder there is a port-in-use\n"
+	"               finding (the new container cannot bind PORT)\n"
 	"  --kill       SIGTERM each stale holder, wait, then SIGKILL; reports each; a second run\n"
 	"               finds nothing left to end (exit 0)\n"
 	"  --force      with --kill, also end holders that are not stale (live, host, unknown)\n"
@@ -106,6 +144,7 @@ const struct cli_cmd cmd_port = {
 	"examples:\n"
 	"  netrescue port 8080\n"
 	"  netrescue --host-root /host port 8080 --kill\n"
+	"  netrescue port 8080 --pod-ip 10.4.0.5\n"
 	"  netrescue --json port --stale\n",
 	run,
 };

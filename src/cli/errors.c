@@ -75,6 +75,7 @@ static const struct errdef table[] = {
 	{ NR_E_CT_RO, EXIT_CANNOT, "nf_conntrack_max is read-only here (a child network namespace cannot set it on recent kernels, or /proc/sys is mounted read-only): run in the node's initial netns with a writable /proc/sys; sysctl.conf left untouched" },
 	{ NR_E_CT_CONF, EXIT_CANNOT, "cannot update sysctl.conf safely" },
 	{ NR_E_MTU, EXIT_CANNOT, "cannot read the links" },
+	{ NR_E_MTU, EXIT_CANNOT, "cannot read the links" },
 	/* diagnose, bundle */
 	{ NR_E_DIAG, EXIT_CANNOT, "diagnose failed" },
 	{ NR_E_BUNDLE_NAME, EXIT_CANNOT, "name too long for a bundle member" },

@@ -135,6 +135,7 @@ struct diag_report {
 	struct diag_pod pods[DIAG_MAX_PODS];
 
 	/* kernel log window */
+	long long kmsg_cutoff_us;         /* records older than this are outside the window */
 	unsigned long long kmsg_records, kmsg_warnings;
 	const char *kmsg_source;
 	unsigned long long kmsg_conntrack_full, kmsg_neigh_overflow;

@@ -19,6 +19,9 @@ struct diag_ctx {
 	int rt_ok;
 };
 
+/* Start of the kernel-log window in µs since the epoch (0: the whole log). */
+long long diag_cutoff_us(unsigned long long since_secs);
+
 /* Records one change --fix made (or could not make). */
 void diag_change(struct diag_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

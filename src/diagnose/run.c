@@ -235,6 +235,10 @@ static int kmsg_rec_cb(const struct kmsg_rec *k, void *arg)
 	struct diag_report *r = arg;
 	struct diag_kmsg_line *l;
 
+	/* The window is applied here, not through struct kmsg_filter: only the record's own
+	 * wall-clock time decides (records without a time, from klogctl, are all kept). */
+	if (k->has_time && k->wall_us < r->kmsg_cutoff_us)
+		return 1;
 	r->kmsg_records++;
 	/* Checks match records by text whatever their facility (CONTRACT "Kernel log"). */
 	if (strstr(k->text, "neighbour table overflow"))
@@ -256,13 +260,13 @@ static int kmsg_rec_cb(const struct kmsg_rec *k, void *arg)
 static void run_kmsg(const struct diag_opts *o, struct diag_report *r)
 {
 	struct diag_check *c = &r->checks[DC_KMSG];
-	struct kmsg_filter f = { .since_secs = o->since_secs };
 	struct kmsg_info info = { 0 };
 	struct nr_err e;
 
 	if (!HAVE(kmsg_walk))
 		return set_absent(c, "kmsg");
-	if (kmsg_walk(&f, kmsg_rec_cb, r, &info, &e) < 0)
+	r->kmsg_cutoff_us = diag_cutoff_us(o->since_secs);
+	if (kmsg_walk(NULL, kmsg_rec_cb, r, &info, &e) < 0)
 		return set_error(c, &e);
 	r->kmsg_source = info.source;
 	c->status = DIAG_OK;
@@ -477,6 +481,16 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 	if (!ran)
 		return nr_fail(e, NR_E_DIAG_NOTHING, 0, "diagnose", NULL);
 	return 0;
+}
+
+long long diag_cutoff_us(unsigned long long since_secs)
+{
+	struct timespec ts;
+
+	if (!since_secs)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((long long)ts.tv_sec - (long long)since_secs) * 1000000LL + ts.tv_nsec / 1000;
 }
 
 int diag_exit(const struct diag_report *r)

@@ -209,10 +209,19 @@ static int view_conntrack(struct bundle *b, const struct diag_report *r, struct 
 
 /* --- kernel log and processes ------------------------------------------------------------ */
 
+struct kw {
+	FILE *f;
+	long long cutoff_us;
+};
+
 static int kmsg_line(const struct kmsg_rec *k, void *arg)
 {
-	FILE *f = arg;
+	struct kw *w = arg;
+	FILE *f = w->f;
 	char t[32];
+
+	if (k->has_time && k->wall_us < w->cutoff_us)
+		return 1;
 
 	fprintf(f, "%s %-7s ", k->has_time ? kmsg_time_str(k->wall_us, t, sizeof t) : "-", kmsg_level_name(k->level));
 	esc_line(f, k->text, k->text_len);
@@ -222,8 +231,8 @@ static int kmsg_line(const struct kmsg_rec *k, void *arg)
 
 static int view_kmsg(struct bundle *b, const struct diag_report *r, struct nr_err *e)
 {
-	struct kmsg_filter flt = { .since_secs = r->since_secs };
 	struct nr_err ve;
+	struct kw w;
 	struct view v;
 	char why[DIAG_TEXT];
 
@@ -233,7 +242,9 @@ static int view_kmsg(struct bundle *b, const struct diag_report *r, struct nr_er
 		fprintf(v.f, "# kernel log, last %llu s\n", r->since_secs);
 	if (!HAVE(kmsg_walk))
 		fputs("# not available: kmsg module absent\n", v.f);
-	else if (kmsg_walk(&flt, kmsg_line, v.f, NULL, &ve) < 0) {
+	w.f = v.f;
+	w.cutoff_us = r->kmsg_cutoff_us ? r->kmsg_cutoff_us : diag_cutoff_us(r->since_secs);
+	if (HAVE(kmsg_walk) && kmsg_walk(NULL, kmsg_line, &w, NULL, &ve) < 0) {
 		cli_err_text(&ve, why, sizeof why);
 		fprintf(v.f, "# not available: %s\n", why);
 	}

@@ -183,6 +183,31 @@ static int given(const struct up *s, const char *name, size_t n)
 	return 0;
 }
 
+static int in_list(const char *list, const char *name)
+{
+	size_t nl = strlen(name), n;
+	const char *p;
+
+	for (p = list; *p; p += n + (p[n] == ';')) {
+		n = strcspn(p, ";");
+		if (n == nl && !strncasecmp(p, name, n))
+			return 1;
+	}
+	return 0;
+}
+
+/* Cloud Storage and S3 refuse provider headers (x-goog-*, x-amz-*) that the URL did not sign. */
+static void warn_unsigned(const struct up *s, const char *list)
+{
+	int i;
+
+	for (i = 0; i < s->nh; i++)
+		if ((!strncasecmp(s->h[i].name, "x-goog-", 7) || !strncasecmp(s->h[i].name, "x-amz-", 6)) &&
+		    !in_list(list, s->h[i].name))
+			warnf(s, "-H %s is not among the URL's signed headers: the server may refuse it",
+			      s->h[i].name);
+}
+
 /* Every signed header must be sent with the value that was signed; only the user knows it
  * (except host, and the ones we set: x-goog-resumable, content-length, content-md5). */
 static int check_signed(struct up *s, int *resumable, struct nr_err *e)
@@ -214,6 +239,7 @@ static int check_signed(struct up *s, int *resumable, struct nr_err *e)
 		if (!given(s, p, n))
 			return nr_fail(e, NR_E_UPLOAD_MISSING_HEADER, 0, "upload", "%.*s", (int)n, p);
 	}
+	warn_unsigned(s, list);
 	return 0;
 }
 

@@ -124,6 +124,14 @@ pcap_ok "filter run" "$D/flt.pcap" 300
 expect_eq "filter: same count as tcpdump" "$(count_td "$D/flt.pcap")" "$(count_td "$D/td.pcap")"
 expect_match "SIGINT: says why it stopped" 'stopped: interrupted' "$(cat "$D/flt.err")"
 
+# --- SIGINT right after the traffic: what the ring still held is in the file too ---
+cap_bg late --json -i "$VA" -w "$D/late.pcap" icmp || fail "late start" "$(cat "$D/late.err")"
+in_pod a ping -c 3 -i 0.02 -W 1 10.4.0.3 >/dev/null
+kill -INT "$CPID"
+cap_wait "$CPID"
+expect_json "SIGINT at once: all 6 packets kept" '.packets_captured == 6 and .stop_reason == "signal"' "$(cat "$D/late.out")"
+pcap_ok "SIGINT at once" "$D/late.pcap" 6
+
 # --- text output: one line per packet, like tcpdump -n, naming what matters ---
 cap_bg txt -i "$VB" -c 4 icmp || fail "txt start" "$(cat "$D/txt.err")"
 in_pod a ping -c 2 -i 0.05 -W 1 10.4.0.3 >/dev/null

@@ -6,8 +6,8 @@
 
 # A port of our own: other engineers' tests listen on this machine at the same time.
 PORT=$((20000 + $$ % 20000))
-EMPTY=
-cleanup_port() { [ -n "$EMPTY" ] && rm -rf "$EMPTY"; node_down; }
+EMPTY= DOCKER_ROOT=
+cleanup_port() { node_down; [ -n "$EMPTY" ] && rm -rf "$EMPTY"; [ -n "$DOCKER_ROOT" ] && rm -rf "$DOCKER_ROOT"; }
 
 node_up
 trap cleanup_port EXIT
@@ -82,6 +82,13 @@ expect_rc "pod unknown to the kubelet" 1 nr --json port $PORT
 expect_json "pod unknown to the kubelet: stale" '.holders[] | select(.pid == '$PID_A') | .stale == true and (.stale_reason | test("unknown to the kubelet"))' "$OUT"
 mv "$HR/var/lib/kubelet/pods/gone" "$HR/var/lib/kubelet/pods/${POD_UID[a]}"
 
+# --- --pod-ip: only that pod's netns; a holder there is port-in-use ---
+expect_rc "--pod-ip: port held in the pod netns: exit 1" 1 nr --json port $PORT --pod-ip "${POD_IP[c]}"
+expect_json "--pod-ip: only the pod's holder" "[.holders[].pid] == [$PID_C]" "$OUT"
+expect_json "--pod-ip: port-in-use finding" '[.findings[] | select(.id == "port-in-use" and .severity == "fail")] | length == 1' "$OUT"
+expect_rc "--pod-ip: free port in that pod: exit 0" 0 nr --json port $((PORT + 2)) --pod-ip "${POD_IP[c]}"
+expect_json "--pod-ip: free port, no holders" '(.holders | length == 0) and ([.findings[] | select(.id == "port-in-use")] | length == 0)' "$OUT"
+
 # --- --kill ---
 gone() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" | cut -c1)" = Z ]; }
 expect_rc "--kill ends stale holders: exit 0" 0 nr --json port $PORT --kill
@@ -115,11 +122,58 @@ expect_rc "--kill --force ends a live holder" 0 nr --json port $PORT --kill --fo
 expect_json "--force: live holder signalled" '.holders[] | select(.pid == '$PID_A') | .action == "sigterm"' "$OUT"
 gone "$PID_A" && ok "--force ended the live holder" || fail "--force" "pid $PID_A still running"
 
+# --- Docker: the Engine API over var/run/docker.sock answers for containers (no containerd) ---
+DK=$(mktemp -d /tmp/nrdocker.XXXXXX)
+DOCKER_ROOT=$DK
+mkdir -p "$DK/var/run" "$DK/var/lib/kubelet/pods/${POD_UID[c]}"
+DPORT=$((PORT + 1)) DCID_LIVE=$(new_cid) DCID_STALE=$(new_cid)
+cat >"$DK/dockerd.py" <<'PY'
+import http.server, json, socketserver, sys
+running = set(sys.argv[2].split(","))
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.0"
+    def do_GET(self):
+        code, body = 404, {"message": "page not found"}
+        if self.path == "/_ping":
+            code, body = 200, "OK"
+        elif self.path.startswith("/containers/") and self.path.endswith("/json"):
+            cid = self.path.split("/")[2]
+            if cid in running:
+                code, body = 200, {"Id": cid, "State": {"Running": True}, "Config": {"Labels": {
+                    "io.kubernetes.pod.name": "dk", "io.kubernetes.pod.namespace": "default",
+                    "io.kubernetes.container.name": "dkapp"}}}
+            else:
+                body = {"message": "No such container: " + cid}
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        self.send_response(code); self.send_header("Content-Length", str(len(data))); self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *a): pass
+    def address_string(self): return "unix"
+socketserver.UnixStreamServer(sys.argv[1], H).serve_forever()
+PY
+python3 "$DK/dockerd.py" "$DK/var/run/docker.sock" "$DCID_LIVE" &
+T_PIDS+=($!)
+for i in $(seq 1 100); do [ -S "$DK/var/run/docker.sock" ] && break; sleep 0.05; done
+dk_dir() { local u=${POD_UID[c]}; echo "$CG/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${u//-/_}.slice/docker-$1.scope"; }
+spawn_in "${POD_NS[c]}" "$(dk_dir "$DCID_LIVE")" socat TCP-LISTEN:$DPORT,reuseaddr,fork /dev/null
+DPID_LIVE=$LAST_PID
+spawn_in "${POD_NS[c]}" "$(dk_dir "$DCID_STALE")" socat TCP6-LISTEN:$DPORT,reuseaddr,fork,ipv6only=1 /dev/null
+DPID_STALE=$LAST_PID
+for i in $(seq 1 100); do [ "$(in_pod c ss -Hltn "sport = :$DPORT" | wc -l)" = 2 ] && break; sleep 0.05; done
+expect_rc "docker node: stale container found: exit 1" 1 ip netns exec "$NODE" "$NR" --host-root "$DK" --json port $DPORT
+expect_json "docker node: runtime is the Docker API" '.runtime.known and (.runtime.sources | test("docker-api"))' "$OUT"
+expect_json "docker node: running container is live, named from its labels" \
+	".holders[] | select(.pid == $DPID_LIVE) | .verdict == \"live\" and .container_id == \"$DCID_LIVE\" and .container_name == \"dkapp\" and .pod_name == \"dk\"" "$OUT"
+expect_json "docker node: unknown container is stale" \
+	".holders[] | select(.pid == $DPID_STALE) | .stale and .container_id == \"$DCID_STALE\"" "$OUT"
+
 # --- bad input ---
 expect_one_line_error "port 0" 2 "not a port" "$NR" port 0
 expect_one_line_error "port 65536" 2 "not a port" "$NR" port 65536
 expect_one_line_error "port abc" 2 "not a port" "$NR" port abc
 expect_one_line_error "port without PORT" 2 "needs a PORT" "$NR" port
 expect_one_line_error "--force without --kill" 2 "only goes with --kill" "$NR" port 80 --force
+expect_one_line_error "--pod-ip not an IP" 2 "not an IP" "$NR" port 80 --pod-ip 10.4.0
+expect_one_line_error "--wait not a duration" 2 "not a duration" "$NR" port 80 --wait soon
 expect_rc "help port" 0 "$NR" help port
 expect_match "help explains --kill with an example" 'netrescue .*port 8080 --kill' "$OUT"

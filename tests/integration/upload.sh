@@ -60,7 +60,7 @@ serve() { # dir mode args...
 	PIDS+=($!)
 }
 wait_file() { local i; for i in $(seq 1 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
-serve "$W/gcs" serve-gcs --cert "$W/srv.pem" --key "$W/srv.key" --pub "$W/sa.pub" --port 443 --faults cut,503,norange
+serve "$W/gcs" serve-gcs --cert "$W/srv.pem" --key "$W/srv.key" --pub "$W/sa.pub" --port 443 --faults cut,503,norange,put503,putcut
 serve "$W/s3" serve-s3 --cert "$W/srv.pem" --key "$W/srv.key" --port 9443
 serve "$W/plain" serve-plain --cert "$W/srv.pem" --key "$W/srv.key" --port 8443
 serve "$W/stranger" serve-plain --cert "$W/stranger.pem" --key "$W/stranger.key" --port 8445
@@ -113,6 +113,8 @@ expect_eq "missing signed header: nothing sent" "$(wc -l <"$W/gcs/log")" "$befor
 expect_one_line_error "second missing signed header named" 2 'x-goog-meta-node: header is signed' \
 	up "$W/f3m" "$U" $R4 --ca-file "$W/ca.pem" -H 'Content-Type: application/vnd.tcpdump.pcap'
 keep
+expect_rc "unsigned x-goog- header: warned" 3 up "$W/nope" "$U" $R4 -H 'Content-Type: application/vnd.tcpdump.pcap' -H 'x-goog-meta-node: n1' -H 'x-goog-meta-extra: 1'
+expect_match "unsigned x-goog- header: warning names it" 'warning: -H x-goog-meta-extra is not among the URL.s signed headers' "$ERR"
 expect_rc "signed headers given with -H" 0 up "$W/f3m" "$U" $R4 --ca-file "$W/ca.pem" \
 	-H 'Content-Type: application/vnd.tcpdump.pcap' -H 'x-goog-meta-node: n1'
 keep
@@ -149,6 +151,13 @@ expect_rc "--resumable with a small file (one last chunk)" 0 up "$W/f3m" "$(sign
 keep
 same_file "small resumable byte-identical" "$W/f3m" "$W/gcs/objects/bucket_obj_res2.bin"
 
+# --- single PUT: retried from the start after a 503 and after a cut; never after a 4xx ---
+expect_rc "single PUT retried after 503 and a cut" 0 up --json "$W/f3m" "$(sign_gcs obj/retry.bin PUT 600)" $R4 --ca-file "$W/ca.pem"
+keep
+expect_json "single PUT retries: 3 attempts, whole file" '.attempts == 3 and .bytes == 3145728 and .hash_checked == true' "$OUT"
+same_file "retried object byte-identical" "$W/f3m" "$W/gcs/objects/bucket_obj_retry.bin"
+expect_eq "retries restart from byte 0 with the whole length" "$(grep -c '"path":"/bucket/obj/retry.bin","length":"3145728"' "$W/gcs/log")" 3
+
 # --- refusals ---
 U=$(sign_gcs obj/bad.bin PUT 600)
 S=$(sig_of "$U")
@@ -156,6 +165,7 @@ SIGS+=("$S")
 BADU=${U/X-Goog-Signature=${S:0:8}/X-Goog-Signature=00000000}
 expect_one_line_error "wrong signature" 3 'SignatureDoesNotMatch: the server refused the signature' up "$W/f3m" "$BADU" $R4 --ca-file "$W/ca.pem"
 keep
+expect_eq "no retry after a 4xx" "$(grep -c '/bucket/obj/bad.bin' "$W/gcs/log")" 1
 U=$(sign_gcs obj/exp.bin PUT 1)
 SIGS+=("$(sig_of "$U")")
 sleep 2

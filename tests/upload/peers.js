@@ -5,7 +5,8 @@
 //   node peers.js serve-gcs --cert C --key K --dir D --pub PUBKEY [--port 443] [--faults f1,f2]
 //        a Cloud-Storage-like server: verifies GOOG4-RSA-SHA256 signatures, single PUT and the
 //        resumable protocol, with faults injected once each: cut (connection cut mid-chunk),
-//        503 (first chunk answered 503), norange (first chunk answered 308 without Range)
+//        503 (first chunk answered 503), norange (first chunk answered 308 without Range),
+//        put503 / putcut (a single PUT of an object named retry* answered 503 / cut mid-body)
 //   node peers.js serve-plain --cert C --key K --dir D [--port 443] [--discard]   any PUT stored
 //   node peers.js serve-s3 --cert C --key K --dir D [--port 443]   s3rver (bucket "bucket")
 //   node peers.js serve-proxy --dir D --port P [--target ADDR]   CONNECT-only proxy (to ADDR)
@@ -155,6 +156,15 @@ function serveGcs(o) {
     }
     if (req.method !== 'PUT') { req.resume(); return xmlError(res, 405, 'MethodNotAllowed', 'PUT or resumable POST'); }
     const file = objPath(o.dir, u.pathname);
+    // Faults for single PUTs, only on objects named retry*: a 503 after the body, a cut mid-body.
+    if (u.pathname.includes('/retry') && faults.delete('put503')) {
+      req.resume();
+      return req.on('end', () => xmlError(res, 503, 'ServiceUnavailable', 'try again'));
+    }
+    if (u.pathname.includes('/retry') && faults.delete('putcut')) {
+      let got = 0;
+      return req.on('data', (d) => { got += d.length; if (got > 1048576) req.socket.destroy(); });
+    }
     const out = fs.createWriteStream(file);
     req.pipe(out);
     out.on('finish', () => {
