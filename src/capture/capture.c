@@ -449,6 +449,8 @@ static void loop(struct run *u)
 			break;
 		}
 		n = pcap_dispatch(u->p, -1, on_pkt, (u_char *)u);
+		if (n > 0 && o->packet_buffered && u->cf && capfile_flush(u->cf))
+			break;
 		if (n == PCAP_ERROR && !u->r->stop) {
 			const char *t = pcap_geterr(u->p);
 			/* libpcap's words for ENETDOWN/ENXIO/ENODEV on the packet socket. */

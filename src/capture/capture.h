@@ -73,6 +73,8 @@ struct capture_opts {
 	unsigned long long max_bytes; /* --max-size: total on disk; 0: free space of the target
 	                          * filesystem minus a reserve (capture_default_cap) */
 
+	int packet_buffered;     /* -U: write out after every batch the kernel hands over (~100 ms)
+	                          * instead of once per MiB or second */
 	unsigned long long count;/* -c: stop after this many packets; 0: no limit */
 	unsigned duration;       /* --duration seconds; 0: no limit */
 	volatile sig_atomic_t *stop; /* set non-zero (e.g. from a signal handler) to stop; may be NULL */
@@ -157,9 +159,10 @@ void capture_json(struct jw *w, const struct capture_result *r);
  * (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW/DLT_IPV4/DLT_IPV6), with what matters
  * named: "SYN", "SYN-ACK", "RST", "TLS ClientHello sni=NAME", "TLS ServerHello", DNS questions
  * and answers, "need to frag (mtu N)", "packet too big, mtu N". Reads only pkt[0..caplen);
- * wirelen is the length on the wire. Always NUL-terminates out (cap > 0); returns strlen(out).
+ * wirelen is the length on the wire; flags: CAPTURE_DECODE_LINK or 0. Always NUL-terminates out (cap > 0); returns strlen(out).
  * Bytes from the packet (DNS names, SNI) are shown escaped, never raw. */
-size_t capture_decode(char *out, size_t cap, int linktype, const unsigned char *pkt,
+enum { CAPTURE_DECODE_LINK = 1 }; /* -e: Ethernet MACs and ethertype first, as tcpdump -e */
+size_t capture_decode(char *out, size_t cap, int linktype, int flags, const unsigned char *pkt,
 		      size_t caplen, size_t wirelen);
 
 #endif

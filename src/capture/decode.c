@@ -28,6 +28,7 @@ struct out {
 	char *p;
 	size_t cap, n;
 	int hbh;            /* IPv6 hop-by-hop header seen: tcpdump writes "HBH " before the payload */
+	int link;           /* -e: the link header was printed, so no "IP "/"ARP, " protocol word */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -158,7 +159,7 @@ static const char *const rcodes[16] = {
 /* One answer record: "A 1.2.3.4", "CNAME x.example." Returns the offset after it, 0 if bad. */
 static size_t dns_rr(struct out *o, const unsigned char *m, size_t n, size_t off)
 {
-	struct out skip = { NULL, 0, 0, 0 };
+	struct out skip = { NULL, 0, 0, 0, 0 };
 	char a[INET6_ADDRSTRLEN];
 	unsigned type, rdlen;
 
@@ -207,7 +208,7 @@ static void dns(struct out *o, const unsigned char *m, size_t n)
 		outf(o, "%s", flags & 0x0100 ? "+" : "");
 	}
 	for (i = 0; i < qd && i < 1; i++) {
-		struct out q = { NULL, 0, 0, 0 };
+		struct out q = { NULL, 0, 0, 0, 0 };
 		size_t qoff = off;
 
 		off = dns_name(&q, m, n, off);
@@ -225,7 +226,7 @@ static void dns(struct out *o, const unsigned char *m, size_t n)
 		}
 	}
 	for (; i < qd; i++) { /* further questions: skip */
-		struct out q = { NULL, 0, 0, 0 };
+		struct out q = { NULL, 0, 0, 0, 0 };
 
 		off = dns_name(&q, m, n, off);
 		if (!off || off + 4 > n)
@@ -625,7 +626,8 @@ static void ipv4(struct out *o, const unsigned char *p, size_t cap)
 	}
 	ip4_str(p + 12, s);
 	ip4_str(p + 16, d);
-	outf(o, "IP ");
+	if (!o->link)
+		outf(o, "IP ");
 	frag = be16(p + 6);
 	len = tot - ihl;
 	if (frag & 0x1fff) {
@@ -654,7 +656,8 @@ static void ipv6(struct out *o, const unsigned char *p, size_t cap)
 	end = 40 + len < cap ? 40 + len : cap;
 	nh = p[6];
 	o->hbh = nh == 0;
-	outf(o, "IP6 ");
+	if (!o->link)
+		outf(o, "IP6 ");
 	/* Hop-by-hop, routing, fragment, destination options: skip to the transport header. */
 	for (i = 0; i < V6_MAX_EXT && (nh == 0 || nh == 43 || nh == 44 || nh == 60); i++) {
 		size_t el;
@@ -684,19 +687,19 @@ static void arp(struct out *o, const unsigned char *p, size_t cap, size_t len)
 	unsigned op;
 
 	if (cap < 28 || be16(p) != 1 || be16(p + 2) != ET_IPV4 || p[4] != 6 || p[5] != 4) {
-		outf(o, "ARP, [not Ethernet/IPv4 or truncated], length %zu", len);
+		outf(o, "%s[not Ethernet/IPv4 or truncated], length %zu", o->link ? "" : "ARP, ", len);
 		return;
 	}
 	op = be16(p + 6);
 	ip4_str(p + 14, spa);
 	ip4_str(p + 24, tpa);
 	if (op == 1)
-		outf(o, "ARP, Request who-has %s tell %s, length %zu", tpa, spa, len);
+		outf(o, "%sRequest who-has %s tell %s, length %zu", o->link ? "" : "ARP, ", tpa, spa, len);
 	else if (op == 2)
-		outf(o, "ARP, Reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x, length %zu", spa,
+		outf(o, "%sReply %s is-at %02x:%02x:%02x:%02x:%02x:%02x, length %zu", o->link ? "" : "ARP, ", spa,
 		     p[8], p[9], p[10], p[11], p[12], p[13], len);
 	else
-		outf(o, "ARP, op %u, length %zu", op, len);
+		outf(o, "%sop %u, length %zu", o->link ? "" : "ARP, ", op, len);
 }
 
 static void l3(struct out *o, unsigned type, const unsigned char *p, size_t cap, size_t len)
@@ -713,6 +716,35 @@ static void l3(struct out *o, unsigned type, const unsigned char *p, size_t cap,
 
 /* --- link ---------------------------------------------------------------------------------- */
 
+static const char *ether_name(unsigned type)
+{
+	switch (type) {
+	case ET_IPV4: return "IPv4";
+	case ET_IPV6: return "IPv6";
+	case ET_ARP: return "ARP";
+	case ET_VLAN: return "802.1Q";
+	case ET_QINQ: return "802.1Q-QinQ";
+	}
+	return "Unknown";
+}
+
+/* tcpdump -e: "SRC > DST, ethertype IPv4 (0x0800), length 98: " (MACs matter on a bridge). */
+static void ether_hdr(struct out *o, const unsigned char *p, size_t cap, size_t len)
+{
+	size_t off = 12;
+	unsigned type = be16(p + off);
+
+	outf(o, "%02x:%02x:%02x:%02x:%02x:%02x > %02x:%02x:%02x:%02x:%02x:%02x, ", p[6], p[7], p[8],
+	     p[9], p[10], p[11], p[0], p[1], p[2], p[3], p[4], p[5]);
+	while ((type == ET_VLAN || type == ET_QINQ) && off + 6 <= cap) {
+		outf(o, "ethertype %s (0x%04x), vlan %u, p %u, ", ether_name(type), type,
+		     be16(p + off + 2) & 0xfff, p[off + 2] >> 5);
+		off += 4;
+		type = be16(p + off);
+	}
+	outf(o, "ethertype %s (0x%04x), length %zu: ", ether_name(type), type, len);
+}
+
 static void ether(struct out *o, const unsigned char *p, size_t cap, size_t len)
 {
 	size_t off = 12;
@@ -723,10 +755,13 @@ static void ether(struct out *o, const unsigned char *p, size_t cap, size_t len)
 		outf(o, "[truncated ethernet]");
 		return;
 	}
+	if (o->link)
+		ether_hdr(o, p, cap, len);
 	type = be16(p + off);
 	/* 802.1Q / 802.1ad tags (at most two: QinQ). */
 	while ((type == ET_VLAN || type == ET_QINQ) && tags < 2 && off + 6 <= cap) {
-		outf(o, "vlan %u, ", be16(p + off + 2) & 0xfff);
+		if (!o->link)
+			outf(o, "vlan %u, ", be16(p + off + 2) & 0xfff);
 		off += 4;
 		type = be16(p + off);
 		tags++;
@@ -753,16 +788,19 @@ static void sll(struct out *o, const unsigned char *p, size_t cap, size_t len, i
 	l3(o, proto, p + hl, cap - hl, len > hl ? len - hl : 0);
 }
 
-size_t capture_decode(char *buf, size_t cap, int linktype, const unsigned char *pkt,
+size_t capture_decode(char *buf, size_t cap, int linktype, int flags, const unsigned char *pkt,
 		      size_t caplen, size_t wirelen)
 {
-	struct out o = { buf, cap, 0, 0 };
+	struct out o = { buf, cap, 0, 0, 0 };
 
 	if (!cap)
 		return 0;
 	buf[0] = 0;
 	switch (linktype) {
-	case LT_EN10MB: ether(&o, pkt, caplen, wirelen); break;
+	case LT_EN10MB:
+		o.link = (flags & CAPTURE_DECODE_LINK) != 0;
+		ether(&o, pkt, caplen, wirelen);
+		break;
 	case LT_LINUX_SLL: sll(&o, pkt, caplen, wirelen, 0); break;
 	case LT_LINUX_SLL2: sll(&o, pkt, caplen, wirelen, 1); break;
 	case LT_RAW:

@@ -11,6 +11,7 @@
 
 #include "checks/bridge.h"
 #include "locate/locate.h"
+#include "report/escape.h"
 #include "report/table.h"
 
 #define MOD "bridge"
@@ -490,9 +491,14 @@ void check_bridge_text(FILE *f, const struct bridge_report *r)
 		fputc('\n', f);
 		ports_text(f, r);
 	}
-	for (i = 0; i < r->nbr; i++)
-		if (r->br[i].fixed)
-			fprintf(f, "\nfixed: %s was down; set it up\n", r->br[i].name);
+	for (i = 0; i < r->nbr; i++) {
+		char name[4 * NL_IFNAMSIZ + 1]; /* every byte may become \xNN */
+
+		if (!r->br[i].fixed)
+			continue;
+		esc_text(name, sizeof name, r->br[i].name, strlen(r->br[i].name));
+		fprintf(f, "\nfixed: %s was down; set it up\n", name);
+	}
 	if (r->fix && !r->changed)
 		fprintf(f, "\n--fix: nothing to change\n");
 }

@@ -21,8 +21,6 @@
 #define PORT_NETNS_MAX 1024
 /* PORT_CANDS_MAX: listeners considered at once; a port has at most a few per netns. */
 #define PORT_CANDS_MAX 4096
-/* PORT_STALE_MAX: stale processes tracked by the all-ports scan. */
-#define PORT_STALE_MAX 1024
 /* VERDICT_CACHE: distinct containers judged once each (110 pods x 2 containers fit). */
 #define VERDICT_CACHE 512
 
@@ -39,11 +37,6 @@ struct cand {
 	char addr[PORT_ADDR_MAX];
 };
 
-struct stale_pid {
-	int pid;
-	unsigned long long netns;
-};
-
 struct vcache {
 	char key[PROC_CID_MAX + PROC_UID_MAX];
 	int verdict; /* rt_stale() answer */
@@ -58,8 +51,6 @@ static struct {
 	struct nsent ns[PORT_NETNS_MAX];
 	int ncand;
 	struct cand cand[PORT_CANDS_MAX];
-	int nstale;
-	struct stale_pid stale[PORT_STALE_MAX];
 	int nv;
 	struct vcache v[VERDICT_CACHE];
 } S;
@@ -118,14 +109,15 @@ static void ns_add(unsigned long long ino, int pid)
 static int scan_proc(const struct proc_info *p, void *arg)
 {
 	char why[192];
+	struct nsent *n;
 
 	(void)arg;
 	ns_add(p->netns, p->pid);
+	/* All-ports scan: only namespaces holding a stale process are worth a listener dump. */
 	if (S.r->port == 0 && (p->pod_uid[0] || p->container_id[0]) &&
-	    judge(p->pod_uid, p->container_id, why, sizeof why) == 1 && S.nstale < PORT_STALE_MAX) {
-		S.stale[S.nstale].pid = p->pid;
-		S.stale[S.nstale++].netns = p->netns;
-	}
+	    judge(p->pod_uid, p->container_id, why, sizeof why) == 1 && (n = ns_find(p->netns)) &&
+	    (!S.r->pod_netns || n->ino == S.r->pod_netns))
+		n->wanted = 1;
 	return 1;
 }
 
@@ -231,9 +223,15 @@ static int owner_ref(const struct proc_sock_ref *ref, void *arg)
 static int owner_scan(const struct proc_info *p, void *arg)
 {
 	const struct nsent *n = ns_find(p->netns);
+	char why[192];
 
-	if (n && n->wanted)
-		proc_sock_walk(p->pid, owner_ref, arg);
+	if (!n || !n->wanted)
+		return 1;
+	/* All-ports scan: only stale processes' sockets. */
+	if (S.r->port == 0 && (!(p->pod_uid[0] || p->container_id[0]) ||
+			       judge(p->pod_uid, p->container_id, why, sizeof why) != 1))
+		return 1;
+	proc_sock_walk(p->pid, owner_ref, arg);
 	return 1;
 }
 
@@ -302,12 +300,38 @@ static void pod_label(const struct port_holder *h, char *buf, size_t cap)
 		snprintf(buf, cap, "the node");
 }
 
+/* diagnose runs a per-port check and the all-ports scan into one findings list: one
+ * stale-listener per process is enough. */
+/* pid < 0: any finding with that id. */
+static int has_finding(const struct findings *fs, const char *id, int pid)
+{
+	char lead[32];
+	int i;
+
+	snprintf(lead, sizeof lead, "pid %d ", pid);
+	for (i = 0; i < fs->n; i++)
+		if (!strcmp(fs->f[i].id, id) && (pid < 0 || !strncmp(fs->f[i].message, lead, strlen(lead))))
+			return 1;
+	return 0;
+}
+
+static void socks_text(const struct port_holder *h, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < h->nsocks && n < cap; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", h->socks[i]);
+}
+
 static void add_findings(struct port_report *r, struct findings *fs)
 {
+	char socks[PORT_SOCKS_PER_HOLDER * (PORT_ADDR_MAX + 2)];
 	char subj[64], fix[64], pod[PORT_NAME_MAX * 2 + 8], comm[PROC_COMM_MAX * 4];
 	int i;
 
-	if (!r->runtime_known)
+	if (!r->runtime_known && !has_finding(fs, "runtime-unknown", -1))
 		findings_add(fs, "runtime-unknown", SEV_WARN, "runtime", NULL,
 			     "no container runtime state readable under the host root (containerd task dirs, "
 			     "Docker, CRI-O): no listener can be judged stale; pass --host-root /host under "
@@ -318,11 +342,12 @@ static void add_findings(struct port_report *r, struct findings *fs)
 		esc_text(comm, sizeof comm, h->comm, strlen(h->comm));
 		pod_label(h, pod, sizeof pod);
 		snprintf(subj, sizeof subj, "port %u", h->port);
-		if (h->verdict == PORT_STALE) {
-			snprintf(fix, sizeof fix, "netrescue port %u --kill", h->port);
+		snprintf(fix, sizeof fix, "netrescue port %u --kill", h->port);
+		if (h->verdict == PORT_STALE && !has_finding(fs, "stale-listener", h->pid)) {
+			socks_text(h, socks, sizeof socks);
 			findings_add(fs, "stale-listener", SEV_FAIL, subj, fix,
 				     "pid %d (%s) listens on %s in netns %llu of %s: %s", h->pid, comm,
-				     h->socks[0], h->netns, pod, h->why);
+				     socks, h->netns, pod, h->why);
 		}
 		if (r->pod_netns && h->netns == r->pod_netns)
 			findings_add(fs, "port-in-use", SEV_FAIL, subj,
@@ -350,30 +375,20 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	r->port = port;
 	r->pod_netns = pod_netns;
 	S.r = r;
-	S.nns = S.ncand = S.nstale = S.nv = 0;
+	S.nns = S.ncand = S.nv = 0;
 	rt_open(&S.rt, host_root);
 	r->runtime_known = rt_have_runtime(&S.rt);
 	rt_sources(&S.rt, r->sources, sizeof r->sources);
 
 	if (proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP), scan_proc, NULL, e) < 0)
 		return -1;
-	for (i = 0; i < S.nns; i++)
-		S.ns[i].wanted = pod_netns ? S.ns[i].ino == pod_netns : port != 0;
-	for (i = 0; !port && i < S.nstale; i++) {
-		struct nsent *n = ns_find(S.stale[i].netns);
-		if (n && (!pod_netns || n->ino == pod_netns))
-			n->wanted = 1;
-	}
+	if (port)
+		for (i = 0; i < S.nns; i++)
+			S.ns[i].wanted = !pod_netns || S.ns[i].ino == pod_netns;
 	dump_listeners(r);
-	if (S.ncand) {
-		if (port) {
-			if (proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT, owner_scan, r, e) < 0)
-				return -1;
-		} else {
-			for (i = 0; i < S.nstale; i++)
-				proc_sock_walk(S.stale[i].pid, owner_ref, r);
-		}
-	}
+	if (S.ncand && proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP), owner_scan,
+				      r, e) < 0)
+		return -1;
 	if (port)
 		add_unowned(r);
 	for (i = 0; i < r->n; i++)

@@ -33,7 +33,7 @@
 
 enum {
 	O_IFACE = 1, O_SNAP, O_WRITE, O_COUNT, O_NUMERIC, O_ROTG, O_ROTC, O_ROTW, O_BUF,
-	O_PODIP, O_INSIDE, O_DURATION, O_MAXSIZE, O_FORCE, O_UPLOAD, O_READ, O_HDR, O_CAFILE, O_RESOLVE, O_PROXY,
+	O_PODIP, O_INSIDE, O_DURATION, O_MAXSIZE, O_FORCE, O_UPLOAD, O_READ, O_HDR, O_CAFILE, O_RESOLVE, O_PROXY, O_LINK, O_LINEBUF, O_PKTBUF, O_VERBOSE,
 };
 
 static const struct cli_opt opts[] = {
@@ -57,11 +57,16 @@ static const struct cli_opt opts[] = {
 	{ "ca-file", 0, CLI_ARG_REQUIRED, O_CAFILE },
 	{ "resolve", 0, CLI_ARG_REQUIRED, O_RESOLVE },
 	{ "proxy", 0, CLI_ARG_REQUIRED, O_PROXY },
+	{ "link-header", 'e', CLI_ARG_NONE, O_LINK },
+	{ "line-buffered", 'l', CLI_ARG_NONE, O_LINEBUF },
+	{ "packet-buffered", 'U', CLI_ARG_NONE, O_PKTBUF },
+	{ "verbose", 'v', CLI_ARG_NONE, O_VERBOSE },
 	{ NULL, 0, 0, 0 },
 };
 
 struct state {
 	struct cli *c;
+	int flags;               /* CAPTURE_DECODE_* */
 	struct jw w;
 	int doc;                 /* the JSON document is open */
 	int progress;            /* progress line shown on stderr */
@@ -127,7 +132,8 @@ static int print_pkt(const struct capture_pkt *p, void *arg)
 			strftime(s->hms, sizeof s->hms, "%H:%M:%S", &tm);
 	}
 	n = snprintf(s->line, sizeof s->line, "%s.%06u ", s->hms, (unsigned)p->usec);
-	capture_decode(s->line + n, sizeof s->line - (size_t)n, p->linktype, p->data, p->caplen, p->len);
+	capture_decode(s->line + n, sizeof s->line - (size_t)n, p->linktype, s->flags, p->data,
+		       p->caplen, p->len);
 	if (s->c->json) {
 		open_doc(s, 1);
 		jw_str(&s->w, s->line);
@@ -178,6 +184,8 @@ struct args {
 	const char *write;
 	const char *read;
 	int ifname_given;
+	int flags;               /* CAPTURE_DECODE_* (-e) */
+	int linebuf, verbose;
 	struct upload_opts uo;   /* -H, --ca-file, --resolve, --proxy: as `netrescue upload` */
 	struct upload_result ur;
 };
@@ -251,6 +259,10 @@ static int parse_args(struct cli *c, int argc, char **argv, struct args *a, int 
 		case O_CAFILE: a->uo.ca_file = p.arg; break;
 		case O_RESOLVE: a->uo.resolve = p.arg; break;
 		case O_PROXY: a->uo.proxy = p.arg; break;
+		case O_LINK: a->flags |= CAPTURE_DECODE_LINK; break;
+		case O_LINEBUF: a->linebuf = 1; break;
+		case O_PKTBUF: a->o.packet_buffered = 1; break;
+		case O_VERBOSE: a->verbose = 1; break;
 		}
 	}
 	/* The filter is the rest of the line, joined with spaces, as tcpdump takes it. */
@@ -324,7 +336,7 @@ static int out_path(struct cli *c, struct args *a, char *buf, size_t cap)
 		     ifs, tbuf) >= (int)cap)
 		return cli_usage(c, "-w: directory name too long");
 	a->o.path = buf;
-	cli_warn(c, "writing to %s", buf);
+	fprintf(stderr, "netrescue: capture: writing to %s\n", buf);
 	return 0;
 }
 
@@ -463,6 +475,11 @@ static int run(struct cli *c, int argc, char **argv)
 	if ((rc = check_args(c, &a)))
 		return rc;
 	a.o.filter = a.filter;
+	s.flags = a.flags;
+	if (a.linebuf)
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	if (a.verbose)
+		cli_warn(c, "-v is accepted for tcpdump habits; lines keep the -n format");
 	nr_err_clear(&e);
 	/* A bad filter is a usage error: say so before touching interfaces or files. */
 	if (capture_check_filter(a.filter, 1 /* DLT_EN10MB */, a.o.snaplen, &e) < 0)
@@ -517,29 +534,36 @@ static int run(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_capture = {
 	"capture",
-	"capture [-i IFACE | --pod-ip IP [--inside]] [-s SNAPLEN] [-w FILE|DIR/|auto] [-c N] [-n] [-r FILE]\n"
-	"        [-G SECONDS] [-C MB] [-W N] [-B KiB] [--duration S] [--max-size MB] [--force]\n"
+	"capture [-i IFACE | --pod-ip IP [--inside]] [-s SNAPLEN] [-w FILE|DIR/|auto] [-c N]\n"
+	"        [-n] [-e] [-l] [-U] [-r FILE] [-G SECONDS] [-C MB] [-W N] [-B KiB] [--duration S] [--max-size MB] [--force]\n"
 	"        [--upload URL [-H 'K: V'] [--ca-file F]] [FILTER...]",
 	"capture packets to a pcap file or print them one per line (tcpdump)",
 	"Captures with libpcap, built in: the same flags and filter syntax as tcpdump, no tcpdump\n"
 	"needed. Without -w, prints one line per packet like `tcpdump -n` and names what matters:\n"
 	"[SYN] [SYN-ACK] [RST], TLS ClientHello sni=NAME / ServerHello / Alert, DNS questions and\n"
 	"answers, ICMP 'need to frag (mtu N)' and ICMP6 'packet too big, mtu N'.\n"
-	"Files are never lost: on Ctrl-C/SIGTERM, -c, --duration, a full disk or the interface\n"
-	"vanishing (pod deleted) the file is flushed, every packet record in it is whole, and the\n"
-	"last line says why capture stopped. Files are created 0600, never over an existing file\n"
-	"(unless --force) and never through a symlink.\n"
+	"Lines equal `tcpdump -n -S` (absolute TCP sequence numbers) plus those names.\n"
+	"Files are never lost: on Ctrl-C, SIGTERM, SIGHUP (ssh dropped), -c, --duration, a full\n"
+	"disk or the interface vanishing (pod deleted) the file is flushed, every packet record in\n"
+	"it is whole, and the last line says why capture stopped. Files are created 0600, never\n"
+	"over an existing file (unless --force) and never through a symlink.\n"
 	"\n"
 	"options:\n"
 	"  -i, --interface IFACE  interface to capture on; 'any' for all (default: any)\n"
 	"  -s, --snaplen N        bytes kept per packet; 0 = whole packets (default 262144)\n"
-	"  -w, --write FILE       write packets to the pcap FILE instead of printing them.\n"
+	"  -w, --write FILE       write packets to the pcap FILE instead of printing them (a bare\n"
+	"                         name is relative to the current directory, as tcpdump).\n"
 	"                         'auto', 'DIR/' or an existing DIR: a generated name\n"
 	"                         (netrescue-IFACE-TIME.pcap); 'auto' picks a disk-backed writable\n"
 	"                         directory (/var/lib/toolbox, /mnt/stateful_partition, /var/tmp,\n"
 	"                         /root, /tmp: the first that is not tmpfs) under --host-root\n"
 	"  -c, --count N          stop after N packets\n"
 	"  -r, --read FILE        print the packets of a pcap/pcapng file instead (tcpdump -r)\n"
+	"  -e, --link-header      print MAC addresses and ethertype first (tcpdump -e)\n"
+	"  -l, --line-buffered    flush each printed line (for | grep), as tcpdump -l\n"
+	"  -U, --packet-buffered  with -w: write out every ~100 ms batch instead of once per MiB\n"
+	"                         or second (tail the file as it grows)\n"
+	"  -v                     accepted for tcpdump habits (warns; the format stays)\n"
 	"  -n, --numeric          accepted for tcpdump habits; names are never resolved\n"
 	"  -G, --rotate-seconds S start a new file every S seconds; FILE is a strftime template\n"
 	"                         (e.g. -w /var/tmp/cap-%H%M%S.pcap), as tcpdump -G\n"

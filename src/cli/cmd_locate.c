@@ -1,6 +1,7 @@
 /* locate IP [IP...]: pod IP -> host interface, netns, pids, pod UID, containers. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "locate/locate.h"
@@ -14,10 +15,58 @@ static struct locate_ctx ctx;
 static struct locate_report rep;
 static struct findings fs;
 
+/* IP_TOKEN: the longest IPv6 text (45 bytes) with room; longer tokens are not IPs. */
+#define IP_TOKEN 64
+
+/* The next whitespace-separated token of f: 1, 0 at EOF, -1 when one is too long. */
+static int next_token(FILE *f, char *tok, size_t cap)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'))
+		;
+	while (ch != EOF && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
+		if (n + 1 >= cap)
+			return -1;
+		tok[n++] = (char)ch;
+		ch = getc(f);
+	}
+	tok[n] = 0;
+	return n > 0;
+}
+
+/* `locate -`: IPs from stdin, any number, one at a time (constant memory), as "pods". */
+static int from_stdin(struct cli *c, struct jw *w, struct tbl *t)
+{
+	char tok[IP_TOKEN];
+	struct nr_addr ip;
+	struct nr_err e;
+	int rc;
+
+	while ((rc = next_token(stdin, tok, sizeof tok)) > 0) {
+		if (parse_ip(tok, &ip) < 0)
+			return cli_usage(c, "'%s' (stdin) is not an IP address", tok);
+		nr_err_clear(&e);
+		if (locate_run(&ctx, &ip, &rep, &fs, &e) < 0)
+			return cli_fail(c, &e);
+		if (!c->json) {
+			locate_text_add(t, &rep);
+			continue;
+		}
+		jw_obj(w);
+		locate_json(w, &rep);
+		jw_obj_end(w);
+	}
+	return rc < 0 ? cli_usage(c, "a token on stdin is too long to be an IP address") : EXIT_OK;
+}
+
 static int parse_ips(struct cli *c, struct cli_parse *p, struct nr_addr *ips)
 {
 	int i;
 
+	if (p->npos == 1 && !strcmp(p->pos[0], "-"))
+		return 0;
 	if (!p->npos)
 		return cli_usage(c, "needs a pod IP (see 'netrescue help locate')");
 	for (i = 0; i < p->npos; i++)
@@ -31,6 +80,8 @@ static int each(struct cli *c, const struct nr_addr *ips, int n, struct jw *w, s
 	struct nr_err e;
 	int i;
 
+	if (n < 0)
+		return from_stdin(c, w, t);
 	for (i = 0; i < n; i++) {
 		nr_err_clear(&e);
 		if (locate_run(&ctx, &ips[i], &rep, &fs, &e) < 0)
@@ -60,12 +111,12 @@ static int report(struct cli *c, const struct nr_addr *ips, int n)
 		 * closed so stdout stays valid JSON. */
 		jw_init(&w, stdout);
 		jw_begin_doc(&w, "locate");
-		if (n > 1) {
+		if (n != 1) {
 			jw_key(&w, "pods");
 			jw_arr(&w);
 		}
 		rc = each(c, ips, n, &w, NULL);
-		if (n > 1)
+		if (n != 1)
 			jw_arr_end(&w);
 		findings_sort(&fs);
 		findings_json(&w, &fs);
@@ -105,13 +156,13 @@ static int run(struct cli *c, int argc, char **argv)
 	nr_err_clear(&e);
 	if (locate_init(&ctx, &e) < 0)
 		return cli_fail(c, &e);
-	rc = report(c, ips, p.npos);
+	rc = report(c, ips, p.npos == 1 && !strcmp(p.pos[0], "-") ? -1 : p.npos);
 	locate_fini(&ctx);
 	return rc;
 }
 
 const struct cli_cmd cmd_locate = {
-	"locate", "locate IP [IP...]",
+	"locate", "locate IP [IP...] | locate -",
 	"find a pod from its IP: host interface, netns, pids, pod UID, containers",
 	"Follows a pod IP the way the kernel does: the route lookup (RTM_GETROUTE) gives the host\n"
 	"interface; on a bridge (kubenet cbr0) the neighbour entry gives the pod's MAC and the\n"
@@ -123,13 +174,15 @@ const struct cli_cmd cmd_locate = {
 	"route off the node); link-down (fail) when the pod's host-side interface is down.\n"
 	"exit: 0 found, 1 a fail finding, 2 a malformed IP, 3 could not look.\n\n"
 	"arguments:\n"
-	"  IP        a pod IP (IPv4 or IPv6); several IPs give \"pods\": [...] in JSON\n\n"
+	"  IP        a pod IP (IPv4 or IPv6); several IPs give \"pods\": [...] in JSON\n"
+	"  -         read any number of IPs from stdin (whitespace-separated), as \"pods\"\n\n"
 	"JSON: \"ip\", \"host_interface\", \"ifindex\", \"netns\", \"pids\", \"pod_uid\",\n"
 	"      \"containers\": [{\"id\", \"pids\"}], \"wiring\", \"route_dev\", \"bridge\", \"mac\",\n"
 	"      \"host_state\", \"pod_interface\", \"crosscheck\", \"findings\"\n\n"
 	"examples:\n"
 	"  netrescue locate 10.4.0.5\n"
 	"  netrescue --json locate 10.4.0.5 | jq .pids\n"
-	"  netrescue locate 10.4.0.5 10.4.1.7\n",
+	"  netrescue locate 10.4.0.5 10.4.1.7\n"
+	"  printf '%s\\n' 10.4.0.5 10.4.1.7 | netrescue --json locate -\n",
 	run,
 };

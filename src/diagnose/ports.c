@@ -1,5 +1,5 @@
-/* Port holders for each --port (in every netns, and port-in-use in each asked pod's netns) and
- * the all-ports scan for listeners of stale processes. */
+/* Port holders for each --port (in each asked pod's netns: port-in-use; without --pod-ip in
+ * every netns) and the all-ports scan for listeners of stale processes. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,12 +28,53 @@ static void partial_caps(const struct diag_report *r, struct diag_check *c)
 	}
 }
 
+/* Adds the holders of one scan to the port's merged report. */
+static void merge(struct port_report *into, const struct port_report *from)
+{
+	int i;
+
+	for (i = 0; i < from->n; i++) {
+		if (into->n >= PORT_HOLDERS_MAX) {
+			into->dropped++;
+			continue;
+		}
+		into->h[into->n++] = from->h[i];
+	}
+	into->dropped += from->dropped;
+	into->netns_scanned += from->netns_scanned;
+	into->sockdiag_fallbacks += from->sockdiag_fallbacks;
+}
+
+/* With --pod-ip, a port's holders are looked for in each asked pod's netns (the module then
+ * judges port-in-use itself); without, in every netns of the node. */
+static int scan_port(const struct diag_opts *o, struct diag_report *r, int i, struct nr_err *e)
+{
+	static struct port_report one; /* large: one per process */
+	struct port_report *pr = &r->port[i];
+	int j, scanned = 0;
+
+	for (j = 0; j < r->npods; j++) {
+		if (r->pods[j].status != DIAG_OK || !r->pods[j].loc.netns)
+			continue;
+		if (check_port_run(o->host_root, o->ports[i], r->pods[j].loc.netns, &one, &r->fs, e) < 0)
+			return -1;
+		if (!scanned++) {
+			*pr = one;
+			pr->pod_netns = 0;
+		} else {
+			merge(pr, &one);
+		}
+	}
+	if (scanned)
+		return 0;
+	return check_port_run(o->host_root, o->ports[i], 0, pr, &r->fs, e);
+}
+
 void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
 	struct diag_check *c = &r->checks[DC_PORTS];
-	static struct port_report scratch; /* large: one per process */
 	struct nr_err e;
-	int i, j;
+	int i;
 
 	(void)x;
 	if (!o->nports) {
@@ -43,15 +84,9 @@ void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag
 	}
 	if (!HAVE(check_port_run))
 		return absent(c);
-	for (i = 0; i < o->nports; i++) {
-		if (check_port_run(o->host_root, o->ports[i], 0, &r->port[i], &r->fs, &e) < 0)
+	for (i = 0; i < o->nports; i++)
+		if (scan_port(o, r, i, &e) < 0)
 			return error(c, &e);
-		/* port-in-use is judged per asked pod: the holders in that pod's own netns. */
-		for (j = 0; j < r->npods; j++)
-			if (r->pods[j].status == DIAG_OK && r->pods[j].loc.netns &&
-			    check_port_run(o->host_root, o->ports[i], r->pods[j].loc.netns, &scratch, &r->fs, &e) < 0)
-				return error(c, &e);
-	}
 	c->status = DIAG_OK;
 	partial_caps(r, c);
 }

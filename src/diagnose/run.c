@@ -203,26 +203,43 @@ static void run_pods(const struct diag_opts *o, struct diag_report *r, struct lo
 
 /* --- conntrack and the kernel log --------------------------------------------------------- */
 
+/* A conntrack finding (near-full or table-full) of this run, before any fix. */
+static int conntrack_finding(const struct findings *fs, int from)
+{
+	int i;
+
+	for (i = from; i < fs->n; i++)
+		if (!strcmp(fs->f[i].id, "conntrack-near-full") || !strcmp(fs->f[i].id, "conntrack-table-full"))
+			return 1;
+	return 0;
+}
+
 static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
 {
+	static struct findings after; /* findings of the --fix pass: the report keeps the "before" */
 	struct diag_check *c = &r->checks[DC_CONNTRACK];
-	struct conntrack_opts co = { .since_secs = o->since_secs, .fix = o->fix, .host_root = o->host_root };
+	struct conntrack_opts co = { .since_secs = o->since_secs, .host_root = o->host_root };
 	struct nr_err e;
-	int i;
+	int i, first = r->fs.n;
 
 	if (!HAVE(check_conntrack_run))
 		return set_absent(c, "conntrack");
-	if (check_conntrack_run(&co, &r->ct, &r->fs, &e) < 0) {
-		if (!o->fix)
-			return set_error(c, &e);
-		cli_err_text(&e, c->detail, sizeof c->detail);
-		diag_change(r, "conntrack --fix not applied: %s", c->detail);
-		c->status = DIAG_PARTIAL;
-	} else {
-		c->status = DIAG_OK;
+	if (check_conntrack_run(&co, &r->ct, &r->fs, &e) < 0)
+		return set_error(c, &e);
+	c->status = DIAG_OK;
+	/* --fix raises nf_conntrack_max only when this run found the table full or filling up:
+	 * diagnose applies the fixes of what it found, nothing else. */
+	if (o->fix && conntrack_finding(&r->fs, first)) {
+		co.fix = 1;
+		findings_init(&after);
+		if (check_conntrack_run(&co, &r->ct, &after, &e) < 0) {
+			cli_err_text(&e, c->detail, sizeof c->detail);
+			diag_change(r, "conntrack --fix not applied: %s", c->detail);
+			c->status = DIAG_PARTIAL;
+		}
+		for (i = 0; i < r->ct.nchanges; i++)
+			diag_change(r, "%s: %s", r->ct.changes[i].what, r->ct.changes[i].detail);
 	}
-	for (i = 0; i < r->ct.nchanges; i++)
-		diag_change(r, "%s: %s", r->ct.changes[i].what, r->ct.changes[i].detail);
 	if (r->ct.nunread && c->status == DIAG_OK) {
 		c->status = DIAG_PARTIAL;
 		snprintf(c->detail, sizeof c->detail, "could not read: %s%s", r->ct.unread[0],

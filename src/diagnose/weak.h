@@ -47,6 +47,7 @@
 #pragma weak check_port_run
 #pragma weak check_port_json
 #pragma weak check_port_text
+#pragma weak port_verdict_name
 #pragma weak check_conntrack_run
 #pragma weak check_conntrack_json
 #pragma weak check_conntrack_text

@@ -34,6 +34,7 @@ struct http_resp {
 	int has_range;                 /* Range: bytes=0-N (Cloud Storage 308) */
 	unsigned long long range_end;  /* N: the server has bytes 0..N */
 	unsigned retry_after;          /* seconds, 0 when absent */
+	int interim;                   /* 1xx replies skipped so far (100 Continue) */
 	char location[HTTP_LOCATION_MAX];
 	char goog_hash[HTTP_HASH_MAX]; /* every x-goog-hash value, joined with "," */
 	char line[HTTP_LINE_MAX];      /* the line being read */

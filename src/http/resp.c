@@ -146,7 +146,10 @@ static void end_of_head(struct http_resp *r)
 {
 	if (r->status < 200) {
 		/* An interim reply (100 Continue): the real one follows. */
+		int n = r->interim + 1;
+
 		http_resp_init(r, r->no_body);
+		r->interim = n;
 		return;
 	}
 	if (r->no_body || r->status == 204 || r->status == 304)

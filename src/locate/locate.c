@@ -33,7 +33,7 @@ static int ns_prepare(struct locate_ctx *c, struct nr_err *e)
 
 	if (c->ns_ready)
 		return 0;
-	if (netns_list_all(&c->ns, e) < 0)
+	if (netns_list_pids(&c->ns, c->pairs, LOCATE_PROCS, &c->npairs, &c->pairs_dropped, e) < 0)
 		return -1;
 	for (i = 0; i < c->ns.n; i++) {
 		c->nsid[i] = -1;
@@ -347,7 +347,7 @@ static int host_iface(struct locate_ctx *c, const struct nl_link *dev, struct lo
 static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct locate_report *r,
 		      struct nr_err *e)
 {
-	int has_ip = 0;
+	int has_ip = 0, i;
 	struct nr_err ign;
 
 	memcpy(r->host_if, host->name, sizeof r->host_if);
@@ -358,7 +358,11 @@ static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct l
 		return 0; /* not a veth into another netns: nothing more to read */
 	if (pod_side(c, host, r, &has_ip, &ign) < 0)
 		return 0; /* the pod's netns has no process (or is gone): host side only */
-	return netns_pid_walk(r->netns, add_pid, r, e);
+	(void)e; /* a pid that exits meanwhile is normal: nothing here fails */
+	i = netns_pids_first(c->pairs, c->npairs, r->netns);
+	for (; i >= 0 && i < c->npairs && c->pairs[i].ino == r->netns; i++)
+		add_pid(&c->pairs[i].pid, r);
+	return 0;
 }
 
 int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_report *r,

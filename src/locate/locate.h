@@ -57,11 +57,17 @@ struct locate_report {
 
 /* What locate keeps between lookups (several IPs, diagnose): the route socket and the
  * namespaces of all processes with the nsid this netns gives each. Large: allocate once. */
+/* LOCATE_PROCS: processes on a node, all read in one /proc walk (a busy node has a few
+ * thousand; more are counted in pairs_dropped and their pods' pid lists may be short). */
+#define LOCATE_PROCS 32768
+
 struct locate_ctx {
 	struct nl nl;
 	int ns_ready;
 	struct netns_list ns;
 	int nsid[NETNS_MAX];          /* nsid of ns.ns[i] as seen from here, -1 none */
+	int npairs, pairs_dropped;
+	struct netns_pid pairs[LOCATE_PROCS]; /* (netns, pid) of every process, by netns */
 };
 
 /* Opens the context in this thread's (the node's) netns. 0 or -1. */

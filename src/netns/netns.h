@@ -42,6 +42,19 @@ struct netns_list {
 
 /* Fills l from /proc/[0-9]* /ns/net; processes that vanish meanwhile are skipped. 0 or -1. */
 int netns_list_all(struct netns_list *l, struct nr_err *e);
+/* The same walk, also keeping every (netns inode, pid) pair in pairs (cap entries; the
+ * rest counted in *dropped), sorted by inode then pid: one /proc walk answers "which pids
+ * live in netns X" for any number of X (a stat per process is the dominant cost on a node
+ * with thousands of processes). *n gets the number of pairs. 0 or -1. */
+struct netns_pid {
+	unsigned long long ino;
+	int pid;
+};
+int netns_list_pids(struct netns_list *l, struct netns_pid *pairs, int cap, int *n,
+		    int *dropped, struct nr_err *e);
+/* Index of the first pair of netns ino in pairs (sorted as above), or -1. */
+int netns_pids_first(const struct netns_pid *pairs, int n, unsigned long long ino);
+
 /* The entry for ino, or NULL. */
 const struct netns_info *netns_list_find(const struct netns_list *l, unsigned long long ino);
 

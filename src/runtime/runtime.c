@@ -271,6 +271,21 @@ static void names_from_doc(struct rt_container *out)
 		scopy(out->type, sizeof out->type, strcmp(out->name, "POD") ? "container" : "sandbox");
 }
 
+int rt_names_from_json(const char *doc, size_t len, struct rt_container *out)
+{
+	char id[RT_ID_MAX];
+
+	memcpy(id, out->id, sizeof id);
+	memset(out, 0, sizeof *out);
+	memcpy(out->id, id, sizeof id);
+	if (len >= sizeof cfgbuf)
+		len = sizeof cfgbuf - 1;
+	memcpy(cfgbuf, doc, len);
+	cfgbuf[len] = 0;
+	names_from_doc(out);
+	return out->pod_uid[0] || out->pod_name[0] || out->name[0] ? 0 : -1;
+}
+
 int rt_container_info(const struct rt *rt, const char *id, struct rt_container *out)
 {
 	char p[RT_PATH_MAX], what[RT_PATH_MAX];

@@ -67,6 +67,11 @@ int rt_pod_known(const struct rt *rt, const char *uid);
  * Returns 0, or -1 when unknown (out is then zeroed, id kept). */
 int rt_container_info(const struct rt *rt, const char *id, struct rt_container *out);
 
+/* The names in an OCI config.json (CRI annotations) or a Docker container JSON (labels); len
+ * bytes, need not be NUL-terminated; out->id is kept. 0 when some name was found, else -1.
+ * Exposed for tests and fuzzing: rt_container_info() reads the file and calls the same code. */
+int rt_names_from_json(const char *doc, size_t len, struct rt_container *out);
+
 /* The stale verdict for a process in pod pod_uid / container cid (either may be ""):
  * 1 stale (why says which fact), 0 not stale, -1 unknown (no runtime state to judge by). A
  * process in no container and no pod is never stale. */

@@ -186,7 +186,15 @@ void sock_view_text(FILE *f, const struct sock_view *v)
 		cells[0] = sock_proto_name(&row->s, 0);
 		cells[1] = sock_state_name(&row->s);
 		cells[2] = addr_port_str(&row->s.local, row->s.lport, l, sizeof l);
-		cells[3] = addr_port_str(&row->s.remote, row->s.rport, r, sizeof r);
+		if (row->s.rport) {
+			cells[3] = addr_port_str(&row->s.remote, row->s.rport, r, sizeof r);
+		} else { /* no peer: "0.0.0.0:*" as ss writes it */
+			char ip[48];
+
+			snprintf(r, sizeof r, row->s.family == AF_INET6 ? "[%s]:*" : "%s:*",
+				 addr_str(&row->s.remote, ip, sizeof ip));
+			cells[3] = r;
+		}
 		cells[4] = procs[0] ? procs : NULL;
 		tbl_add(&t, cells);
 	}

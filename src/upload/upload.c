@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,12 @@
 #define UP_HEAD (URL_MAX + 8192)
 /* UP_SIGNED_MAX: the X-*-SignedHeaders list. */
 #define UP_SIGNED_MAX 2048
+/* UP_EXPECT_MIN: bodies from 1 MiB on ask "Expect: 100-continue" (RFC 9110 10.1.1) first, so
+ * an expired or refused URL costs one round trip instead of the whole file. */
+#define UP_EXPECT_MIN (1024 * 1024)
+/* UP_EXPECT_MS: how long to wait for "100 Continue" before sending anyway (servers that
+ * ignore Expect), as curl does. */
+#define UP_EXPECT_MS 1000
 /* UP_PROGRESS_NS: progress callbacks at most 5 times a second. */
 #define UP_PROGRESS_NS 200000000LL
 
@@ -676,7 +683,7 @@ static int conn_open(struct up *s, const struct url *u, struct nr_err *e)
 	return 0;
 }
 
-enum { REQ_SIGNED = 1, REQ_START = 2 };
+enum { REQ_SIGNED = 1, REQ_START = 2, REQ_EXPECT = 4 };
 
 /* Our headers, then (on the signed request) the -H ones. */
 static long make_head(struct up *s, const struct url *u, const char *method,
@@ -691,6 +698,8 @@ static long make_head(struct up *s, const struct url *u, const char *method,
 	h[n++] = (struct http_hdr){ "Content-Length", clen };
 	if (range)
 		h[n++] = (struct http_hdr){ "Content-Range", range };
+	if (flags & REQ_EXPECT)
+		h[n++] = (struct http_hdr){ "Expect", "100-continue" };
 	if (flags & REQ_START)
 		h[n++] = (struct http_hdr){ "x-goog-resumable", "start" };
 	if ((flags & REQ_SIGNED) && s->r->provider == UPLOAD_AZURE && !given(s, "x-ms-blob-type", 14))
@@ -730,21 +739,67 @@ static int send_body(struct up *s, unsigned long long off, unsigned long long le
 	return 0;
 }
 
+/* After a head with Expect: 100-continue: 0 to send the body (100 Continue came, or nothing
+ * within UP_EXPECT_MS), 1 when the final reply came instead (the body is not wanted), -1 when
+ * the connection failed. */
+static int await_continue(struct up *s, struct nr_err *e)
+{
+	struct pollfd p = { .fd = s->c.fd, .events = POLLIN };
+	char buf[1024];
+	long n;
+	int r;
+
+	do
+		r = poll(&p, 1, UP_EXPECT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return 0;
+	while (s->resp.state != HTTP_DONE) {
+		if (s->resp.interim && s->resp.state == HTTP_STATUS && !s->resp.line_len)
+			return 0;
+		n = http_read(&s->c, buf, sizeof buf, e);
+		if (n < 0)
+			return -1;
+		if (!n)
+			return http_resp_eof(&s->resp, e) ? -1 : 1;
+		if (http_resp_feed(&s->resp, buf, (size_t)n, e) < 0)
+			return -1;
+	}
+	return 1;
+}
+
 /* Sends one request and reads the reply into s->resp. 0: a reply arrived (any status);
  * -1: the connection failed (another attempt may do); -2: it cannot work (e filled). */
 static int exchange(struct up *s, const struct url *u, const char *method, unsigned long long off,
 		    unsigned long long len, const char *range, int flags, struct nr_err *e)
 {
 	struct nr_err we;
-	long hl = make_head(s, u, method, len, range, flags, e);
+	long hl;
 	int rc;
+
+	if (len >= UP_EXPECT_MIN)
+		flags |= REQ_EXPECT;
+	hl = make_head(s, u, method, len, range, flags, e);
 
 	if (hl < 0)
 		return -2;
+	/* Fresh for every request: a failed one must not leave an older reply's Retry-After. */
+	http_resp_init(&s->resp, 0);
 	s->r->attempts++;
 	if (conn_open(s, u, e))
 		return fatal(e) ? -2 : -1;
 	rc = http_write(&s->c, s->head, (size_t)hl, e);
+	if (!rc && (flags & REQ_EXPECT)) {
+		rc = http_flush(&s->c, e) ? -1 : await_continue(s, e);
+		if (rc == 1) {
+			/* Refused on the head alone: the connection still expects the body. */
+			conn_drop(s);
+			s->r->http_status = s->resp.status;
+			return s->resp.status / 100 == 2
+			       ? (nr_fail(e, NR_E_HTTP_PARSE, 0, "upload", "%s: success before the body", u->host), -1)
+			       : 0;
+		}
+	}
 	if (!rc)
 		rc = send_body(s, off, len, e);
 	if (!rc)
@@ -755,7 +810,6 @@ static int exchange(struct up *s, const struct url *u, const char *method, unsig
 	}
 	we = *e;
 	/* Even when sending failed, the server may have answered (a 403 before the body). */
-	http_resp_init(&s->resp, 0);
 	if (http_read_resp(&s->c, &s->resp, e)) {
 		conn_drop(s);
 		if (rc)
@@ -868,7 +922,6 @@ static int put_single(struct up *s, struct nr_err *e)
 			return rc ? -1 : refusal(s, s->u.host, e);
 		warnf(s, "attempt %d failed (%s); retrying", fails,
 		      rc ? "connection lost" : "server busy");
-		s->resp.state = rc ? HTTP_STATUS : s->resp.state;
 		backoff(s, fails);
 	}
 }
@@ -933,7 +986,7 @@ static int put_resumable(struct up *s, struct nr_err *e)
 					       s->session.host, next, s->size);
 			if (query)
 				s->r->resumed = 1;
-			if (next > off || query || !s->size) {
+			if (next > off || query) {
 				fails = next > off ? 0 : fails;
 				off = next;
 				query = 0;

@@ -78,7 +78,9 @@ int upload_check(const char *url, const struct upload_opts *o, struct upload_res
 
 /* Uploads the file at path to url. Runs upload_check first; nothing is sent when it fails or
  * when the server's certificate is not trusted. Returns 0 when the server confirmed the whole
- * file; -1 with e filled (and r filled as far as it got). */
+ * file; -1 with e filled (and r filled as far as it got). e must not be NULL. Its state
+ * (~0.5 MiB: TLS buffers, file ring) is static: one upload at a time per process; it runs
+ * one helper thread for MD5 while sending. */
 int upload_file(const char *path, const char *url, const struct upload_opts *o,
 		struct upload_result *r, struct nr_err *e);
 

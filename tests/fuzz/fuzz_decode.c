@@ -19,15 +19,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A heap copy of exactly the packet, so any read past it is caught. */
 	p = malloc(size - 1 ? size - 1 : 1);
 	memcpy(p, data + 1, size - 1);
-	n = capture_decode(out, sizeof out, lt[data[0] % (sizeof lt / sizeof lt[0])], p, size - 1,
-			   size - 1 + (data[0] >> 4) * 100);
+	n = capture_decode(out, sizeof out, lt[data[0] % (sizeof lt / sizeof lt[0])], data[0] >> 7, p, size - 1,
+			   size - 1 + ((data[0] >> 4) & 7) * 100);
 	if (n >= sizeof out || out[n] != 0)
 		abort();
 	for (i = 0; i < n; i++)
 		if ((unsigned char)out[i] < 0x20)
 			abort();
 	/* tiny buffers too */
-	n = capture_decode(out, 7, lt[data[0] % (sizeof lt / sizeof lt[0])], p, size - 1, size - 1);
+	n = capture_decode(out, 7, lt[data[0] % (sizeof lt / sizeof lt[0])], CAPTURE_DECODE_LINK, p, size - 1, size - 1);
 	if (n >= 7)
 		abort();
 	free(p);

@@ -11,6 +11,19 @@ SCN_T0=$(date +%s)
 # since its own scenario began (whole seconds, so one second of slack).
 scenario() { SCN_T0=$(date +%s); SCN=$1; }
 since() { echo "$(($(date +%s) - SCN_T0 + 1))s"; }
+# Writes a kernel-log record and waits until it is there: /dev/kmsg writes are rate-limited
+# machine-wide (kernel.printk_devkmsg=ratelimit), so a write can be dropped; retry it.
+kmsg_write() { # text
+	local i n0 n
+	n0=$(dmesg | grep -c -F "$1")
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		echo "<4>$1" >/dev/kmsg
+		n=$(dmesg | grep -c -F "$1")
+		[ "$n" -gt "$n0" ] && return 0
+		sleep 1
+	done
+	fail "$SCN: kernel log" "could not write '$1' to /dev/kmsg"
+}
 # Runs diagnose --json in the node; the document lands in DJ.
 dj() { # want_rc args...
 	local want=$1
@@ -147,10 +160,17 @@ kill "$STALE" 2>/dev/null
 
 # --- conntrack table full in the kernel log -------------------------------------------------
 scenario conntrack-table-full
-echo '<4>nf_conntrack: table full, dropping packet' >/dev/kmsg
+kmsg_write 'nf_conntrack: table full, dropping packet'
 dj 1
 expect_fails "conntrack-table-full"
 expect_json "conntrack-table-full: kernel-log evidence counted" '.checks.kmsg.conntrack_table_full >= 1' "$DJ"
+# In the node's netns nf_conntrack_max is read-only (only the initial netns may set it):
+# --fix must say it could not, and change nothing anywhere.
+ctmax=$(cat /proc/sys/net/netfilter/nf_conntrack_max)
+dj 1 --fix
+expect_json "conntrack-table-full: --fix reports the fix it could not make" 'any(.changes[]; test("conntrack"))' "$DJ"
+expect_eq "conntrack-table-full: global nf_conntrack_max untouched" "$(cat /proc/sys/net/netfilter/nf_conntrack_max)" "$ctmax"
+expect_eq "conntrack-table-full: sysctl.conf untouched" "$(cat "$HR/etc/sysctl.conf")" ""
 
 # --- everything at once -----------------------------------------------------------------------
 scenario all-at-once
@@ -162,7 +182,7 @@ in_node ip link set "${POD_IF[b3]}" down
 in_node ip route del 10.4.1.2/32
 in_node ip link set "${POD_IF[r2]}" mtu 1500
 in_pod r2 ip link set eth0 mtu 1500
-echo '<4>nf_conntrack: table full, dropping packet' >/dev/kmsg
+kmsg_write 'nf_conntrack: table full, dropping packet'
 dj 1 --pod-ip 10.4.1.2 --pod-ip 10.4.0.4 --port 9090
 for id in bridge-down link-down route-missing mtu-mismatch conntrack-table-full stale-listener; do
 	expect_json "all-at-once: $id" "any(.findings[]; .id == \"$id\" and .severity == \"fail\")" "$DJ"

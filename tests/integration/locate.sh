@@ -64,6 +64,14 @@ expect_match "text: pod line" "^10\.4\.1\.2 +${POD_IF[r1]} +UP +routed +net:\[$(
 expect_rc "locate many" 1 nr --json locate 10.4.1.2 10.4.0.2 10.4.1.200
 expect_json "many: three pods" '(.pods | length) == 3 and .pods[0].host_interface != null and .pods[2].host_interface == null' "$OUT"
 
+# IPs from stdin
+expect_rc "locate - (stdin)" 0 sh -c "printf '10.4.1.2\n10.4.0.2  10.4.1.3\n' | ip netns exec $NODE $NR --host-root $HR --json locate -"
+expect_json "stdin: three pods in order" '[.pods[].host_interface] == ["'"${POD_IF[r1]}"'", "'"${POD_IF[b1]}"'", "'"${POD_IF[r2]}"'"]' "$OUT"
+expect_rc "stdin: empty input" 0 sh -c "ip netns exec $NODE $NR --host-root $HR --json locate - </dev/null"
+expect_json "stdin: empty input, no pods" '.pods == []' "$OUT"
+expect_rc "stdin: a bad token is a usage error" 2 sh -c "echo 10.4.1.2 nope | ip netns exec $NODE $NR --host-root $HR --json locate -"
+expect_json "stdin: the JSON stays valid" '.pods | length == 1' "$OUT"
+
 # a pod IP without a route: falls to the default route via the uplink
 expect_rc "no route: exit 1" 1 nr --json locate 10.4.1.200
 expect_json "no route: route-missing fail" '.findings[0].id == "route-missing" and .findings[0].severity == "fail" and .host_interface == null and .pod_uid == null and .containers == []' "$OUT"

@@ -13,8 +13,14 @@ P1=7101 P2=7102 P3=7103
 pod_proc a "$(new_cid)" -- socat TCP-LISTEN:$P1,reuseaddr,fork /dev/null
 pod_proc a "$(new_cid)" -- socat TCP6-LISTEN:$P2,reuseaddr,fork EXEC:'sleep 1000'
 pod_proc a "$(new_cid)" -- socat -u UDP-RECV:$P3 /dev/null
+# An owner with a hostile name (control bytes, invalid UTF-8).
+ODD=$'\x03so\xc3cat\x1b'
+cp "$(command -v socat)" "${HR%/host}/$ODD"
+P4=7104
+pod_proc a "$(new_cid)" -- "${HR%/host}/$ODD" TCP-LISTEN:$P4,reuseaddr,fork /dev/null
 wait_listen "${POD_NS[a]}" $P1
 wait_listen "${POD_NS[a]}" $P2
+wait_listen "${POD_NS[a]}" $P4
 # An established connection inside the pod (both ends), over IPv6 loopback.
 pod_proc a "$(new_cid)" -- socat -u EXEC:'sleep 1000' TCP6:[::1]:$P2
 pod_proc b "$(new_cid)" -- socat TCP-LISTEN:$P1,reuseaddr,fork /dev/null
@@ -39,10 +45,11 @@ expect_json "tcp6 listener written [::]:PORT" ".sockets[] | select(.state == \"L
 expect_json "established pair present (both ends)" '[.sockets[] | select(.state == "ESTAB")] | length >= 2' "$J"
 expect_json "owners carry comm" '[.sockets[].owners[].comm] | index("socat") != null' "$J"
 
+expect_json "hostile owner comm escaped in JSON" ".sockets[] | select(.local == \"0.0.0.0:$P4\") | .owners[0].comm == \"\\u0003so\\\\xc3cat\\u001b\"" "$J"
 expect_rc "sockets --listen" 0 nr --json sockets --pid "$PAUSE_A" --listen
 expect_eq "--listen matches ss -ltunp" "$(norm_nr <<<"$OUT")" "$(in_pod a ss -H -ltunp | norm_ss)"
 expect_rc "sockets -l -t" 0 nr --json sockets --pid "$PAUSE_A" -l -t
-expect_json "-t: TCP only" '([.sockets[] | select(.proto != "tcp")] | length == 0) and (.sockets | length == 2)' "$OUT"
+expect_json "-t: TCP only" '([.sockets[] | select(.proto != "tcp")] | length == 0) and (.sockets | length == 3)' "$OUT"
 
 expect_rc "sockets --proc-net (the fallback)" 0 nr --json sockets --pid "$PAUSE_A" --proc-net
 expect_json "--proc-net says its source" '.source == "proc"' "$OUT"
@@ -51,6 +58,9 @@ expect_eq "--proc-net gives what sock_diag gives" "$(norm_nr <<<"$OUT")" "$(norm
 expect_rc "sockets human" 0 nr sockets --pid "$PAUSE_A"
 expect_match "human: ss-like columns" '^NETID +STATE +LOCAL +PEER +PROCESS' "$OUT"
 expect_match "human: listener with its process" "LISTEN +0\.0\.0\.0:$P1 .*socat,pid=[0-9]+" "$OUT"
+expect_match "human: peer of a listener as ss writes it" "LISTEN +0\.0\.0\.0:$P1 +0\.0\.0\.0:\*" "$OUT"
+expect_nomatch "human: no raw control bytes" $'[\x01-\x08\x1b]' "$OUT"
+expect_match "human: hostile owner as \\xNN" '\\x03so\\xc3cat\\x1b,pid=' "$OUT"
 
 # --- by pod IP (bridged and routed wiring) ---
 expect_rc "sockets --pod-ip (bridged pod)" 0 nr --json sockets --pod-ip "${POD_IP[a]}"

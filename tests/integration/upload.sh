@@ -23,7 +23,9 @@ trap 'exit 130' INT TERM
 
 # --- peers: npm packages (reused when present), certificates, keys ---
 if [ ! -d "$UP_DIR/node_modules/s3rver" ] || [ ! -d "$UP_DIR/node_modules/@google-cloud/storage" ]; then
-	(cd "$UP_DIR" && npm ci --no-audit --no-fund >"$W/npm.log" 2>&1) || { fail "npm ci" "$(tail -5 "$W/npm.log")"; exit 1; }
+	# Tests may run side by side: one npm ci at a time.
+	(cd "$UP_DIR" && flock /tmp/netrescue-upload-npm.lock sh -c '[ -d node_modules/s3rver ] && [ -d node_modules/@google-cloud/storage ] || npm ci --no-audit --no-fund') \
+		>"$W/npm.log" 2>&1 || { fail "npm ci" "$(tail -5 "$W/npm.log")"; exit 1; }
 fi
 mkca() { # name
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=netrescue test $1" \
@@ -173,6 +175,15 @@ expect_rc "expired URL: exit 3" 3 up "$W/f3m" "$U" $R4 --ca-file "$W/ca.pem"
 keep
 expect_match "expired URL: warned before sending" 'warning: the signed URL expired at' "$ERR"
 expect_match "expired URL: says so" 'ExpiredToken: the signed URL has expired' "$ERR"
+
+U=$(sign_gcs obj/exp5.bin PUT 1)
+SIGS+=("$(sig_of "$U")")
+sleep 2
+expect_rc "expired URL, big file: exit 3" 3 up --retries 0 "$W/f5m" "$U" $R4 --ca-file "$W/ca.pem"
+keep
+expect_match "expired URL, big file: says so" 'ExpiredToken: the signed URL has expired' "$ERR"
+expect_match "expired URL, big file: body never sent (Expect: 100-continue)" '"path":"/bucket/obj/exp5.bin","verdict":"ExpiredToken","continue":"refused"' "$(cat "$W/gcs/log")"
+expect_match "big bodies ask Expect: 100-continue" '"path":"/bucket/obj/one.bin".*"expect":"100-continue"' "$(cat "$W/gcs/log")"
 
 # --- TLS: unknown CA, built-in roots only, name mismatch: nothing sent ---
 U=$(sign_gcs obj/tls.bin PUT 600)

@@ -62,6 +62,7 @@ static void recorded(void)
 
 		CHECK_INT(feed(s3_403, sizeof s3_403 - 1, steps[i], 0, &used), 0);
 		CHECK_INT(r.status, 403);
+		CHECK_INT(r.interim, 1);
 		CHECK_INT(r.close, 1);
 		CHECK(strstr(r.body, "<Code>AccessDenied</Code>") != NULL);
 

@@ -334,6 +334,56 @@ static void runtime_fake_node(void)
 	CHECK(system(cmd) == 0);
 }
 
+/* Docker without its socket (var/lib/docker/containers) and CRI-O (overlay-containers). */
+static void runtime_docker_dir_crio(void)
+{
+	struct rt rt;
+	struct rt_container c;
+	char why[192], src[128], cmd[128];
+	const char *other = "1111111111111111111111111111111111111111111111111111111111111111";
+
+	snprintf(root, sizeof root, "/tmp/nrunit.%d", getpid());
+	put("/var/lib/docker/containers/" CID "/config.v2.json",
+	    "{\"State\":{\"Running\":true,\"Paused\":false},\"Config\":{\"Labels\":{\"io.kubernetes.pod.name\":\"d\"}}}");
+	put("/var/lib/docker/containers/2222222222222222222222222222222222222222222222222222222222222222/config.v2.json",
+	    "{\"State\":{\"Running\":false}}");
+	rt_open(&rt, root);
+	CHECK_STR(rt_sources(&rt, src, sizeof src), "docker-dir");
+	CHECK_INT(rt_container_running(&rt, CID), 1);
+	CHECK_INT(rt_container_running(&rt, "2222222222222222222222222222222222222222222222222222222222222222"), 0);
+	CHECK_INT(rt_container_running(&rt, other), 0);
+	CHECK_INT(rt_container_info(&rt, CID, &c), 0);
+	CHECK_STR(c.pod_name, "d");
+	/* no kubelet dir: the pod cannot be judged, the container can */
+	CHECK_INT(rt_stale(&rt, UID, CID, why, sizeof why), 0);
+	CHECK_INT(rt_stale(&rt, UID, other, why, sizeof why), 1);
+	put("/run/containers/storage/overlay-containers/" "3333333333333333333333333333333333333333333333333333333333333333/userdata/config.json", "{}");
+	rt_open(&rt, root);
+	CHECK_STR(rt_sources(&rt, src, sizeof src), "docker-dir,cri-o");
+	CHECK_INT(rt_container_running(&rt, "3333333333333333333333333333333333333333333333333333333333333333"), 1);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", root);
+	CHECK(system(cmd) == 0);
+}
+
+static void runtime_json_names(void)
+{
+	static const char docker[] = "{\"Id\":\"ab\",\"State\":{\"Running\":true},\"Config\":{\"Labels\":{"
+		"\"io.kubernetes.pod.name\": \"dk\", \"io.kubernetes.pod.namespace\":\"ns1\","
+		"\"io.kubernetes.container.name\":\"POD\"}}}";
+	struct rt_container c;
+
+	memset(&c, 0, sizeof c);
+	strcpy(c.id, "ab");
+	CHECK_INT(rt_names_from_json(docker, strlen(docker), &c), 0);
+	CHECK_STR(c.id, "ab");
+	CHECK_STR(c.pod_name, "dk");
+	CHECK_STR(c.pod_namespace, "ns1");
+	CHECK_STR(c.type, "sandbox"); /* dockershim names the sandbox container POD */
+	/* cut in the middle of a value: what is there is taken, nothing read beyond len */
+	CHECK_INT(rt_names_from_json(docker, 40, &c), -1);
+	CHECK_INT(rt_names_from_json("{\"io.kubernetes.pod.name\":", 26, &c), -1);
+}
+
 static void resolve_pod(void)
 {
 	char uid[PROC_UID_MAX], cmd[128];
@@ -365,6 +415,8 @@ int main(void)
 	RUN(walk_self_odd_name);
 	RUN(owners_index);
 	RUN(runtime_fake_node);
+	RUN(runtime_docker_dir_crio);
+	RUN(runtime_json_names);
 	RUN(resolve_pod);
 	return T_EXIT();
 }

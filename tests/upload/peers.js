@@ -64,13 +64,16 @@ function xmlError(res, status, code, msg) {
   res.end(`<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${msg}</Message></Error>`);
 }
 
-function serverBase(o, handler) {
+function serverBase(o, handler, onContinue) {
   const dir = o.dir;
   fs.mkdirSync(path.join(dir, 'objects'), { recursive: true });
   const logf = path.join(dir, 'log');
   const log = (x) => fs.appendFileSync(logf, JSON.stringify(x) + '\n');
   const srv = https.createServer({ key: fs.readFileSync(o.key), cert: fs.readFileSync(o.cert) },
     (req, res) => handler(req, res, log));
+  // Expect: 100-continue: decide on the head alone (Cloud Storage refuses a bad signature
+  // before the body); without this listener Node answers 100 Continue itself.
+  if (onContinue) srv.on('checkContinue', (req, res) => onContinue(req, res, log));
   srv.listen(Number(o.port), '::', () => fs.writeFileSync(path.join(dir, 'ready'), String(srv.address().port)));
   process.on('SIGTERM', () => process.exit(0));
 }
@@ -136,9 +139,9 @@ function serveGcs(o) {
   const pub = fs.readFileSync(o.pub);
   const faults = new Set(o.faults.split(',').filter((x) => x));
   const sessions = {};
-  serverBase(o, (req, res, log) => {
+  const handle = (req, res, log) => {
     const u = new URL(req.url, 'https://x');
-    const entry = { method: req.method, path: u.pathname, range: req.headers['content-range'], length: req.headers['content-length'], md5: req.headers['content-md5'] };
+    const entry = { method: req.method, path: u.pathname, range: req.headers['content-range'], length: req.headers['content-length'], md5: req.headers['content-md5'], expect: req.headers.expect };
     const id = u.searchParams.get('upload_id');
     if (id) return sessionPut(req, res, sessions[id], entry, log);
     const bad = verifyV4(req, u, pub);
@@ -171,6 +174,17 @@ function serveGcs(o) {
       res.writeHead(200, { 'x-goog-hash': fileHashes(file), 'Content-Length': 2 });
       res.end('{}');
     });
+  };
+  serverBase(o, handle, (req, res, log) => {
+    const u = new URL(req.url, 'https://x');
+    const bad = u.searchParams.get('upload_id') ? null : verifyV4(req, u, pub);
+    if (!bad) {
+      res.writeContinue();
+      return handle(req, res, log);
+    }
+    log({ method: req.method, path: u.pathname, verdict: bad.code, continue: 'refused' });
+    res.shouldKeepAlive = false;
+    xmlError(res, bad.status, bad.code, bad.msg || bad.code);
   });
 
   function sessionPut(req, res, s, entry, log) {
