@@ -78,7 +78,8 @@ nr_sockets_one() { "$NR" sockets --pid "${PIDS[0]}"; }
 
 # Sanity: both see the same listeners on 8080.
 want=$(for i in $(seq 1 "$NS_N"); do ip netns exec "$P-$i" ss -Htln 'sport = :8080'; done | wc -l)
-got=$("$NR" --json port 8080 2>/dev/null | jq '[.holders[] | select(.port == 8080)] | length')
+# (only our pods: other netns on this machine may listen on 8080 too)
+got=$("$NR" --json port 8080 2>/dev/null | jq --argjson mine "[$(IFS=,; echo "${PIDS[*]}")]" '[.holders[] | select(.pid as $p | $mine | index($p))] | length')
 echo "bench port: listeners on 8080: ss $want, netrescue $got"
 
 h_sample=$(wall by_hand_sample)

@@ -110,9 +110,11 @@ struct capture_result {
 /* Opens the capture, runs it until a stop condition, finishes the files and fills r (also when
  * it returns -1 after files were written: r->files lists them). Returns 0 when the capture ran
  * (see r->stop for why it ended; DISKFULL/IFGONE/ERROR are reported there, files stay valid),
- * -1 with e filled when it could not start (no such interface, bad filter: NR_E_CAP_FILTER,
- * output exists: NR_E_EXISTS, permission). Not reentrant with signals only in that the stop
- * flag is the caller's; several captures may run one after another. */
+ * -1 with e filled when it could not start (no such interface: NR_E_NOIF, bad filter:
+ * NR_E_CAP_FILTER, output exists: NR_E_EXISTS, symlink: NR_E_CAP_SYMLINK, permission:
+ * NR_E_PERM). The stop flag is the caller's (its signal handler sets it); captures may run one
+ * after another (diagnose: one per pod, or one on "any" with "host A or host B"). One
+ * allocation per run (the 1 MiB write buffer), none per packet. */
 int capture_run(const struct capture_opts *o, struct capture_result *r, struct nr_err *e);
 
 /* Reads a pcap/pcapng file (tcpdump -r), calling cb for each packet that passes filter (NULL or

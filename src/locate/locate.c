@@ -344,6 +344,21 @@ static int host_iface(struct locate_ctx *c, const struct nl_link *dev, struct lo
 	return rc;
 }
 
+static void route_missing(const struct nr_addr *ip, const char *why, struct findings *fs);
+
+/* A route that leads to a veth whose pod does not hold the IP (a stale /32 after the IP was
+ * reused, a wrong ARP answer) delivers the pod's traffic elsewhere: no route to the pod. */
+static void wrong_pod(const struct locate_report *r, struct findings *fs)
+{
+	char why[160];
+
+	if (r->pod_has_ip != 0)
+		return;
+	snprintf(why, sizeof why, "the route leads to %s, but the pod behind it (net:[%llu]) does "
+		 "not hold this IP", r->host_if, r->netns);
+	route_missing(&r->ip, why, fs);
+}
+
 static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct locate_report *r,
 		      struct nr_err *e)
 {
@@ -358,6 +373,7 @@ static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct l
 		return 0; /* not a veth into another netns: nothing more to read */
 	if (pod_side(c, host, r, &has_ip, &ign) < 0)
 		return 0; /* the pod's netns has no process (or is gone): host side only */
+	r->pod_has_ip = has_ip;
 	(void)e; /* a pid that exits meanwhile is normal: nothing here fails */
 	i = netns_pids_first(c->pairs, c->npairs, r->netns);
 	for (; i >= 0 && i < c->npairs && c->pairs[i].ino == r->netns; i++)
@@ -376,6 +392,7 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	memset(r, 0, sizeof *r);
 	r->ip = *ip;
 	r->crosscheck = -1;
+	r->pod_has_ip = -1;
 	if (nl_route_match(&c->nl, ip, &rt, e) < 0) {
 		if (e->code != NR_E_NL_NOROUTE)
 			return -1;
@@ -409,6 +426,7 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 		return -1;
 	if (rc == 0 && locate_pod(c, &host, r, e) < 0)
 		return -1;
+	wrong_pod(r, fs);
 	link_down(r, fs);
 	return 0;
 }
@@ -466,6 +484,8 @@ void locate_json(struct jw *w, const struct locate_report *r)
 	jw_kstr(w, "pod_interface", r->pod_if[0] ? r->pod_if : NULL);
 	jw_key(w, "crosscheck");
 	r->crosscheck < 0 ? jw_null(w) : jw_bool(w, r->crosscheck);
+	jw_key(w, "pod_has_ip");
+	r->pod_has_ip < 0 ? jw_null(w) : jw_bool(w, r->pod_has_ip);
 }
 
 /* LOCATE_LINE: pids or containers of one pod on one line. */

@@ -48,6 +48,7 @@ struct locate_report {
 	unsigned long long netns;     /* the pod's netns inode, 0 = unknown */
 	int crosscheck;               /* 1 pod side iflink == ifindex, 0 mismatch, -1 not done */
 	char pod_if[NL_IFNAMSIZ];     /* the pod-side interface name ("eth0") */
+	int pod_has_ip;               /* 1 the pod side holds ip, 0 it does not, -1 not read */
 	int npids, pids_dropped;
 	int pids[LOCATE_MAX_PIDS];
 	char pod_uid[LOCATE_UID];     /* "" = unknown (JSON null) */

@@ -91,9 +91,11 @@ static void from_diag(const struct inet_diag_msg *m, int proto, struct sock_entr
 }
 
 /* Handles one batch; returns 1 more to come, 0 done, <0 cb's error, -2 kernel error (errno). */
-static int diag_batch(const char *buf, size_t len, unsigned seq, int proto,
+static int diag_batch(const char *buf, size_t size, unsigned seq, int proto,
 		      int (*cb)(const struct sock_entry *s, void *arg), void *arg)
 {
+	/* int, as NLMSG_OK/NLMSG_NEXT expect: an unaligned last length must not wrap around. */
+	int len = (int)size;
 	const struct nlmsghdr *h;
 	struct sock_entry s;
 	int r;

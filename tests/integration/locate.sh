@@ -80,6 +80,11 @@ expect_match "no route: says default route via uplink" 'default route via 10\.12
 in_node ip route add blackhole 10.4.2.0/24
 expect_rc "blackhole: exit 1" 1 nr --json locate 10.4.2.9
 expect_json "blackhole: route-missing" '.findings[0].id == "route-missing"' "$OUT"
+# a /32 that leads to the wrong pod (r2's veth, but r2 does not hold 10.4.1.50)
+in_node ip route add 10.4.1.50/32 dev "${POD_IF[r2]}"
+expect_rc "wrong pod: exit 1" 1 nr --json locate 10.4.1.50
+expect_json "wrong pod: route-missing, pod side does not hold the IP" '.findings[0].id == "route-missing" and .pod_has_ip == false and (.findings[0].message | test("does not hold"))' "$OUT"
+expect_json "right pod: pod_has_ip" '.pod_has_ip == true' "$(nr --json locate 10.4.1.3)"
 # the node's own address
 expect_rc "node address: exit 0" 0 nr --json locate 10.128.0.2
 expect_json "node address: local" '.wiring == "local" and .findings == []' "$OUT"
