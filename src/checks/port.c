@@ -27,8 +27,10 @@
 struct nsent {
 	unsigned long long ino;
 	int pid;      /* a process inside, to enter it */
-	int wanted;   /* a listener here is of interest */
+	int wanted;   /* WANT_*: a listener here is of interest */
 };
+
+enum { WANT_NO = 0, WANT_YES, WANT_BATCH, WANT_DONE };
 
 struct cand {
 	unsigned long long inode;
@@ -102,7 +104,7 @@ static void ns_add(unsigned long long ino, int pid)
 		S.ns[i] = S.ns[i - 1];
 	S.ns[i].ino = ino;
 	S.ns[i].pid = pid;
-	S.ns[i].wanted = 0;
+	S.ns[i].wanted = WANT_NO;
 	S.nns++;
 }
 
@@ -117,7 +119,7 @@ static int scan_proc(const struct proc_info *p, void *arg)
 	if (S.r->port == 0 && (p->pod_uid[0] || p->container_id[0]) &&
 	    judge(p->pod_uid, p->container_id, why, sizeof why) == 1 && (n = ns_find(p->netns)) &&
 	    (!S.r->pod_netns || n->ino == S.r->pod_netns))
-		n->wanted = 1;
+		n->wanted = WANT_YES;
 	return 1;
 }
 
@@ -160,15 +162,20 @@ static const struct cand *cand_find(unsigned long long inode)
 	return S.ncand ? bsearch(&key, S.cand, (size_t)S.ncand, sizeof S.cand[0], cand_cmp) : NULL;
 }
 
-static void dump_listeners(struct port_report *r)
+/* Dumps the listeners of the next wanted namespaces, from *next on, until the candidate table
+ * is half full (so a namespace with thousands of listeners elsewhere on the node cannot crowd
+ * out the rest: the caller runs one owner scan per batch). Marks them WANT_BATCH. */
+static void dump_listeners(struct port_report *r, int *next)
 {
 	struct lctx l;
 	struct nr_err e;
 	int i, diag;
 
-	for (i = 0; i < S.nns; i++) {
-		if (!S.ns[i].wanted)
+	S.ncand = 0;
+	for (i = *next; i < S.nns && S.ncand < PORT_CANDS_MAX / 2; i++) {
+		if (S.ns[i].wanted != WANT_YES)
 			continue;
+		S.ns[i].wanted = WANT_BATCH;
 		l.netns = S.ns[i].ino;
 		diag = 1;
 		nr_err_clear(&e);
@@ -180,6 +187,7 @@ static void dump_listeners(struct port_report *r)
 		if (!diag)
 			r->sockdiag_fallbacks++;
 	}
+	*next = i;
 	qsort(S.cand, (size_t)S.ncand, sizeof S.cand[0], cand_cmp);
 }
 
@@ -225,7 +233,7 @@ static int owner_scan(const struct proc_info *p, void *arg)
 	const struct nsent *n = ns_find(p->netns);
 	char why[192];
 
-	if (!n || !n->wanted)
+	if (!n || n->wanted != WANT_BATCH)
 		return 1;
 	/* All-ports scan: only stale processes' sockets. */
 	if (S.r->port == 0 && (!(p->pod_uid[0] || p->container_id[0]) ||
@@ -369,7 +377,7 @@ static int holder_cmp(const void *a, const void *b)
 int check_port_run(const char *host_root, unsigned port, unsigned long long pod_netns,
 		   struct port_report *r, struct findings *fs, struct nr_err *e)
 {
-	int i;
+	int i, next;
 
 	memset(r, 0, sizeof *r);
 	r->port = port;
@@ -384,13 +392,18 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 		return -1;
 	if (port)
 		for (i = 0; i < S.nns; i++)
-			S.ns[i].wanted = !pod_netns || S.ns[i].ino == pod_netns;
-	dump_listeners(r);
-	if (S.ncand && proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP), owner_scan,
-				      r, e) < 0)
-		return -1;
-	if (port)
-		add_unowned(r);
+			S.ns[i].wanted = !pod_netns || S.ns[i].ino == pod_netns ? WANT_YES : WANT_NO;
+	for (next = 0; next < S.nns;) {
+		dump_listeners(r, &next);
+		if (S.ncand && proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP),
+					      owner_scan, r, e) < 0)
+			return -1;
+		if (port)
+			add_unowned(r);
+		for (i = 0; i < S.nns; i++)
+			if (S.ns[i].wanted == WANT_BATCH)
+				S.ns[i].wanted = WANT_DONE;
+	}
 	for (i = 0; i < r->n; i++)
 		if (r->h[i].pid > 0)
 			describe(&r->h[i]);

@@ -317,27 +317,49 @@ static void text_checks(FILE *f, const struct diag_report *r)
 	tbl_print(&t, f);
 }
 
+/* One line per asked pod, `ip -br` style; pods that could not be located say why below. */
 static void text_pods(FILE *f, const struct diag_report *r)
 {
-	char ip[46];
-	int i, j;
+	static const char *const h[] = { "IP", "HOST_IF", "STATE", "MTU", "WIRING", "NETNS", "PIDS",
+		"POD_UID", "NEIGHBOUR" };
+	char ip[46], mtu[16], ns[32], pids[16], nb[96];
+	struct tbl t;
+	int i;
 
+	tbl_init(&t, 9, h);
 	for (i = 0; i < r->npods; i++) {
 		const struct diag_pod *p = &r->pods[i];
-		if (p->status != DIAG_OK) {
-			fprintf(f, "%s  could not be located: %s\n", addr_str(&p->ip, ip, sizeof ip), p->detail);
+		const struct locate_report *l = &p->loc;
+		const char *row[9];
+		if (p->status != DIAG_OK)
 			continue;
-		}
-		if (HAVE(locate_text))
-			locate_text(f, &p->loc);
-		if (p->host_mtu)
-			fprintf(f, "  host interface MTU %u\n", p->host_mtu);
-		for (j = 0; j < p->nneigh; j++)
-			fprintf(f, "  neighbour %s  %s  %s  %s\n", p->neigh[j].ip, p->neigh[j].mac[0] ? p->neigh[j].mac : "-",
-				p->neigh[j].dev, p->neigh[j].state ? p->neigh[j].state : "-");
-		if (!p->nneigh)
-			fputs("  no neighbour entry on the node\n", f);
+		snprintf(mtu, sizeof mtu, "%u", p->host_mtu);
+		snprintf(ns, sizeof ns, "%llu", l->netns);
+		snprintf(pids, sizeof pids, "%d", l->npids);
+		if (p->nneigh)
+			snprintf(nb, sizeof nb, "%s %s", p->neigh[0].mac[0] ? p->neigh[0].mac : "-",
+				 p->neigh[0].state ? p->neigh[0].state : "-");
+		else
+			snprintf(nb, sizeof nb, "none");
+		row[0] = addr_str(&p->ip, ip, sizeof ip);
+		row[1] = l->host_if[0] ? l->host_if : NULL;
+		row[2] = !l->ifindex ? NULL : (l->host_flags & 1) ? "UP" : "DOWN"; /* IFF_UP */
+		row[3] = p->host_mtu ? mtu : NULL;
+		row[4] = HAVE(locate_wiring_name) ? locate_wiring_name(l->wiring) : NULL;
+		row[5] = l->netns ? ns : NULL;
+		row[6] = pids;
+		row[7] = l->pod_uid[0] ? l->pod_uid : NULL;
+		row[8] = nb;
+		tbl_add(&t, row);
 	}
+	if (t.nrows > 1)
+		tbl_print(&t, f);
+	else
+		tbl_free(&t);
+	for (i = 0; i < r->npods; i++)
+		if (r->pods[i].status != DIAG_OK)
+			fprintf(f, "%s  could not be located: %s\n", addr_str(&r->pods[i].ip, ip, sizeof ip),
+				r->pods[i].detail);
 }
 
 static void text_kmsg(FILE *f, const struct diag_report *r)

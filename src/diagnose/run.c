@@ -319,7 +319,9 @@ static void capture_filter(const struct diag_opts *o, struct diag_pod *p)
 static void capture_pod(const struct diag_opts *o, struct diag_pod *p)
 {
 	struct capture_opts co;
-	char path[CAPTURE_PATH_MAX], ip[46];
+	char path[CAPTURE_PATH_MAX], ip[46], ts[32];
+	struct tm tm;
+	time_t now;
 	struct nr_err e;
 
 	if (p->status != DIAG_OK || !p->loc.host_if[0]) {
@@ -329,7 +331,12 @@ static void capture_pod(const struct diag_opts *o, struct diag_pod *p)
 		return;
 	}
 	capture_filter(o, p);
-	snprintf(path, sizeof path, "%s/pod-%s-%s.pcap", o->capture_dir, addr_str(&p->ip, ip, sizeof ip), p->loc.host_if);
+	/* The time in the name: a second diagnose into the same directory never collides. */
+	now = time(NULL);
+	if (!gmtime_r(&now, &tm) || !strftime(ts, sizeof ts, "%Y%m%dT%H%M%SZ", &tm))
+		snprintf(ts, sizeof ts, "%lld", (long long)now);
+	snprintf(path, sizeof path, "%s/pod-%s-%s-%s.pcap", o->capture_dir, addr_str(&p->ip, ip, sizeof ip),
+		 p->loc.host_if, ts);
 	memset(&co, 0, sizeof co);
 	co.ifname = p->loc.host_if;
 	co.netns_fd = -1;

@@ -134,11 +134,41 @@ static size_t find_pid(const struct ps_row *v, size_t n, int pid)
 	return lo < n && v[lo].p.pid == pid ? lo : n;
 }
 
-/* Depth-first with an explicit stack (no recursion: a fork bomb makes deep trees). Rows are
- * sorted by pid, so scanning for children in order gives them by pid. */
+struct kid {
+	int ppid, pid;
+	size_t idx;   /* row index */
+};
+
+static int kid_cmp(const void *a, const void *b)
+{
+	const struct kid *x = a, *y = b;
+
+	if (x->ppid != y->ppid)
+		return x->ppid < y->ppid ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* First kid whose parent is ppid (n when none). */
+static size_t first_kid(const struct kid *k, size_t n, int ppid)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (k[mid].ppid < ppid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Depth-first with an explicit stack (no recursion: a fork bomb makes deep trees); children
+ * come from an index sorted by (ppid, pid), so each is found in O(log n). */
 void ps_tree(struct ps_list *l)
 {
 	struct ps_row *out;
+	struct kid *kids;
 	size_t *stack, *next, sp = 0, k = 0, i, j;
 	unsigned char *done;
 
@@ -148,38 +178,41 @@ void ps_tree(struct ps_list *l)
 	}
 	qsort(l->v, l->n, sizeof l->v[0], row_pid_cmp);
 	out = malloc(l->n * sizeof *out);
+	kids = malloc(l->n * sizeof *kids);
 	stack = malloc(l->n * sizeof *stack);
 	next = malloc(l->n * sizeof *next);
 	done = calloc(l->n, 1);
-	if (!out || !stack || !next || !done) {
-		free(out), free(stack), free(next), free(done);
+	if (!out || !kids || !stack || !next || !done) {
+		free(out), free(kids), free(stack), free(next), free(done);
 		return; /* pid order stays: still correct, only not indented */
 	}
+	for (i = 0; i < l->n; i++)
+		kids[i] = (struct kid){ l->v[i].p.ppid, l->v[i].p.pid, i };
+	qsort(kids, l->n, sizeof kids[0], kid_cmp);
 	for (i = 0; i < l->n; i++) {
 		/* Roots: no parent in the list (pid 1, kthreadd, or a --pod filter's top). */
-		if (find_pid(l->v, l->n, l->v[i].p.ppid) != l->n && l->v[i].p.ppid != l->v[i].p.pid)
+		if (done[i] || (find_pid(l->v, l->n, l->v[i].p.ppid) != l->n && l->v[i].p.ppid != l->v[i].p.pid))
 			continue;
 		stack[sp] = i;
-		next[sp++] = 0;
+		next[sp++] = first_kid(kids, l->n, l->v[i].p.pid);
 		done[i] = 1;
 		out[k] = l->v[i];
 		out[k++].depth = 0;
 		while (sp) {
-			size_t top = stack[sp - 1];
+			int pid = l->v[stack[sp - 1]].p.pid;
 
-			for (j = next[sp - 1]; j < l->n; j++)
-				if (!done[j] && l->v[j].p.ppid == l->v[top].p.pid)
-					break;
-			next[sp - 1] = j + 1;
-			if (j >= l->n) {
+			for (j = next[sp - 1]; j < l->n && kids[j].ppid == pid && done[kids[j].idx]; j++)
+				;
+			if (j >= l->n || kids[j].ppid != pid) {
 				sp--;
 				continue;
 			}
-			done[j] = 1;
-			out[k] = l->v[j];
+			next[sp - 1] = j + 1;
+			done[kids[j].idx] = 1;
+			out[k] = l->v[kids[j].idx];
 			out[k++].depth = (int)sp;
-			stack[sp] = j;
-			next[sp++] = 0;
+			stack[sp] = kids[j].idx;
+			next[sp++] = first_kid(kids, l->n, kids[j].pid);
 		}
 	}
 	/* Cycles cannot happen in a live tree, but a pid reused mid-walk could fake one. */
@@ -187,7 +220,7 @@ void ps_tree(struct ps_list *l)
 		if (!done[i])
 			out[k++] = l->v[i];
 	memcpy(l->v, out, l->n * sizeof *out);
-	free(out), free(stack), free(next), free(done);
+	free(out), free(kids), free(stack), free(next), free(done);
 	l->tree = 1;
 }
 

@@ -404,6 +404,30 @@ static void resolve_pod(void)
 	CHECK(system(cmd) == 0);
 }
 
+static void tree_order(void)
+{
+	static const int pp[][2] = { { 7, 5 }, { 1, 0 }, { 5, 1 }, { 9, 42 }, { 3, 1 }, { 8, 3 } };
+	static const int want[][2] = { { 1, 0 }, { 3, 1 }, { 8, 2 }, { 5, 1 }, { 7, 2 }, { 9, 0 } };
+	struct ps_list l;
+	size_t i;
+
+	memset(&l, 0, sizeof l);
+	l.n = l.cap = 6;
+	l.v = calloc(6, sizeof *l.v);
+	for (i = 0; i < 6; i++) {
+		l.v[i].p.pid = pp[i][0];
+		l.v[i].p.ppid = pp[i][1];
+		l.v[i].meta = -1;
+	}
+	ps_tree(&l);
+	CHECK(l.tree);
+	for (i = 0; i < 6; i++) {
+		CHECK_INT(l.v[i].p.pid, want[i][0]);
+		CHECK_INT(l.v[i].depth, want[i][1]);
+	}
+	ps_free(&l);
+}
+
 int main(void)
 {
 	RUN(cgroup_cases);
@@ -418,5 +442,6 @@ int main(void)
 	RUN(runtime_docker_dir_crio);
 	RUN(runtime_json_names);
 	RUN(resolve_pod);
+	RUN(tree_order);
 	return T_EXIT();
 }
