@@ -105,5 +105,5 @@ echo "bench diagnose: netrescue diagnose ${nt} s (best of $RUNS), peak RSS $((nr
 echo "bench diagnose: per check: $(ip netns exec "$NODE" "$NR" --json --host-root "$HR" diagnose --since 1h --pod-ip 10.4.0.2 --pod-ip 10.4.1.2 --port 20000 | jq -r '[.checks | to_entries[] | "\(.key) \(.value.ms) ms"] | join(", ")')"
 echo "bench diagnose: by hand (ip, ps, nsenter+ss per netns, cat, dmesg|grep) ${ht} s (one run), peak RSS (largest process) $((h_rss / 1024)) MiB"
 echo "bench diagnose: ratio by-hand/netrescue $(python3 -c "print(round($ht / $nt, 1))")x; goal < 1 s and < 32 MiB: $(python3 -c "print('met' if $nt < 1 and $nr_rss < 32768 else 'NOT met')")"
-read -r bt b_rss < <(measure ip netns exec "$NODE" "$NR" --host-root "$HR" diagnose --since 1h --pod-ip 10.4.0.2 --port 20000 --force --bundle "$T_TMP/b.tgz")
+read -r bt b_rss < <(RUNS=1 measure ip netns exec "$NODE" "$NR" --host-root "$HR" diagnose --since 1h --pod-ip 10.4.0.2 --port 20000 --force --bundle "$T_TMP/b.tgz")
 echo "bench diagnose: with --bundle ${bt} s, peak RSS $((b_rss / 1024)) MiB, bundle $(($(stat -c %s "$T_TMP/b.tgz") / 1024)) KiB"

@@ -40,6 +40,17 @@ const char *addr_port_str(const struct nr_addr *a, unsigned port, char *buf, siz
 	return buf;
 }
 
+int hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out)
 {
 	unsigned long long v;

@@ -17,6 +17,9 @@ const char *addr_str(const struct nr_addr *a, char *buf, size_t cap);
 /* "IP:PORT" or "[IP]:PORT" as the contract writes socket addresses; buf >= 56 bytes. */
 const char *addr_port_str(const struct nr_addr *a, unsigned port, char *buf, size_t cap);
 
+/* Value of one hex digit (either case), or -1. */
+int hex_digit(int c);
+
 /* Unsigned decimal in [min, max]; 0 or -1. */
 int parse_uint(const char *s, unsigned long long min, unsigned long long max, unsigned long long *out);
 /* A TCP/UDP port 1..65535; 0 or -1. */

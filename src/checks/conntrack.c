@@ -589,14 +589,6 @@ int check_conntrack_run(const struct conntrack_opts *o, struct conntrack_report 
 
 /* --- output ----------------------------------------------------------------------------------- */
 
-static void kval(struct jw *w, const char *key, const struct sysval *v)
-{
-	if (v->ok)
-		jw_kuint(w, key, v->v);
-	else
-		jw_knull(w, key);
-}
-
 void check_conntrack_json(struct jw *w, const struct conntrack_report *r)
 {
 	char t[32];
@@ -604,21 +596,21 @@ void check_conntrack_json(struct jw *w, const struct conntrack_report *r)
 
 	jw_kbool(w, "loaded", r->loaded);
 	jw_kbool(w, "legacy_ip_conntrack", r->legacy);
-	kval(w, "count", &r->count);
-	kval(w, "max", &r->max);
-	kval(w, "buckets", &r->buckets);
+	sysval_json(w, "count", &r->count);
+	sysval_json(w, "max", &r->max);
+	sysval_json(w, "buckets", &r->buckets);
 	if (r->count.ok && r->max.ok && r->max.v)
 		jw_kint(w, "percent_used", (long long)(r->count.v * 100 / r->max.v));
 	else
 		jw_knull(w, "percent_used");
-	kval(w, "memtotal_kib", &r->memtotal_kib);
+	sysval_json(w, "memtotal_kib", &r->memtotal_kib);
 	if (r->recommended_max)
 		jw_kuint(w, "recommended_max", r->recommended_max);
 	else
 		jw_knull(w, "recommended_max");
-	kval(w, "drops", &r->drop);
-	kval(w, "insert_failed", &r->insert_failed);
-	kval(w, "early_drop", &r->early_drop);
+	sysval_json(w, "drops", &r->drop);
+	sysval_json(w, "insert_failed", &r->insert_failed);
+	sysval_json(w, "early_drop", &r->early_drop);
 	if (r->stat_ok) {
 		jw_kint(w, "cpus", r->ncpu);
 		jw_key(w, "stats");

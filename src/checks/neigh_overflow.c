@@ -117,26 +117,18 @@ int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflo
 	return 0;
 }
 
-static void kval(struct jw *w, const char *key, const struct sysval *v)
-{
-	if (v->ok)
-		jw_kuint(w, key, v->v);
-	else
-		jw_knull(w, key);
-}
-
 void check_neigh_overflow_json(struct jw *w, const struct neigh_overflow_report *r)
 {
 	char t[32];
 
-	kval(w, "gc_thresh1", &r->thresh[0]);
-	kval(w, "gc_thresh2", &r->thresh[1]);
-	kval(w, "gc_thresh3", &r->thresh[2]);
-	kval(w, "ipv4_neighbours", &r->count);
-	kval(w, "ipv6_gc_thresh1", &r->thresh6[0]);
-	kval(w, "ipv6_gc_thresh2", &r->thresh6[1]);
-	kval(w, "ipv6_gc_thresh3", &r->thresh6[2]);
-	kval(w, "ipv6_neighbours", &r->count6);
+	sysval_json(w, "gc_thresh1", &r->thresh[0]);
+	sysval_json(w, "gc_thresh2", &r->thresh[1]);
+	sysval_json(w, "gc_thresh3", &r->thresh[2]);
+	sysval_json(w, "ipv4_neighbours", &r->count);
+	sysval_json(w, "ipv6_gc_thresh1", &r->thresh6[0]);
+	sysval_json(w, "ipv6_gc_thresh2", &r->thresh6[1]);
+	sysval_json(w, "ipv6_gc_thresh3", &r->thresh6[2]);
+	sysval_json(w, "ipv6_neighbours", &r->count6);
 	jw_key(w, "kernel_log");
 	jw_obj(w);
 	jw_kuint(w, "since_seconds", r->since_secs);

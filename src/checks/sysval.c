@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "checks/sysval.h"
+#include "report/json.h"
 
 long sysval_slurp(const char *path, char *buf, size_t cap)
 {
@@ -99,4 +100,12 @@ const char *sysval_why(const struct sysval *v)
 	case EINVAL: return "unreadable format";
 	default: return strerror(v->err);
 	}
+}
+
+void sysval_json(struct jw *w, const char *key, const struct sysval *v)
+{
+	if (v->ok)
+		jw_kuint(w, key, v->v);
+	else
+		jw_knull(w, key);
 }

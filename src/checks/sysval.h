@@ -18,6 +18,9 @@ int sysval_read(const char *path, struct sysval *v);
 long sysval_slurp(const char *path, char *buf, size_t cap);
 /* MemTotal from /proc/meminfo, in KiB. */
 int sysval_memtotal_kib(struct sysval *v);
+/* Writes key: v, or key: null when the value could not be read. */
+struct jw;
+void sysval_json(struct jw *w, const char *key, const struct sysval *v);
 /* "permission denied", "absent", ... for a value that could not be read. */
 const char *sysval_why(const struct sysval *v);
 

@@ -82,6 +82,9 @@ void cli_warn(struct cli *c, const char *fmt, ...) __attribute__((format(printf,
 void cli_err_text(const struct nr_err *e, char *buf, size_t cap);
 int cli_err_exit(const struct nr_err *e);
 
+/* 0 when dir can serve as --host-root; else prints one usage line and returns -1. */
+int cli_host_root_ok(struct cli *c, const char *dir);
+
 /* Prints help for one command (or the overview when cmd is NULL) on f. */
 void cli_help(FILE *f, const struct cli_cmd *cmd);
 const struct cli_cmd *cli_find(const char *name);

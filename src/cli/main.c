@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return cli_usage(&c, "unknown command '%s' (see 'netrescue help')", argv[i]);
 	c.cmd = cmd;
-	if (!c.host_root[0])
-		return cli_usage(&c, "--host-root needs a directory");
+	if (cli_host_root_ok(&c, c.host_root) < 0)
+		return EXIT_USAGE;
 	return cmd->run(&c, argc - i, argv + i);
 }

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 
@@ -35,13 +36,27 @@ static const struct cli_opt *find_short(const struct cli_opt *o, char c)
 	return NULL;
 }
 
+int cli_host_root_ok(struct cli *c, const char *dir)
+{
+	struct stat st;
+
+	if (!dir[0] || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		cli_usage(c, "--host-root %s: not a directory", dir);
+		return -1;
+	}
+	return 0;
+}
+
 static int apply_global(struct cli_parse *p, int id)
 {
-	if (id == G_JSON)
+	if (id == G_JSON) {
 		p->c->json = 1;
-	else
-		p->c->host_root = p->arg;
-	return 1;
+		return 0;
+	}
+	if (cli_host_root_ok(p->c, p->arg) < 0)
+		return -1;
+	p->c->host_root = p->arg;
+	return 0;
 }
 
 /* A long option: returns its id, or CLI_ERROR. */
@@ -135,7 +150,8 @@ int cli_next(struct cli_parse *p, const struct cli_opt *opts)
 		if (a[1] == '-') {
 			id = next_long(p, opts, a + 2);
 			if (id == G_JSON || id == G_HOSTROOT) {
-				apply_global(p, id);
+				if (apply_global(p, id) < 0)
+					return CLI_ERROR;
 				continue;
 			}
 			return id;

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "http/http.h"
+#include "base/parse.h"
 
 static int bad(struct nr_err *e, const char *why)
 {
@@ -39,16 +40,6 @@ static int dec(const char *s, unsigned long long *out)
 	return 0;
 }
 
-static int hexdig(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int status_line(struct http_resp *r, const char *l, struct nr_err *e)
 {
@@ -167,7 +158,7 @@ static int chunk_size(struct http_resp *r, const char *l, struct nr_err *e)
 	unsigned long long v = 0;
 	int d, any = 0;
 
-	for (; (d = hexdig((unsigned char)*l)) >= 0; l++, any = 1) {
+	for (; (d = hex_digit((unsigned char)*l)) >= 0; l++, any = 1) {
 		if (v >> 60)
 			return bad(e, "chunk size overflows");
 		v = v * 16 + (unsigned)d;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kmsg/kmsg.h"
+#include "base/parse.h"
 
 /* klogctl(2) actions (linux/syslog.h is not exported to user space). */
 enum { SYSLOG_READ_ALL = 3, SYSLOG_SIZE_BUFFER = 10 };
@@ -76,16 +77,6 @@ const char *kmsg_time_str(long long wall_us, char *buf, size_t cap)
 
 /* --- parsing --------------------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Copies s[0..n) into dst (cap > 0), decoding the kernel's \xNN escapes (it escapes
  * non-printable bytes and the backslash itself); NUL-terminates; returns the length. */
@@ -96,7 +87,7 @@ static size_t unescape(char *dst, size_t cap, const char *s, size_t n)
 
 	while (i < n && o + 1 < cap) {
 		if (s[i] == '\\' && i + 4 <= n && s[i + 1] == 'x' &&
-		    (hi = hexval(s[i + 2])) >= 0 && (lo = hexval(s[i + 3])) >= 0) {
+		    (hi = hex_digit(s[i + 2])) >= 0 && (lo = hex_digit(s[i + 3])) >= 0) {
 			dst[o++] = (char)(hi << 4 | lo);
 			i += 4;
 		} else {

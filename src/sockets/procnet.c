@@ -7,20 +7,11 @@
 #include <sys/socket.h>
 
 #include "sockets/sockets.h"
+#include "base/parse.h"
 
 /* PN_FIELDS: the fields we use are the first 10 of a line. */
 #define PN_FIELDS 10
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* n hex digits -> *v; 0 or -1. */
 static int hexn(const char *s, size_t n, unsigned long long *v)
@@ -32,7 +23,7 @@ static int hexn(const char *s, size_t n, unsigned long long *v)
 	if (!n || n > 16)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((h = hexval(s[i])) < 0)
+		if ((h = hex_digit(s[i])) < 0)
 			return -1;
 		*v = *v << 4 | (unsigned)h;
 	}

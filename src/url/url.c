@@ -133,13 +133,6 @@ int url_parse(const char *s, size_t n, struct url *u, struct nr_err *e)
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 long url_decode(const char *s, size_t n, char *buf, size_t cap)
 {
@@ -152,8 +145,8 @@ long url_decode(const char *s, size_t n, char *buf, size_t cap)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			h = hexval((unsigned char)s[i + 1]);
-			l = hexval((unsigned char)s[i + 2]);
+			h = hex_digit((unsigned char)s[i + 1]);
+			l = hex_digit((unsigned char)s[i + 2]);
 			if (h < 0 || l < 0)
 				return -1;
 			c = (char)(h * 16 + l);

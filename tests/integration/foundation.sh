@@ -35,6 +35,10 @@ expect_rc "COMMAND --help" 0 "$NR" links --help
 expect_match "COMMAND --help shows usage" '^usage: netrescue .*links' "$OUT"
 expect_rc "help of unknown command" 2 "$NR" help nope
 
+# --- --host-root must name a directory, before or after the command ---
+expect_one_line_error "--host-root that does not exist" 2 "--host-root /nonexistent-nr: not a directory" "$NR" --host-root /nonexistent-nr version
+expect_one_line_error "--host-root after the command" 2 "not a directory" "$NR" version --host-root /etc/passwd
+
 # --- the simulated node: 110 pods (GKE's default max) up and down in under a minute ---
 start=$(date +%s.%N)
 node_up
