@@ -115,7 +115,9 @@ cap_bg flt -i "$VA" -w "$D/flt.pcap" $F || fail "filter start" "$(cat "$D/flt.er
 udp_burst "${POD_NS[a]}" 10.4.0.3 9999 300
 udp_burst "${POD_NS[a]}" 10.4.0.3 9998 200
 in_pod a ping -c 3 -i 0.05 -W 1 10.4.0.3 >/dev/null
-sleep 0.5
+# tcpdump's ring hands over a block after 1 s and tcpdump drops what it has not been handed on
+# SIGINT (netrescue drains it, see "SIGINT at once"): give tcpdump its second.
+sleep 1.5
 kill -INT "$CPID" "$TPID"
 cap_wait "$CPID"
 wait "$TPID" 2>/dev/null

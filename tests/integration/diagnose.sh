@@ -293,11 +293,13 @@ kill "$SRV" 2>/dev/null
 
 # --- without root: partial, and says what it could not see ----------------------------------
 scenario not-root
+chmod 755 "${HR%/host}" # mktemp made it 0700: let the unprivileged user read the node files
 expect_rc "not-root: still reports (exit 0 or 1, not 3)" 0 bash -c "ip netns exec '$NODE' setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all '$NR' --json --host-root '$HR' diagnose --since 5s --pod-ip 10.4.0.2 >'$T_TMP/nr.json' 2>'$T_TMP/nr.err'; r=\$?; [ \$r -le 1 ]"
 DJ=$(cat "$T_TMP/nr.json")
 expect_json "not-root: capabilities named" '.node.capabilities_missing | index("CAP_NET_ADMIN") != null and index("CAP_SYS_PTRACE") != null' "$DJ"
 expect_json "not-root: says what it could not see" '.could_not_check | length >= 1' "$DJ"
 expect_match "not-root: warning on stderr" 'CAP_NET_ADMIN' "$(cat "$T_TMP/nr.err")"
+chmod 700 "${HR%/host}"
 
 # --- bad input ----------------------------------------------------------------------------
 expect_one_line_error "bad --pod-ip" 2 "not an IP" nr diagnose --pod-ip 10.4.0.300
