@@ -55,8 +55,9 @@ unit_build() {
 		fi
 		objs+=("$o")
 	done
-	rm -f "$UNIT/libnr.a"
-	ar rcs "$UNIT/libnr.a" "${objs[@]}"
+	# A private archive moved into place: several test runs may share this tree.
+	rm -f "$UNIT/libnr.a.$$"
+	ar rcs "$UNIT/libnr.a.$$" "${objs[@]}" && mv -f "$UNIT/libnr.a.$$" "$UNIT/libnr.a"
 }
 if unit_build >"$LOG/unit-build.log" 2>&1; then
 	for t in tests/unit/test_*.c; do

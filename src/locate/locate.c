@@ -312,6 +312,33 @@ static void link_down(const struct locate_report *r, struct findings *fs)
 			     r->pod_if[0] ? r->pod_if : "interface");
 }
 
+/* Reports why the pod behind host lost its route, when a link on its way is down: its veth
+ * (link-down) or the bridge the veth is a port of (bridge-down). 1 when it did, 0 when the
+ * links are up and the route is missing for another reason. */
+static int down_cause(struct locate_ctx *c, const struct nl_link *host, struct locate_report *r,
+		      struct findings *fs)
+{
+	struct nl_link br;
+	char ip[64], fix[160];
+
+	if (!(host->flags & IFF_UP) || !(host->flags & IFF_LOWER_UP)) {
+		link_down(r, fs);
+		return 1;
+	}
+	if (!host->master || nl_link_get_index(&c->nl, host->master, &br, NULL) < 0 ||
+	    (br.flags & IFF_UP))
+		return 0;
+	snprintf(r->bridge, sizeof r->bridge, "%s", br.name);
+	if (fs) {
+		ip_text(&r->ip, ip, sizeof ip);
+		snprintf(fix, sizeof fix, "netrescue bridge %s --fix", br.name);
+		findings_add(fs, "bridge-down", SEV_FAIL, br.name, fix,
+			     "bridge %s is down, so the kernel dropped the route to its pods: "
+			     "pod %s behind port %s is unreachable", br.name, ip, host->name);
+	}
+	return 1;
+}
+
 static void route_missing(const struct nr_addr *ip, const char *why, struct findings *fs)
 {
 	char b[64];
@@ -414,11 +441,13 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	memcpy(r->route_dev, dev.name, sizeof r->route_dev);
 	r->route_default = rt.dst_len == 0;
 	if (route_fault(&rt, &dev, why, sizeof why)) {
-		route_missing(ip, why, fs);
 		/* The kernel drops a route when its device goes down: look for the pod behind
-		 * any veth, so the report can say which interface took the route with it. */
-		if (veth_scan(c, 0, r, &host, e) == 0 && locate_pod(c, &host, r, e) == 0)
-			link_down(r, fs);
+		 * any veth. When its veth or its bridge is down, that is the fault to report
+		 * (link-down, bridge-down), and the missing route only its consequence. */
+		if (veth_scan(c, 0, r, &host, e) == 0 && locate_pod(c, &host, r, e) == 0 &&
+		    down_cause(c, &host, r, fs))
+			return 0;
+		route_missing(ip, why, fs);
 		return 0;
 	}
 	rc = host_iface(c, &dev, r, &host, e);

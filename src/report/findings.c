@@ -16,7 +16,13 @@ void findings_add(struct findings *fs, const char *id, enum sev sev, const char 
 {
 	struct finding *f;
 	va_list ap;
+	int i;
 
+	/* Two checks may see one fault (the bridge check and locate both see a bridge down):
+	 * the report names it once. */
+	for (i = 0; i < fs->n; i++)
+		if (!strcmp(fs->f[i].id, id) && !strcmp(fs->f[i].subject, subject ? subject : ""))
+			return;
 	if (fs->n >= FINDINGS_MAX) {
 		fs->dropped++;
 		return;

@@ -26,7 +26,8 @@ struct findings {
 };
 
 void findings_init(struct findings *fs);
-/* Adds one finding; fix may be NULL. message is printf-style. */
+/* Adds one finding; fix may be NULL. message is printf-style. A finding with the same id
+ * and subject as one already there is not added again. */
 void findings_add(struct findings *fs, const char *id, enum sev sev, const char *subject,
 		  const char *fix, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Worst severity present (SEV_INFO when none). */

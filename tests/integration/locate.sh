@@ -101,6 +101,17 @@ expect_json "port down: link-down" "[.findings[] | select(.id == \"link-down\" a
 expect_rc "text with findings" 1 nr locate 10.4.0.3
 expect_match "text: finding block" '^FAIL link-down +10\.4\.0\.3: ' "$OUT"
 
+# the veth down takes the /32 route with it: the down link is the fault, not the route
+expect_json "veth down: no route-missing beside link-down" '[.findings[] | select(.id == "route-missing")] | length == 0' "$(nr --json locate 10.4.1.4)"
+# the bridge down takes the pod subnet's route with it: bridge-down, not route-missing
+in_node ip link set "${POD_IF[b2]}" up
+in_node ip link set cbr0 down
+expect_rc "bridge down: exit 1" 1 nr --json locate 10.4.0.2
+expect_json "bridge down: bridge-down with its fix" '[.findings[] | select(.id == "bridge-down" and .subject == "cbr0" and .fix == "netrescue bridge cbr0 --fix")] | length == 1' "$OUT"
+expect_json "bridge down: no route-missing" '[.findings[] | select(.id == "route-missing")] | length == 0' "$OUT"
+expect_json "bridge down: the pod is still found" ".host_interface == \"${POD_IF[b1]}\" and .bridge == \"cbr0\"" "$OUT"
+in_node ip link set cbr0 up
+
 # bad input
 expect_one_line_error "malformed IP" 2 "not an IP address" nr locate 10.4.0.300
 expect_one_line_error "IP with prefix" 2 "not an IP address" nr locate 10.4.0.0/24
