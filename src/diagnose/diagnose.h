@@ -48,7 +48,6 @@ enum diag_status {
 	DIAG_PARTIAL,     /* ran, but saw less than all (detail says what it could not see) */
 	DIAG_ERROR,       /* could not run: detail is the error text */
 	DIAG_SKIPPED,     /* not asked for (no --capture, no --port) */
-	DIAG_ABSENT,      /* the module is not part of this build */
 };
 
 struct diag_check {

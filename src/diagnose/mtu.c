@@ -5,10 +5,6 @@
 #include "cli/cli.h"
 #include "diagnose/private.h"
 
-#pragma weak check_mtu_run
-#pragma weak check_mtu_json
-#pragma weak check_mtu_text
-
 /* The report is large (512 interfaces): kept here, once per process, not in every diag_report
  * user's struct. */
 static struct mtu_report mtu;
@@ -21,11 +17,6 @@ void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_c
 	int i;
 
 	(void)o, (void)x;
-	if (!check_mtu_run) {
-		c->status = DIAG_ABSENT;
-		snprintf(c->detail, sizeof c->detail, "the mtu module is not part of this build");
-		return;
-	}
 	if (check_mtu_run(&mtu, &r->fs, &e) < 0) {
 		c->status = DIAG_ERROR;
 		cli_err_text(&e, c->detail, sizeof c->detail);
@@ -45,13 +36,13 @@ void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_c
 void diag_mtu_json(struct jw *w, const struct diag_report *r)
 {
 	(void)r;
-	if (mtu_ok && check_mtu_json)
+	if (mtu_ok)
 		check_mtu_json(w, &mtu);
 }
 
 void diag_mtu_text(FILE *f, const struct diag_report *r)
 {
 	(void)r;
-	if (mtu_ok && check_mtu_text)
+	if (mtu_ok)
 		check_mtu_text(f, &mtu);
 }

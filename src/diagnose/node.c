@@ -9,9 +9,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "checks/cni.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/node.h"
-#include "diagnose/weak.h"
+#include "netlink/netlink.h"
 
 /* Capabilities netrescue uses, with what each one lets it see (README "Most commands need
  * root"); CAP_SYSLOG reads the kernel log when kernel.dmesg_restrict is set. */
@@ -64,7 +65,7 @@ static void caps_missing(struct diag_report *r)
 					      n ? "," : "", caps[i].name);
 }
 
-/* The default route's device from /proc/net/route (this netns), when netlink is absent. */
+/* The default route's device from /proc/net/route (this netns), when netlink gave none. */
 static void uplink_proc(struct diag_report *r)
 {
 	char line[256], ifn[32];
@@ -147,6 +148,6 @@ void diag_node_facts(struct diag_report *r, const char *host_root, struct nl *nl
 	if (r->uplink[0] && !r->uplink_mtu)
 		uplink_mtu_sys(r);
 	snprintf(r->cni, sizeof r->cni, "unknown");
-	if (HAVE(cni_detect) && cni_detect(host_root, r->cni, sizeof r->cni, r->cni_why, sizeof r->cni_why, &e) < 0)
+	if (cni_detect(host_root, r->cni, sizeof r->cni, r->cni_why, sizeof r->cni_why, &e) < 0)
 		snprintf(r->cni, sizeof r->cni, "unknown");
 }

@@ -3,15 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "checks/port.h"
 #include "cli/cli.h"
 #include "diagnose/private.h"
-#include "diagnose/weak.h"
-
-static void absent(struct diag_check *c)
-{
-	c->status = DIAG_ABSENT;
-	snprintf(c->detail, sizeof c->detail, "the port module is not part of this build");
-}
 
 static void error(struct diag_check *c, const struct nr_err *e)
 {
@@ -82,8 +76,6 @@ void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag
 		snprintf(c->detail, sizeof c->detail, "no --port given");
 		return;
 	}
-	if (!HAVE(check_port_run))
-		return absent(c);
 	for (i = 0; i < o->nports; i++)
 		if (scan_port(o, r, i, &e) < 0)
 			return error(c, &e);
@@ -97,8 +89,6 @@ void diag_st_stale(const struct diag_opts *o, struct diag_report *r, struct diag
 	struct nr_err e;
 
 	(void)x;
-	if (!HAVE(check_port_run))
-		return absent(c);
 	if (check_port_run(o->host_root, 0, 0, &r->stale, &r->fs, &e) < 0)
 		return error(c, &e);
 	c->status = DIAG_OK;
@@ -121,9 +111,9 @@ static void json_ports(struct jw *w, const struct diag_report *r)
 
 void diag_json_extra(struct jw *w, const struct diag_report *r, enum diag_check_id id)
 {
-	if (id == DC_PORTS && HAVE(check_port_json))
+	if (id == DC_PORTS)
 		json_ports(w, r);
-	else if (id == DC_STALE && HAVE(check_port_json))
+	else if (id == DC_STALE)
 		check_port_json(w, &r->stale);
 	else if (id == DC_MTU)
 		diag_mtu_json(w, r);
@@ -133,10 +123,10 @@ void diag_text_extra(FILE *f, const struct diag_report *r, enum diag_check_id id
 {
 	int i;
 
-	if (id == DC_PORTS && HAVE(check_port_text))
+	if (id == DC_PORTS)
 		for (i = 0; i < r->nports; i++)
 			check_port_text(f, &r->port[i]);
-	else if (id == DC_STALE && HAVE(check_port_text))
+	else if (id == DC_STALE)
 		check_port_text(f, &r->stale);
 	else if (id == DC_MTU)
 		diag_mtu_text(f, r);

@@ -5,9 +5,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "capture/capture.h"
+#include "checks/bridge.h"
+#include "checks/conntrack.h"
+#include "checks/links.h"
+#include "checks/neigh_overflow.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/private.h"
-#include "diagnose/weak.h"
+#include "kmsg/kmsg.h"
+#include "locate/locate.h"
 #include "report/escape.h"
 #include "report/table.h"
 
@@ -22,7 +28,7 @@ const char *diag_check_name(enum diag_check_id id)
 
 const char *diag_status_name(enum diag_status s)
 {
-	static const char *const n[] = { "not-run", "ok", "partial", "error", "skipped", "absent" };
+	static const char *const n[] = { "not-run", "ok", "partial", "error", "skipped" };
 
 	return (unsigned)s < sizeof n / sizeof n[0] ? n[s] : "?";
 }
@@ -86,8 +92,7 @@ static void json_pod(struct jw *w, const struct diag_pod *p)
 		jw_obj_end(w);
 		return;
 	}
-	if (HAVE(locate_json))
-		locate_json(w, &p->loc);
+	locate_json(w, &p->loc);
 	if (p->host_mtu)
 		jw_kuint(w, "host_mtu", p->host_mtu);
 	else
@@ -120,7 +125,7 @@ static void json_kmsg(struct jw *w, const struct diag_report *r)
 	jw_kuint(w, "warnings", r->kmsg_warnings);
 	jw_kuint(w, "conntrack_table_full", r->kmsg_conntrack_full);
 	jw_kuint(w, "neighbour_table_overflow", r->kmsg_neigh_overflow);
-	if (r->neigh_ok && HAVE(check_neigh_overflow_json)) {
+	if (r->neigh_ok) {
 		jw_key(w, "neighbour_table");
 		jw_obj(w);
 		check_neigh_overflow_json(w, &r->neigh);
@@ -130,7 +135,7 @@ static void json_kmsg(struct jw *w, const struct diag_report *r)
 	jw_arr(w);
 	for (i = 0; i < r->nkmsg; i++) {
 		jw_obj(w);
-		if (r->kmsg[i].wall_us && HAVE(kmsg_time_str))
+		if (r->kmsg[i].wall_us)
 			jw_kstr(w, "time", kmsg_time_str(r->kmsg[i].wall_us, t, sizeof t));
 		else
 			jw_knull(w, "time");
@@ -156,7 +161,7 @@ static void json_capture(struct jw *w, const struct diag_report *r)
 		jw_kstr(w, "pod_ip", addr_str(&p->ip, ip, sizeof ip));
 		jw_kstr(w, "status", diag_status_name(p->cap_status));
 		jw_kstr(w, "filter", p->cap_filter[0] ? p->cap_filter : NULL);
-		if (p->cap_status == DIAG_OK && HAVE(capture_json))
+		if (p->cap_status == DIAG_OK)
 			capture_json(w, &p->cap);
 		else
 			jw_kstr(w, "error", p->cap_detail);
@@ -172,12 +177,10 @@ static void json_check_data(struct jw *w, const struct diag_report *r, enum diag
 
 	switch (id) {
 	case DC_LINKS:
-		if (HAVE(links_json))
-			links_json(w, &r->links);
+		links_json(w, &r->links);
 		break;
 	case DC_BRIDGES:
-		if (HAVE(check_bridge_json))
-			check_bridge_json(w, &r->bridges);
+		check_bridge_json(w, &r->bridges);
 		break;
 	case DC_PODS:
 		jw_key(w, "pods");
@@ -187,8 +190,7 @@ static void json_check_data(struct jw *w, const struct diag_report *r, enum diag
 		jw_arr_end(w);
 		break;
 	case DC_CONNTRACK:
-		if (HAVE(check_conntrack_json))
-			check_conntrack_json(w, &r->ct);
+		check_conntrack_json(w, &r->ct);
 		break;
 	case DC_KMSG:
 		json_kmsg(w, r);
@@ -242,7 +244,7 @@ void diag_json(struct jw *w, const struct diag_report *r)
 	jw_arr(w);
 	for (i = 0; i < DC_N; i++) {
 		const struct diag_check *c = &r->checks[i];
-		if (c->status != DIAG_ERROR && c->status != DIAG_PARTIAL && c->status != DIAG_ABSENT)
+		if (c->status != DIAG_ERROR && c->status != DIAG_PARTIAL)
 			continue;
 		jw_obj(w);
 		jw_kstr(w, "check", check_names[i]);
@@ -345,7 +347,7 @@ static void text_pods(FILE *f, const struct diag_report *r)
 		row[1] = l->host_if[0] ? l->host_if : NULL;
 		row[2] = !l->ifindex ? NULL : (l->host_flags & 1) ? "UP" : "DOWN"; /* IFF_UP */
 		row[3] = p->host_mtu ? mtu : NULL;
-		row[4] = HAVE(locate_wiring_name) ? locate_wiring_name(l->wiring) : NULL;
+		row[4] = locate_wiring_name(l->wiring);
 		row[5] = l->netns ? ns : NULL;
 		row[6] = pids;
 		row[7] = l->pod_uid[0] ? l->pod_uid : NULL;
@@ -370,11 +372,11 @@ static void text_kmsg(FILE *f, const struct diag_report *r)
 	fprintf(f, "%llu records%s, %llu warnings or worse; table full: %llu, neighbour table overflow: %llu\n",
 		r->kmsg_records, r->since_secs ? " in the window" : "", r->kmsg_warnings,
 		r->kmsg_conntrack_full, r->kmsg_neigh_overflow);
-	if (r->neigh_ok && HAVE(check_neigh_overflow_text))
+	if (r->neigh_ok)
 		check_neigh_overflow_text(f, &r->neigh);
 	for (i = 0; i < r->nkmsg; i++) {
 		esc_text(line, sizeof line, r->kmsg[i].text, strlen(r->kmsg[i].text));
-		fprintf(f, "%s  %s\n", r->kmsg[i].wall_us && HAVE(kmsg_time_str) ?
+		fprintf(f, "%s  %s\n", r->kmsg[i].wall_us ?
 			kmsg_time_str(r->kmsg[i].wall_us, t, sizeof t) : "-", line);
 	}
 }
@@ -395,7 +397,7 @@ static void text_capture(FILE *f, const struct diag_report *r)
 		}
 		fprintf(f, "%s  '%s'  %llu packets, %llu dropped, stopped: %s\n", p->cap.interface, p->cap_filter,
 			p->cap.packets_captured, p->cap.packets_dropped,
-			HAVE(capture_stop_name) ? capture_stop_name(p->cap.stop) : "?");
+			capture_stop_name(p->cap.stop));
 		for (j = 0; j < p->cap.nfiles; j++)
 			fprintf(f, "  file %s\n", p->cap.files[j]);
 	}
@@ -410,19 +412,16 @@ static void text_section(FILE *f, const struct diag_report *r, enum diag_check_i
 	fprintf(f, "\n== %s ==\n", check_names[id]);
 	switch (id) {
 	case DC_LINKS:
-		if (HAVE(links_text))
-			links_text(f, &r->links);
+		links_text(f, &r->links);
 		break;
 	case DC_BRIDGES:
-		if (HAVE(check_bridge_text))
-			check_bridge_text(f, &r->bridges);
+		check_bridge_text(f, &r->bridges);
 		break;
 	case DC_PODS:
 		text_pods(f, r);
 		break;
 	case DC_CONNTRACK:
-		if (HAVE(check_conntrack_text))
-			check_conntrack_text(f, &r->ct);
+		check_conntrack_text(f, &r->ct);
 		break;
 	case DC_KMSG:
 		text_kmsg(f, r);

@@ -7,11 +7,19 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "capture/capture.h"
+#include "checks/bridge.h"
+#include "checks/conntrack.h"
+#include "checks/links.h"
+#include "checks/neigh_overflow.h"
 #include "cli/cli.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/node.h"
 #include "diagnose/private.h"
-#include "diagnose/weak.h"
+#include "kmsg/kmsg.h"
+#include "locate/locate.h"
+#include "netlink/netlink.h"
+#include "runtime/runtime.h"
 
 /* Capability bits (linux/capability.h numbering). */
 enum { CAP_NET_ADMIN_ = 12, CAP_NET_RAW_ = 13, CAP_SYS_PTRACE_ = 19, CAP_SYS_ADMIN_ = 21, CAP_SYSLOG_ = 34 };
@@ -34,12 +42,6 @@ static void set_error(struct diag_check *c, const struct nr_err *e)
 {
 	c->status = DIAG_ERROR;
 	cli_err_text(e, c->detail, sizeof c->detail);
-}
-
-static void set_absent(struct diag_check *c, const char *module)
-{
-	c->status = DIAG_ABSENT;
-	snprintf(c->detail, sizeof c->detail, "the %s module is not part of this build", module);
 }
 
 /* A check ran without some capability: say what it could not see. */
@@ -72,8 +74,6 @@ static void run_links(struct diag_report *r)
 	struct diag_check *c = &r->checks[DC_LINKS];
 	struct nr_err e;
 
-	if (!HAVE(links_collect))
-		return set_absent(c, "links");
 	if (links_collect(NULL, &r->links, &e) < 0)
 		return set_error(c, &e);
 	c->status = DIAG_OK;
@@ -86,8 +86,6 @@ static void run_bridges(const struct diag_opts *o, struct diag_report *r)
 	struct nr_err e;
 	int i;
 
-	if (!HAVE(check_bridge_run))
-		return set_absent(c, "bridge");
 	if (check_bridge_run(NULL, o->fix, &r->bridges, &r->fs, &e) < 0) {
 		char why[DIAG_TEXT];
 
@@ -129,7 +127,7 @@ static int neigh_cb(const struct nl_neigh *n, void *arg)
 	addr_str(&p->ip, d->ip, sizeof d->ip);
 	if (n->mac_len)
 		nl_mac_str(n->mac, n->mac_len, d->mac, sizeof d->mac);
-	dev = HAVE(links_name) ? links_name(w->links, n->ifindex) : NULL;
+	dev = links_name(w->links, n->ifindex);
 	if (dev)
 		snprintf(d->dev, sizeof d->dev, "%s", dev);
 	else
@@ -143,7 +141,7 @@ static void pod_neighbours(struct diag_report *r, struct diag_pod *p, struct nl 
 	struct neigh_walk w = { p, &r->links };
 	struct nr_err e;
 
-	if (nl && HAVE(nl_neigh_dump))
+	if (nl)
 		nl_neigh_dump(nl, p->ip.family, neigh_cb, &w, &e);
 }
 
@@ -169,8 +167,6 @@ static void run_pods(const struct diag_opts *o, struct diag_report *r, struct lo
 		snprintf(c->detail, sizeof c->detail, "no --pod-ip given");
 		return;
 	}
-	if (!HAVE(locate_init))
-		return set_absent(c, "locate");
 	if (locate_init(lc, &e) < 0)
 		return set_error(c, &e);
 	*lc_ok = 1;
@@ -222,8 +218,6 @@ static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
 	struct nr_err e;
 	int i, first = r->fs.n;
 
-	if (!HAVE(check_conntrack_run))
-		return set_absent(c, "conntrack");
 	if (check_conntrack_run(&co, &r->ct, &r->fs, &e) < 0)
 		return set_error(c, &e);
 	c->status = DIAG_OK;
@@ -280,26 +274,12 @@ static void run_kmsg(const struct diag_opts *o, struct diag_report *r)
 	struct kmsg_info info = { 0 };
 	struct nr_err e;
 
-	if (!HAVE(kmsg_walk))
-		return set_absent(c, "kmsg");
 	r->kmsg_cutoff_us = diag_cutoff_us(o->since_secs);
 	if (kmsg_walk(NULL, kmsg_rec_cb, r, &info, &e) < 0)
 		return set_error(c, &e);
 	r->kmsg_source = info.source;
 	c->status = DIAG_OK;
-	if (HAVE(check_neigh_overflow_run)) {
-		r->neigh_ok = check_neigh_overflow_run(o->since_secs, &r->neigh, &r->fs, &e) == 0;
-	} else if (r->kmsg_neigh_overflow) {
-		findings_add(&r->fs, "neigh-table-overflow", SEV_FAIL, "neighbour table",
-			     "sysctl -w net.ipv4.neigh.default.gc_thresh3=16384",
-			     "the kernel log says 'neighbour table overflow' %llu time(s) in the window",
-			     r->kmsg_neigh_overflow);
-	}
-	/* Without the conntrack module, the kernel log alone still tells of a full table. */
-	if (r->kmsg_conntrack_full && r->checks[DC_CONNTRACK].status == DIAG_ABSENT)
-		findings_add(&r->fs, "conntrack-table-full", SEV_FAIL, "conntrack", "netrescue conntrack --fix",
-			     "the kernel log says 'nf_conntrack: table full, dropping packet' %llu time(s) in the window",
-			     r->kmsg_conntrack_full);
+	r->neigh_ok = check_neigh_overflow_run(o->since_secs, &r->neigh, &r->fs, &e) == 0;
 }
 
 /* --- capture ----------------------------------------------------------------------------- */
@@ -368,8 +348,6 @@ static void run_capture(const struct diag_opts *o, struct diag_report *r)
 		snprintf(c->detail, sizeof c->detail, "--capture needs --pod-ip");
 		return;
 	}
-	if (!HAVE(capture_run))
-		return set_absent(c, "capture");
 	/* One pod after another: a few seconds each, and libpcap handles stay simple. */
 	for (i = 0; i < r->npods; i++) {
 		if (o->stop && *o->stop)
@@ -469,7 +447,7 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 	memcpy(r->ports, o->ports, sizeof r->ports);
 	findings_init(&r->fs);
 	x.o = o;
-	x.nl_ok = HAVE(nl_open) && nl_open(&x.nl, e) == 0;
+	x.nl_ok = nl_open(&x.nl, e) == 0;
 	progress(o, "reading node facts");
 	diag_node_facts(r, o->host_root, x.nl_ok ? &x.nl : NULL);
 	r->checks[DC_NODE].status = DIAG_OK;
@@ -478,11 +456,9 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 		r->checks[DC_NODE].status = DIAG_PARTIAL;
 		snprintf(r->checks[DC_NODE].detail, sizeof r->checks[DC_NODE].detail, "no default route: uplink unknown");
 	}
-	if (HAVE(rt_open)) {
-		rt_open(&x.rt, o->host_root);
-		rt_sources(&x.rt, r->runtime_sources, sizeof r->runtime_sources);
-		x.rt_ok = 1;
-	}
+	rt_open(&x.rt, o->host_root);
+	rt_sources(&x.rt, r->runtime_sources, sizeof r->runtime_sources);
+	x.rt_ok = 1;
 	for (i = 0; i < sizeof stages / sizeof stages[0]; i++) {
 		struct diag_check *c = &r->checks[stages[i].id];
 		t = now_ms();
@@ -495,7 +471,7 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 	if (o->fix)
 		note_missing(r, &r->checks[DC_BRIDGES], CAP_NET_ADMIN_, "CAP_NET_ADMIN", "--fix cannot set bridges up");
 	(void)CAP_SYS_ADMIN_;
-	if (x.lc_ok && HAVE(locate_fini))
+	if (x.lc_ok)
 		locate_fini(&x.lc);
 	if (x.nl_ok)
 		nl_close(&x.nl);

@@ -12,13 +12,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "checks/bridge.h"
+#include "checks/conntrack.h"
+#include "checks/links.h"
 #include "cli/cli.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/private.h"
-#include "diagnose/weak.h"
+#include "kmsg/kmsg.h"
+#include "netlink/netlink.h"
+#include "netns/netns.h"
+#include "proc/proc.h"
 #include "report/escape.h"
-
-#pragma weak netns_list_all
 
 struct view {
 	char *buf;
@@ -58,7 +62,7 @@ static void esc_line(FILE *f, const char *s, size_t n)
 
 static const char *ifname(const struct diag_report *r, int ifindex, char *buf, size_t cap)
 {
-	const char *n = HAVE(links_name) ? links_name(&r->links, ifindex) : NULL;
+	const char *n = links_name(&r->links, ifindex);
 
 	if (n)
 		return n;
@@ -134,8 +138,9 @@ static int view_netlink(struct bundle *b, const struct diag_report *r, const cha
 	}
 	w.f = v.f;
 	w.r = r;
-	if (!HAVE(nl_open) || nl_open(nl, &ve) < 0) {
-		fprintf(v.f, "# not available: %s\n", HAVE(nl_open) ? (cli_err_text(&ve, why, sizeof why), why) : "netlink module absent");
+	if (nl_open(nl, &ve) < 0) {
+		cli_err_text(&ve, why, sizeof why);
+		fprintf(v.f, "# not available: %s\n", why);
 	} else {
 		if (what == 0)
 			rc = nl_route_dump(nl, AF_UNSPEC, route_line, &w, &ve);
@@ -165,11 +170,11 @@ static int view_section(struct bundle *b, const struct diag_report *r, enum diag
 		return nr_fail(e, NR_E_NOMEM, errno, "diagnose", "view %s", name);
 	if (c->status != DIAG_OK && c->status != DIAG_PARTIAL)
 		fprintf(v.f, "# %s: %s\n", diag_status_name(c->status), c->detail);
-	else if (id == DC_LINKS && HAVE(links_text))
+	else if (id == DC_LINKS)
 		links_text(v.f, &r->links);
-	else if (id == DC_BRIDGES && HAVE(check_bridge_text))
+	else if (id == DC_BRIDGES)
 		check_bridge_text(v.f, &r->bridges);
-	else if (id == DC_CONNTRACK && HAVE(check_conntrack_text))
+	else if (id == DC_CONNTRACK)
 		check_conntrack_text(v.f, &r->ct);
 	return view_add(b, &v, name, e);
 }
@@ -243,11 +248,9 @@ static int view_kmsg(struct bundle *b, const struct diag_report *r, struct nr_er
 		return nr_fail(e, NR_E_NOMEM, errno, "diagnose", "view kmsg");
 	if (r->since_secs)
 		fprintf(v.f, "# kernel log, last %llu s\n", r->since_secs);
-	if (!HAVE(kmsg_walk))
-		fputs("# not available: kmsg module absent\n", v.f);
 	w.f = v.f;
 	w.cutoff_us = r->kmsg_cutoff_us ? r->kmsg_cutoff_us : diag_cutoff_us(r->since_secs);
-	if (HAVE(kmsg_walk) && kmsg_walk(NULL, kmsg_line, &w, NULL, &ve) < 0) {
+	if (kmsg_walk(NULL, kmsg_line, &w, NULL, &ve) < 0) {
 		cli_err_text(&ve, why, sizeof why);
 		fprintf(v.f, "# not available: %s\n", why);
 	}
@@ -276,9 +279,7 @@ static int view_processes(struct bundle *b, struct nr_err *e)
 	if (view_open(&v) < 0)
 		return nr_fail(e, NR_E_NOMEM, errno, "diagnose", "view processes");
 	fputs("PID\tPPID\tSTATE\tNETNS\tPOD_UID\tCONTAINER\tCOMM\tARGS\n", v.f);
-	if (!HAVE(proc_walk_some))
-		fputs("# not available: proc module absent\n", v.f);
-	else if (proc_walk_some(PROC_F_ARGS | PROC_F_NETNS | PROC_F_CGROUP, proc_line, v.f, &ve) < 0) {
+	if (proc_walk_some(PROC_F_ARGS | PROC_F_NETNS | PROC_F_CGROUP, proc_line, v.f, &ve) < 0) {
 		cli_err_text(&ve, why, sizeof why);
 		fprintf(v.f, "# incomplete: %s\n", why);
 	}
@@ -296,8 +297,6 @@ static int view_sockets(struct bundle *b, struct nr_err *e)
 	struct view v;
 	int i, k;
 
-	if (!HAVE(netns_list_all))
-		return 0;
 	l = malloc(sizeof *l);
 	if (!l)
 		return nr_fail(e, NR_E_NOMEM, errno, "diagnose", "view sockets");

@@ -101,7 +101,6 @@ static void names(void)
 {
 	CHECK_STR(diag_check_name(DC_LINKS), "links");
 	CHECK_STR(diag_check_name(DC_CAPTURE), "capture");
-	CHECK_STR(diag_status_name(DIAG_ABSENT), "absent");
 	CHECK_STR(diag_status_name(DIAG_PARTIAL), "partial");
 }
 
