@@ -242,7 +242,7 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 	int i;
 
 	for (i = 0; i < r->nbr; i++) {
-		if (r->br[i].flags & IFF_UP)
+		if ((r->br[i].flags & IFF_UP) || findings_has(fs, "bridge-down", r->br[i].name))
 			continue;
 		snprintf(fix, sizeof fix, "netrescue bridge %s --fix", r->br[i].name);
 		findings_add(fs, "bridge-down", SEV_FAIL, r->br[i].name, fix,

@@ -17,15 +17,6 @@
 #include "report/json.h"
 #include "upload/upload.h"
 
-/* locate and upload land in the tree on their own schedule; weak references keep capture
- * linking without them (the options then say they are not in this build). */
-#pragma weak locate_init
-#pragma weak locate_fini
-#pragma weak locate_run
-#pragma weak upload_check
-#pragma weak upload_file
-#pragma weak upload_json
-
 /* FILTER_MAX: the joined filter expression; tcpdump filters on a command line stay far below. */
 #define FILTER_MAX 4096
 /* LINE_MAX_TXT: one decoded packet line (DNS answers and SNI are cut, never the line broken). */
@@ -343,22 +334,13 @@ static int out_path(struct cli *c, struct args *a, char *buf, size_t cap)
 /* --pod-ip: the host-side interface, or (--inside) the pod's netns and its interface. */
 static int find_pod(struct cli *c, struct args *a, char *ifbuf, size_t cap)
 {
-	static struct locate_ctx lc; /* large (every netns of the node): not on the stack */
 	static struct locate_report lr;
 	struct nr_addr ip;
 	struct nr_err e;
-	int rc;
 
-	if (!locate_init || !locate_run)
-		return cli_usage(c, "--pod-ip: pod lookup (locate) is not in this build");
 	parse_ip(a->pod_ip, &ip);
 	nr_err_clear(&e);
-	if (locate_init(&lc, &e) < 0)
-		return cli_fail(c, &e);
-	rc = locate_run(&lc, &ip, &lr, NULL, &e);
-	if (locate_fini)
-		locate_fini(&lc);
-	if (rc < 0)
+	if (locate_once(&ip, &lr, &e) < 0)
 		return cli_fail(c, &e);
 	if (!a->inside) {
 		if (!lr.host_if[0]) {
@@ -422,8 +404,7 @@ static int do_upload(struct state *s, struct args *a, const struct capture_resul
 	if (s->doc) {
 		jw_key(&s->w, "upload");
 		jw_obj(&s->w);
-		if (upload_json)
-			upload_json(&s->w, &a->ur);
+		upload_json(&s->w, &a->ur);
 		if (rc < 0) {
 			cli_err_text(&e, msg, sizeof msg);
 			jw_kstr(&s->w, "error", msg);
@@ -487,8 +468,6 @@ static int run(struct cli *c, int argc, char **argv)
 	if (a.read)
 		return read_file(c, &a, &s, &r);
 	if (a.upload) {
-		if (!upload_check || !upload_file)
-			return cli_usage(c, "--upload: upload is not in this build");
 		/* A bad URL or a missing signed header is a usage error: before capturing, not after. */
 		if (upload_check(a.upload, &a.uo, &a.ur, &e) < 0)
 			return cli_fail(c, &e);

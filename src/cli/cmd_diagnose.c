@@ -15,10 +15,6 @@
 #include "report/json.h"
 #include "upload/upload.h"
 
-#pragma weak upload_check
-#pragma weak upload_file
-#pragma weak upload_json
-#pragma weak capture_auto_dir
 
 enum { O_POD = 1, O_PORT, O_CAPTURE, O_BUNDLE, O_UPLOAD, O_FIX, O_SINCE, O_FORCE, O_HEADER,
        O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR };
@@ -134,8 +130,7 @@ static int capture_dir(struct cli *c, struct args *a, char *buf, size_t cap, int
 		*tmp = 1;
 		return 0;
 	}
-	if (capture_auto_dir && (capture_auto_dir(c->host_root, buf, cap, &e) == 0 ||
-					    capture_auto_dir("/", buf, cap, &e) == 0))
+	if (capture_auto_dir(c->host_root, buf, cap, &e) == 0 || capture_auto_dir("/", buf, cap, &e) == 0)
 		return 0;
 	snprintf(buf, cap, "/var/tmp");
 	return 0;
@@ -188,7 +183,7 @@ static void write_json(FILE *f, const struct diag_report *r, const struct out *o
 		} else {
 			jw_obj(&w);
 			jw_kbool(&w, "done", o->uploaded > 0);
-			if (o->uploaded > 0 && upload_json)
+			if (o->uploaded > 0)
 				upload_json(&w, &o->ur);
 			else
 				jw_kstr(&w, "error", o->upload_err);
@@ -303,10 +298,6 @@ static int precheck_upload(struct cli *c, struct args *a)
 
 	if (!a->upload)
 		return 0;
-	if (!upload_check || !upload_file) {
-		nr_fail(&e, NR_E_UNSUPPORTED, 0, "diagnose", "--upload (upload module not in this build)");
-		return cli_fail(c, &e);
-	}
 	a->uo.warn = upload_warn;
 	a->uo.arg = c;
 	if (upload_check(a->upload, &a->uo, &ur, &e) < 0)

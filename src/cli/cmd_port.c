@@ -22,7 +22,6 @@ static struct findings fs;
 /* The netns inode of the pod that has ip on this node (locate: route -> veth -> netns). */
 static int netns_of_pod_ip(struct cli *c, const char *arg, unsigned long long *ino)
 {
-	static struct locate_ctx lc;
 	static struct locate_report r;
 	struct nr_addr ip;
 	struct nr_err e;
@@ -30,13 +29,8 @@ static int netns_of_pod_ip(struct cli *c, const char *arg, unsigned long long *i
 	if (parse_ip(arg, &ip) < 0)
 		return cli_usage(c, "--pod-ip: '%s' is not an IP address", arg);
 	nr_err_clear(&e);
-	if (locate_init(&lc, &e) < 0)
+	if (locate_once(&ip, &r, &e) < 0)
 		return cli_fail(c, &e);
-	if (locate_run(&lc, &ip, &r, NULL, &e) < 0) {
-		locate_fini(&lc);
-		return cli_fail(c, &e);
-	}
-	locate_fini(&lc);
 	if (!r.netns) {
 		nr_fail(&e, NR_E_NOENT, 0, "port", "pod IP %s: its network namespace was not found on this "
 			"node (try 'netrescue locate %s')", arg, arg);

@@ -12,7 +12,6 @@ enum { O_PID = 1, O_PODIP, O_LISTEN, O_TCP, O_UDP, O_PROCNET };
 /* The pid of a process in the netns of the pod that has ip (locate: route -> veth -> netns). */
 static int pid_of_pod_ip(struct cli *c, const char *arg, int *pid)
 {
-	static struct locate_ctx lc;
 	static struct locate_report r;
 	struct nr_addr ip;
 	struct nr_err e;
@@ -20,13 +19,8 @@ static int pid_of_pod_ip(struct cli *c, const char *arg, int *pid)
 	if (parse_ip(arg, &ip) < 0)
 		return cli_usage(c, "--pod-ip: '%s' is not an IP address", arg);
 	nr_err_clear(&e);
-	if (locate_init(&lc, &e) < 0)
+	if (locate_once(&ip, &r, &e) < 0)
 		return cli_fail(c, &e);
-	if (locate_run(&lc, &ip, &r, NULL, &e) < 0) {
-		locate_fini(&lc);
-		return cli_fail(c, &e);
-	}
-	locate_fini(&lc);
 	if (r.npids < 1) {
 		nr_fail(&e, NR_E_NOENT, 0, "sockets", "pod IP %s: no process found in its network namespace "
 			"(is it a pod on this node? try 'netrescue locate %s')", arg, arg);

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -39,8 +40,13 @@ static const struct cli_opt *find_short(const struct cli_opt *o, char c)
 int cli_host_root_ok(struct cli *c, const char *dir)
 {
 	struct stat st;
+	int rc = dir[0] ? stat(dir, &st) : -1;
 
-	if (!dir[0] || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	/* Only what is surely wrong is refused: a directory this user may not search (EACCES)
+	 * is left to each check, which then says what it could not read. */
+	if (rc < 0 && dir[0] && errno == EACCES)
+		return 0;
+	if (rc < 0 || !S_ISDIR(st.st_mode)) {
 		cli_usage(c, "--host-root %s: not a directory", dir);
 		return -1;
 	}

@@ -329,7 +329,7 @@ static int down_cause(struct locate_ctx *c, const struct nl_link *host, struct l
 	    (br.flags & IFF_UP))
 		return 0;
 	snprintf(r->bridge, sizeof r->bridge, "%s", br.name);
-	if (fs) {
+	if (fs && !findings_has(fs, "bridge-down", br.name)) {
 		ip_text(&r->ip, ip, sizeof ip);
 		snprintf(fix, sizeof fix, "netrescue bridge %s --fix", br.name);
 		findings_add(fs, "bridge-down", SEV_FAIL, br.name, fix,
@@ -458,6 +458,18 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	wrong_pod(r, fs);
 	link_down(r, fs);
 	return 0;
+}
+
+int locate_once(const struct nr_addr *ip, struct locate_report *r, struct nr_err *e)
+{
+	static struct locate_ctx c; /* every netns and process of the node: not on the stack */
+	int rc;
+
+	if (locate_init(&c, e) < 0)
+		return -1;
+	rc = locate_run(&c, ip, r, NULL, e);
+	locate_fini(&c);
+	return rc;
 }
 
 /* --- output ------------------------------------------------------------------------------- */

@@ -82,6 +82,9 @@ int locate_nsid_open(struct locate_ctx *c, int nsid, unsigned long long *ino, st
  * is not found (that is a finding), -1 when the lookup itself failed. */
 int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_report *r,
 	       struct findings *fs, struct nr_err *e);
+/* One lookup with a context of its own (the commands that take --pod-ip): init, run with
+ * no findings, fini. 0 or -1, as locate_run. Not reentrant (the context is static). */
+int locate_once(const struct nr_addr *ip, struct locate_report *r, struct nr_err *e);
 /* The contract's members "ip", "host_interface", "ifindex", "netns", "pids", "pod_uid",
  * "containers" (+ "wiring", "bridge", "mac", "route_dev", "pod_interface", "crosscheck")
  * written into the current JSON object. */

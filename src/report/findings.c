@@ -16,13 +16,7 @@ void findings_add(struct findings *fs, const char *id, enum sev sev, const char 
 {
 	struct finding *f;
 	va_list ap;
-	int i;
 
-	/* Two checks may see one fault (the bridge check and locate both see a bridge down):
-	 * the report names it once. */
-	for (i = 0; i < fs->n; i++)
-		if (!strcmp(fs->f[i].id, id) && !strcmp(fs->f[i].subject, subject ? subject : ""))
-			return;
 	if (fs->n >= FINDINGS_MAX) {
 		fs->dropped++;
 		return;
@@ -35,6 +29,16 @@ void findings_add(struct findings *fs, const char *id, enum sev sev, const char 
 	va_start(ap, fmt);
 	vsnprintf(f->message, sizeof f->message, fmt, ap);
 	va_end(ap);
+}
+
+int findings_has(const struct findings *fs, const char *id, const char *subject)
+{
+	int i;
+
+	for (i = 0; i < fs->n; i++)
+		if (!strcmp(fs->f[i].id, id) && !strcmp(fs->f[i].subject, subject))
+			return 1;
+	return 0;
 }
 
 enum sev findings_worst(const struct findings *fs)

@@ -26,10 +26,12 @@ struct findings {
 };
 
 void findings_init(struct findings *fs);
-/* Adds one finding; fix may be NULL. message is printf-style. A finding with the same id
- * and subject as one already there is not added again. */
+/* Adds one finding; fix may be NULL. message is printf-style. */
 void findings_add(struct findings *fs, const char *id, enum sev sev, const char *subject,
 		  const char *fix, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* 1 when a finding with this id and subject is there: two checks that can see one fault
+ * (the bridge check and locate both see a bridge down) test it so the report names it once. */
+int findings_has(const struct findings *fs, const char *id, const char *subject);
 /* Worst severity present (SEV_INFO when none). */
 enum sev findings_worst(const struct findings *fs);
 int findings_count(const struct findings *fs, enum sev sev);

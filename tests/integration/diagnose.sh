@@ -9,7 +9,9 @@
 SCN_T0=$(date +%s)
 # The kernel log is global and shared with other tests: every run looks only at the window
 # since its own scenario began (whole seconds, so one second of slack).
-scenario() { SCN_T0=$(date +%s); SCN=$1; }
+# A scenario starts 3 s after whatever the test before us wrote to the kernel log, so its
+# window (which has up to 2 s of slack) never reaches back to those records.
+scenario() { [ -n "${SCN:-}" ] || sleep 3; SCN_T0=$(date +%s); SCN=$1; }
 since() { echo "$(($(date +%s) - SCN_T0 + 1))s"; }
 # Writes a kernel-log record and waits until it is there: /dev/kmsg writes are rate-limited
 # machine-wide (kernel.printk_devkmsg=ratelimit), so a write can be dropped; retry it.
