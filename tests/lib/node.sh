@@ -38,9 +38,14 @@ node_down() {
 	for ((n = ${#T_CGROUPS[@]} - 1; n >= 0; n--)); do
 		c=${T_CGROUPS[n]}
 		[ -d "$c" ] || continue
-		# Any process still inside (a test's own child) goes up to the root first.
-		while read -r p; do echo "$p" >"$CG/cgroup.procs" 2>/dev/null; done <"$c/cgroup.procs"
-		rmdir "$c" 2>/dev/null
+		# Any process still inside (a test's own child) goes up to the root first. A killed
+		# process that is not our child may still be exiting: the cgroup stays busy until it
+		# is gone, so try again for a while.
+		for _ in $(seq 1 40); do
+			while read -r p; do echo "$p" >"$CG/cgroup.procs" 2>/dev/null; done <"$c/cgroup.procs"
+			rmdir "$c" 2>/dev/null && break
+			sleep 0.05
+		done
 	done
 	# Shared parents go once no test uses them any more.
 	for c in kubepods/burstable kubepods/besteffort kubepods \
