@@ -160,6 +160,19 @@ static int dump_text(struct view *v, struct nl *nl, struct nr_err *e)
 	return 0;
 }
 
+/* A dump that fails half-way still leaves one whole document: the list so far, closed, and
+ * "error" saying why it stops there (the same line goes to stderr, exit 3). */
+static int json_fail(struct view *v, const struct nr_err *e)
+{
+	char msg[NR_ERR_CTX + 512];
+
+	jw_arr_end(&v->w);
+	cli_err_text(e, msg, sizeof msg);
+	jw_kstr(&v->w, "error", msg);
+	jw_end(&v->w);
+	return -1;
+}
+
 static int dump_json(struct view *v, struct nl *nl, struct nr_err *e)
 {
 	jw_init(&v->w, stdout);
@@ -167,13 +180,14 @@ static int dump_json(struct view *v, struct nl *nl, struct nr_err *e)
 	jw_key(&v->w, "neighbours");
 	jw_arr(&v->w);
 	if (nl_neigh_dump(nl, AF_UNSPEC, on_neigh, v, e) < 0)
-		return -1;
+		return json_fail(v, e);
 	jw_arr_end(&v->w);
 	jw_key(&v->w, "fdb");
 	jw_arr(&v->w);
 	if (nl_fdb_dump(nl, 0, on_fdb, v, e) < 0)
-		return -1;
+		return json_fail(v, e);
 	jw_arr_end(&v->w);
+	jw_knull(&v->w, "error");
 	return jw_end(&v->w);
 }
 
@@ -197,7 +211,6 @@ static int view(struct cli *c, const char *ifname, int all, struct names *nm, st
 	}
 	if (nl_link_dump(nl, add_name, nm, e) < 0)
 		return -1;
-	/* With --json a failure mid-way would leave half a document: only print what is whole. */
 	return c->json ? dump_json(&v, nl, e) : dump_text(&v, nl, e);
 }
 

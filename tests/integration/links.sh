@@ -77,6 +77,7 @@ node_cni kubenet
 
 # --- neigh vs ip -j neigh / bridge -j fdb ---
 expect_rc "neigh --json" 0 nr --json neigh
+expect_json "neigh --json: a whole document, error null when every dump completed" '.error == null and (.neighbours | type) == "array" and (.fdb | type) == "array"' "$OUT"
 J=$OUT
 ours=$(jq -c '[.neighbours[] | {ip, dev, mac}] | sort_by(.ip, .dev)' <<<"$J")
 theirs=$(in_node ip -j neigh show | jq -c '[.[] | {ip: .dst, dev, mac: (.lladdr // null)}] | sort_by(.ip, .dev)')
