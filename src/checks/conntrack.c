@@ -591,7 +591,6 @@ int check_conntrack_run(const struct conntrack_opts *o, struct conntrack_report 
 
 void check_conntrack_json(struct jw *w, const struct conntrack_report *r)
 {
-	char t[32];
 	int i;
 
 	jw_kbool(w, "loaded", r->loaded);
@@ -622,19 +621,7 @@ void check_conntrack_json(struct jw *w, const struct conntrack_report *r)
 		jw_knull(w, "cpus");
 		jw_knull(w, "stats");
 	}
-	jw_key(w, "kernel_log");
-	jw_obj(w);
-	jw_kuint(w, "since_seconds", r->since_secs);
-	if (r->klog_ok) {
-		jw_kuint(w, "table_full_count", r->full.count);
-		jw_kstr(w, "table_full_last", r->full.count ? kmsg_time_str(r->full.last_wall_us, t, sizeof t) : NULL);
-		jw_knull(w, "error");
-	} else {
-		jw_knull(w, "table_full_count");
-		jw_knull(w, "table_full_last");
-		jw_kstr(w, "error", r->klog_err);
-	}
-	jw_obj_end(w);
+	kmsg_match_json(w, "table_full", r->since_secs, r->klog_ok, &r->full, r->klog_err);
 	if (r->nodelocal_ok)
 		jw_kbool(w, "nodelocaldns", r->nodelocal);
 	else

@@ -119,8 +119,6 @@ int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflo
 
 void check_neigh_overflow_json(struct jw *w, const struct neigh_overflow_report *r)
 {
-	char t[32];
-
 	sysval_json(w, "gc_thresh1", &r->thresh[0]);
 	sysval_json(w, "gc_thresh2", &r->thresh[1]);
 	sysval_json(w, "gc_thresh3", &r->thresh[2]);
@@ -129,19 +127,7 @@ void check_neigh_overflow_json(struct jw *w, const struct neigh_overflow_report 
 	sysval_json(w, "ipv6_gc_thresh2", &r->thresh6[1]);
 	sysval_json(w, "ipv6_gc_thresh3", &r->thresh6[2]);
 	sysval_json(w, "ipv6_neighbours", &r->count6);
-	jw_key(w, "kernel_log");
-	jw_obj(w);
-	jw_kuint(w, "since_seconds", r->since_secs);
-	if (r->klog_ok) {
-		jw_kuint(w, "overflow_count", r->overflow.count);
-		jw_kstr(w, "overflow_last", r->overflow.count ? kmsg_time_str(r->overflow.last_wall_us, t, sizeof t) : NULL);
-		jw_knull(w, "error");
-	} else {
-		jw_knull(w, "overflow_count");
-		jw_knull(w, "overflow_last");
-		jw_kstr(w, "error", r->klog_err);
-	}
-	jw_obj_end(w);
+	kmsg_match_json(w, "overflow", r->since_secs, r->klog_ok, &r->overflow, r->klog_err);
 }
 
 static const char *vstr(const struct sysval *v, char *buf, size_t cap)

@@ -82,6 +82,11 @@ void cli_warn(struct cli *c, const char *fmt, ...) __attribute__((format(printf,
 void cli_err_text(const struct nr_err *e, char *buf, size_t cap);
 int cli_err_exit(const struct nr_err *e);
 
+/* --pod-ip ARG: parses the IP (a bad one is a usage error) and locates the pod on this node
+ * into r. EXIT_OK, or the exit code after printing one line. */
+struct locate_report;
+int cli_locate_pod(struct cli *c, const char *arg, struct locate_report *r);
+
 /* 0 when dir can serve as --host-root; else prints one usage line and returns -1. */
 int cli_host_root_ok(struct cli *c, const char *dir);
 

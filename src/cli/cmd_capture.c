@@ -335,13 +335,12 @@ static int out_path(struct cli *c, struct args *a, char *buf, size_t cap)
 static int find_pod(struct cli *c, struct args *a, char *ifbuf, size_t cap)
 {
 	static struct locate_report lr;
-	struct nr_addr ip;
 	struct nr_err e;
+	int rc;
 
-	parse_ip(a->pod_ip, &ip);
+	if ((rc = cli_locate_pod(c, a->pod_ip, &lr)) != EXIT_OK)
+		return rc;
 	nr_err_clear(&e);
-	if (locate_once(&ip, &lr, &e) < 0)
-		return cli_fail(c, &e);
 	if (!a->inside) {
 		if (!lr.host_if[0]) {
 			nr_fail(&e, NR_E_CAP_NOPOD, 0, "capture", "%s", a->pod_ip);

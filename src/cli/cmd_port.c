@@ -23,14 +23,11 @@ static struct findings fs;
 static int netns_of_pod_ip(struct cli *c, const char *arg, unsigned long long *ino)
 {
 	static struct locate_report r;
-	struct nr_addr ip;
 	struct nr_err e;
+	int rc;
 
-	if (parse_ip(arg, &ip) < 0)
-		return cli_usage(c, "--pod-ip: '%s' is not an IP address", arg);
-	nr_err_clear(&e);
-	if (locate_once(&ip, &r, &e) < 0)
-		return cli_fail(c, &e);
+	if ((rc = cli_locate_pod(c, arg, &r)) != EXIT_OK)
+		return rc;
 	if (!r.netns) {
 		nr_fail(&e, NR_E_NOENT, 0, "port", "pod IP %s: its network namespace was not found on this "
 			"node (try 'netrescue locate %s')", arg, arg);

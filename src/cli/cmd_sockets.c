@@ -13,14 +13,11 @@ enum { O_PID = 1, O_PODIP, O_LISTEN, O_TCP, O_UDP, O_PROCNET };
 static int pid_of_pod_ip(struct cli *c, const char *arg, int *pid)
 {
 	static struct locate_report r;
-	struct nr_addr ip;
 	struct nr_err e;
+	int rc;
 
-	if (parse_ip(arg, &ip) < 0)
-		return cli_usage(c, "--pod-ip: '%s' is not an IP address", arg);
-	nr_err_clear(&e);
-	if (locate_once(&ip, &r, &e) < 0)
-		return cli_fail(c, &e);
+	if ((rc = cli_locate_pod(c, arg, &r)) != EXIT_OK)
+		return rc;
 	if (r.npids < 1) {
 		nr_fail(&e, NR_E_NOENT, 0, "sockets", "pod IP %s: no process found in its network namespace "
 			"(is it a pod on this node? try 'netrescue locate %s')", arg, arg);

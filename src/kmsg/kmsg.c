@@ -11,6 +11,7 @@
 
 #include "kmsg/kmsg.h"
 #include "base/parse.h"
+#include "report/json.h"
 
 /* klogctl(2) actions (linux/syslog.h is not exported to user space). */
 enum { SYSLOG_READ_ALL = 3, SYSLOG_SIZE_BUFFER = 10 };
@@ -399,4 +400,26 @@ int kmsg_find(const char *const *needles, unsigned long long since_secs, struct 
 
 	memset(m, 0, sizeof *m);
 	return kmsg_walk(&f, find_cb, &fd, NULL, e) < 0 ? -1 : 0;
+}
+
+void kmsg_match_json(struct jw *w, const char *what, unsigned long long since_secs, int ok,
+		     const struct kmsg_match *m, const char *err)
+{
+	char count[48], last[48], t[32];
+
+	snprintf(count, sizeof count, "%s_count", what);
+	snprintf(last, sizeof last, "%s_last", what);
+	jw_key(w, "kernel_log");
+	jw_obj(w);
+	jw_kuint(w, "since_seconds", since_secs);
+	if (ok) {
+		jw_kuint(w, count, m->count);
+		jw_kstr(w, last, m->count ? kmsg_time_str(m->last_wall_us, t, sizeof t) : NULL);
+		jw_knull(w, "error");
+	} else {
+		jw_knull(w, count);
+		jw_knull(w, last);
+		jw_kstr(w, "error", err);
+	}
+	jw_obj_end(w);
 }

@@ -80,6 +80,11 @@ int kmsg_find(const char *const *needles, unsigned long long since_secs, struct 
 long long kmsg_boot_wall_us(void);
 /* "2026-11-25T12:00:01Z" into buf (>= 21 bytes). */
 const char *kmsg_time_str(long long wall_us, char *buf, size_t cap);
+/* Writes "kernel_log": {"since_seconds", "WHAT_count", "WHAT_last", "error"} for a check's
+ * evidence: m when ok, else the counts null and err saying why the log could not be read. */
+struct jw;
+void kmsg_match_json(struct jw *w, const char *what, unsigned long long since_secs, int ok,
+		     const struct kmsg_match *m, const char *err);
 /* "emerg".."debug" (syslog names), "kern", "user", ... ; "?" when out of range. */
 const char *kmsg_level_name(int level);
 const char *kmsg_facility_name(int facility);
