@@ -643,15 +643,6 @@ void check_conntrack_json(struct jw *w, const struct conntrack_report *r)
 	jw_arr_end(w);
 }
 
-static const char *vstr(const struct sysval *v, char *buf, size_t cap)
-{
-	if (v->ok)
-		snprintf(buf, cap, "%llu", v->v);
-	else
-		snprintf(buf, cap, "? (%s)", sysval_why(v));
-	return buf;
-}
-
 void check_conntrack_text(FILE *f, const struct conntrack_report *r)
 {
 	char a[64], b[64], c[64], t[32];
@@ -660,12 +651,12 @@ void check_conntrack_text(FILE *f, const struct conntrack_report *r)
 	if (!r->loaded) {
 		fprintf(f, "conntrack      not loaded (no nf_conntrack or ip_conntrack in this kernel/netns): nothing to check\n");
 	} else {
-		fprintf(f, "conntrack      %s / %s entries", vstr(&r->count, a, sizeof a), vstr(&r->max, b, sizeof b));
+		fprintf(f, "conntrack      %s / %s entries", sysval_str(&r->count, a, sizeof a), sysval_str(&r->max, b, sizeof b));
 		if (r->count.ok && r->max.ok && r->max.v)
 			fprintf(f, " (%llu %%)", r->count.v * 100 / r->max.v);
-		fprintf(f, ", buckets %s%s\n", vstr(&r->buckets, c, sizeof c), r->legacy ? " (legacy ip_conntrack)" : "");
+		fprintf(f, ", buckets %s%s\n", sysval_str(&r->buckets, c, sizeof c), r->legacy ? " (legacy ip_conntrack)" : "");
 		fprintf(f, "per-cpu        drop %s  early_drop %s  insert_failed %s",
-			vstr(&r->drop, a, sizeof a), vstr(&r->early_drop, b, sizeof b), vstr(&r->insert_failed, c, sizeof c));
+			sysval_str(&r->drop, a, sizeof a), sysval_str(&r->early_drop, b, sizeof b), sysval_str(&r->insert_failed, c, sizeof c));
 		fprintf(f, r->stat_ok ? " (summed over %d CPUs, since boot)\n" : "\n", r->ncpu);
 	}
 	if (r->recommended_max)

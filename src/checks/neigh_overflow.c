@@ -130,23 +130,14 @@ void check_neigh_overflow_json(struct jw *w, const struct neigh_overflow_report 
 	kmsg_match_json(w, "overflow", r->since_secs, r->klog_ok, &r->overflow, r->klog_err);
 }
 
-static const char *vstr(const struct sysval *v, char *buf, size_t cap)
-{
-	if (v->ok)
-		snprintf(buf, cap, "%llu", v->v);
-	else
-		snprintf(buf, cap, "? (%s)", sysval_why(v));
-	return buf;
-}
-
 void check_neigh_overflow_text(FILE *f, const struct neigh_overflow_report *r)
 {
 	char a[48], b[48], c[48], d[48], t[32];
 
-	fprintf(f, "neighbours     %s IPv4, gc_thresh1/2/3 %s/%s/%s\n", vstr(&r->count, d, sizeof d),
-		vstr(&r->thresh[0], a, sizeof a), vstr(&r->thresh[1], b, sizeof b), vstr(&r->thresh[2], c, sizeof c));
-	fprintf(f, "neighbours     %s IPv6, gc_thresh1/2/3 %s/%s/%s\n", vstr(&r->count6, d, sizeof d),
-		vstr(&r->thresh6[0], a, sizeof a), vstr(&r->thresh6[1], b, sizeof b), vstr(&r->thresh6[2], c, sizeof c));
+	fprintf(f, "neighbours     %s IPv4, gc_thresh1/2/3 %s/%s/%s\n", sysval_str(&r->count, d, sizeof d),
+		sysval_str(&r->thresh[0], a, sizeof a), sysval_str(&r->thresh[1], b, sizeof b), sysval_str(&r->thresh[2], c, sizeof c));
+	fprintf(f, "neighbours     %s IPv6, gc_thresh1/2/3 %s/%s/%s\n", sysval_str(&r->count6, d, sizeof d),
+		sysval_str(&r->thresh6[0], a, sizeof a), sysval_str(&r->thresh6[1], b, sizeof b), sysval_str(&r->thresh6[2], c, sizeof c));
 	if (!r->klog_ok)
 		fprintf(f, "kernel log     ? (%s)\n", r->klog_err);
 	else if (r->overflow.count)

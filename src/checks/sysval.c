@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -108,4 +109,13 @@ void sysval_json(struct jw *w, const char *key, const struct sysval *v)
 		jw_kuint(w, key, v->v);
 	else
 		jw_knull(w, key);
+}
+
+const char *sysval_str(const struct sysval *v, char *buf, size_t cap)
+{
+	if (v->ok)
+		snprintf(buf, cap, "%llu", v->v);
+	else
+		snprintf(buf, cap, "? (%s)", sysval_why(v));
+	return buf;
 }

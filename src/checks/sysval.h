@@ -21,6 +21,8 @@ int sysval_memtotal_kib(struct sysval *v);
 /* Writes key: v, or key: null when the value could not be read. */
 struct jw;
 void sysval_json(struct jw *w, const char *key, const struct sysval *v);
+/* The value as text, or "? (why)" when it could not be read; returns buf. */
+const char *sysval_str(const struct sysval *v, char *buf, size_t cap);
 /* "permission denied", "absent", ... for a value that could not be read. */
 const char *sysval_why(const struct sysval *v);
 
