@@ -2,7 +2,7 @@
 # netrescue build driver.
 #   ./build.sh            install missing tools, fetch + verify pinned sources, build dist/netrescue
 #   ./build.sh test       build, then run every test (unit, fuzz smoke, integration); last line "N passed, N failed"
-#   ./build.sh bench      build, then run bench/*.sh (ratios against tcpdump, ss, ps, ip, curl)
+#   ./build.sh bench      build, then run tests/bench/*.sh (ratios against tcpdump, ss, ps, ip, curl)
 #   ./build.sh fuzz [S]   build libFuzzer targets (clang) and run each for S seconds (default 60)
 #   ./build.sh clean      remove build/ and dist/
 set -euo pipefail
@@ -228,7 +228,7 @@ build_all() {
 case "${1:-build}" in
 build) build_all ;;
 test) build_all; shift; exec "$ROOT/tests/run.sh" "$@" ;;
-bench) build_all; shift; exec "$ROOT/bench/run.sh" "$@" ;;
+bench) build_all; shift; exec "$ROOT/tests/bench/run.sh" "$@" ;;
 fuzz) build_all; shift; exec "$ROOT/tests/fuzz/run.sh" "$@" ;;
 clean) rm -rf "$BUILD" "$DIST" ;;
 *) die "unknown command '$1' (build, test, bench, fuzz, clean)" ;;

@@ -1,11 +1,13 @@
 /* Errors: modules never print and never exit. A failing function fills a caller-owned
- * struct nr_err and returns -1; the CLI turns it into one line through the table in
- * cli/errors.c ("netrescue: capture: cbr0: no such interface") and an exit code. */
+ * struct nr_err and returns -1; nr_err_text turns it into one line through the table in
+ * base/errtext.c ("capture: cbr0: no such interface"), and the CLI adds the exit code. */
 #ifndef NR_BASE_ERR_H
 #define NR_BASE_ERR_H
+#include <stddef.h>
 
-/* One enum, a range per module. Add codes inside your module's range; give each a row in
- * cli/errors.c (message and exit code). */
+/* One enum, a range per module. NR_R_* mark where a range starts and are not errors; every
+ * NR_E_* code has exactly one row in base/errtext.c (its message, and whether it is a usage
+ * error, exit 2). tests/unit/test_errtext.c checks both ways. */
 enum nr_code {
 	NR_OK = 0,
 	/* generic: 1-99 */
@@ -20,20 +22,20 @@ enum nr_code {
 	NR_E_EXISTS,        /* output exists and --force not given */
 	NR_E_UNSUPPORTED,   /* the kernel/node lacks what is needed */
 	/* netlink: 100-199 */
-	NR_E_NL = 100,
+	NR_R_NL = 100,
 	NR_E_NL_NOROUTE,      /* the kernel has no route to the address */
 	NR_E_NL_PROTO,        /* a reply broke the netlink protocol (seq, port id, truncation) */
 	NR_E_NL_KERNEL,       /* the kernel refused a request (NLMSG_ERROR); sys holds its errno */
 	NR_E_NL_NONETNS,      /* the network namespace is gone */
 	NR_E_NL_NOTBRIDGE,    /* the named interface exists but is not a bridge */
 	/* proc: 200-299 */
-	NR_E_PROC = 200,
+	NR_R_PROC = 200,
 	NR_E_PROC_NOPID,     /* no such process (or it exited): exit 3 */
 	NR_E_PROC_NOPOD,     /* no pod matches --pod; ctx lists the closest known pods */
 	NR_E_PROC_NONETNS,   /* a process's network namespace cannot be entered */
 	NR_E_PROC_SOCKDIAG,  /* sock_diag refused the dump (and /proc/net fallback failed) */
 	/* capture: 300-399 */
-	NR_E_CAPTURE = 300,
+	NR_R_CAPTURE = 300,
 	NR_E_CAP_FILTER,     /* the filter expression does not compile: exit 2 */
 	NR_E_CAP_PCAP,       /* libpcap refused (ctx holds its text) */
 	NR_E_CAP_NODIR,      /* -w auto: no disk-backed writable directory */
@@ -42,7 +44,7 @@ enum nr_code {
 	NR_E_CAP_NOPOD,      /* --pod-ip: no pod interface for that IP on this node */
 	NR_E_CAP_OPEN,       /* the output file cannot be created or written (sys: errno) */
 	/* tls: 400-499 */
-	NR_E_TLS = 400,
+	NR_R_TLS = 400,
 	NR_E_TLS_CLOCK,      /* node clock before the build date: certificates cannot be checked */
 	NR_E_TLS_UNTRUSTED,  /* chain does not lead to a known root */
 	NR_E_TLS_NAME,       /* certificate is not for this host name */
@@ -51,7 +53,7 @@ enum nr_code {
 	NR_E_TLS_IO,         /* the TLS stream broke after the handshake */
 	NR_E_TLS_CAFILE,     /* --ca-file holds no usable CA certificate */
 	/* http: 500-599 */
-	NR_E_HTTP = 500,
+	NR_R_HTTP = 500,
 	NR_E_URL_BAD,        /* not an http(s) URL we can use: exit 2 */
 	NR_E_HTTP_RESOLVE,   /* host name does not resolve */
 	NR_E_HTTP_CONNECT,   /* TCP connect failed */
@@ -60,7 +62,7 @@ enum nr_code {
 	NR_E_HTTP_CLOSED,    /* connection closed before the reply was complete */
 	NR_E_HTTP_TIMEOUT,   /* no progress within the timeout */
 	/* upload: 600-699 */
-	NR_E_UPLOAD = 600,
+	NR_R_UPLOAD = 600,
 	NR_E_UPLOAD_MISSING_HEADER, /* a signed header was not given with -H: exit 2 */
 	NR_E_UPLOAD_OPTION,  /* bad -H / --resolve / --proxy / --chunk-size value: exit 2 */
 	NR_E_UPLOAD_EXPIRED, /* the server says the signed URL expired */
@@ -72,7 +74,7 @@ enum nr_code {
 	NR_E_UPLOAD_HASH,    /* the server's checksum differs from the file's */
 	NR_E_UPLOAD_SHORT,   /* the server confirmed less than the file, or the file changed */
 	/* checks: 700-799 */
-	NR_E_CHECK = 700,
+	NR_R_CHECK = 700,
 	/* kmsg (kernel log) 760-769, conntrack 770-779, mtu 780-789: issue 7 */
 	NR_E_KMSG = 760,    /* reading the kernel log failed; sys holds errno */
 	NR_E_KMSG_PERM,     /* kernel log not readable (kernel.dmesg_restrict, not root) */
@@ -80,10 +82,34 @@ enum nr_code {
 	NR_E_CT_CONF,       /* sysctl.conf could not be updated safely; sys holds errno */
 	NR_E_MTU = 780,     /* the mtu check could not list links */
 	/* diagnose and bundle: 800-899 */
-	NR_E_DIAG = 800,
+	NR_R_DIAG = 800,
 	NR_E_BUNDLE_NAME,   /* a bundle member name does not fit a ustar header */
 	NR_E_BUNDLE_WRITE,  /* writing the bundle failed; sys holds errno */
 	NR_E_DIAG_NOTHING,  /* no check could run at all */
+
+	/* trace (tracefs, perf events, BTF, BPF): 900-949 */
+	NR_R_TRACE = 900,
+
+	/* drops (the drop watch): 950-999 */
+	NR_R_DROPS = 950,
+
+	/* netfilter (x_tables and nf_tables readers, rules, services): 1000-1049 */
+	NR_R_NETFILTER = 1000,
+
+	/* ctnl (conntrack entries over ctnetlink): 1050-1099 */
+	NR_R_CTNL = 1050,
+
+	/* probe (TCP/TLS/HTTP/path MTU from a pod): 1100-1149 */
+	NR_R_PROBE = 1100,
+
+	/* dns (a pod's resolver, queries): 1150-1199 */
+	NR_R_DNS = 1150,
+
+	/* health (zombies, pids, OOM, runtime restarts): 1200-1249 */
+	NR_R_HEALTH = 1200,
+
+	/* io (base/io.c: whole-file reads and writes with deadlines): 1250-1299 */
+	NR_R_IO = 1250,
 };
 
 /* NR_ERR_CTX: room for the subject plus a detail ("cbr0", "/proc/123/fd"). */
@@ -103,5 +129,20 @@ int nr_fail(struct nr_err *e, int code, int sys, const char *module, const char 
 
 /* Clears e to NR_OK. */
 void nr_err_clear(struct nr_err *e);
+
+/* The message for a code ("no such interface"); NULL for a code without a row. */
+const char *nr_err_message(int code);
+/* 1 when the code is a usage error (exit 2), else 0 (exit 3). */
+int nr_err_is_usage(int code);
+/* The one-line text of e: "module: ctx: message (strerror)", without a trailing newline. */
+void nr_err_text(const struct nr_err *e, char *buf, size_t cap);
+
+/* The table itself, for the unit test that checks one row per code. */
+struct nr_errdef {
+	int code;
+	int usage;          /* 1: a usage error (exit 2); 0: could not do it (exit 3) */
+	const char *text;
+};
+const struct nr_errdef *nr_err_table(size_t *n);
 
 #endif

@@ -73,13 +73,10 @@ int cli_parse_end(struct cli_parse *p, int id);
 /* "netrescue: CMD: message" on stderr; returns EXIT_USAGE. */
 int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints e as one line ("netrescue: capture: cbr0: no such interface") and returns its exit
- * code (from the table in errors.c). */
+ * code (2 for a usage error, else 3). */
 int cli_fail(struct cli *c, const struct nr_err *e);
 /* A warning or progress line on stderr ("netrescue: CMD: warning: ..."). */
 void cli_warn(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The text of an error as cli_fail would print it (without the "netrescue: " prefix and the
- * newline), for reports that record a check that could not run. */
-void cli_err_text(const struct nr_err *e, char *buf, size_t cap);
 int cli_err_exit(const struct nr_err *e);
 
 /* --pod-ip ARG: parses the IP (a bad one is a usage error) and locates the pod on this node

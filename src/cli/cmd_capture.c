@@ -405,7 +405,7 @@ static int do_upload(struct state *s, struct args *a, const struct capture_resul
 		jw_obj(&s->w);
 		upload_json(&s->w, &a->ur);
 		if (rc < 0) {
-			cli_err_text(&e, msg, sizeof msg);
+			nr_err_text(&e, msg, sizeof msg);
 			jw_kstr(&s->w, "error", msg);
 		}
 		jw_obj_end(&s->w);

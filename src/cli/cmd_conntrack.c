@@ -56,7 +56,7 @@ static int run(struct cli *c, int argc, char **argv)
 		findings_json(&w, &fs);
 		if (rc < 0) {
 			char msg[NR_ERR_CTX + 512];
-			cli_err_text(&e, msg, sizeof msg);
+			nr_err_text(&e, msg, sizeof msg);
 			jw_kstr(&w, "error", msg);
 		}
 		if (jw_end(&w))

@@ -236,7 +236,7 @@ static int write_bundle(struct args *a, const struct diag_report *r, struct out 
 fail:
 	free(js);
 	free(tx);
-	cli_err_text(&e, o->bundle_err, sizeof o->bundle_err);
+	nr_err_text(&e, o->bundle_err, sizeof o->bundle_err);
 	return -1;
 }
 
@@ -278,7 +278,7 @@ static int do_upload(struct cli *c, struct args *a, const struct diag_report *r,
 		rc = upload_report(a, r, o, &e);
 	if (rc < 0) {
 		o->uploaded = -1;
-		cli_err_text(&e, o->upload_err, sizeof o->upload_err);
+		nr_err_text(&e, o->upload_err, sizeof o->upload_err);
 		return -1;
 	}
 	o->uploaded = 1;

@@ -141,7 +141,7 @@ static int run(struct cli *c, int argc, char **argv)
 		jw_kuint(&o.w, "matched", o.shown);
 		if (rc < 0) {
 			char msg[NR_ERR_CTX + 512];
-			cli_err_text(&e, msg, sizeof msg);
+			nr_err_text(&e, msg, sizeof msg);
 			jw_kstr(&o.w, "error", msg);
 		}
 		if (jw_end(&o.w))

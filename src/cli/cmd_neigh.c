@@ -167,7 +167,7 @@ static int json_fail(struct view *v, const struct nr_err *e)
 	char msg[NR_ERR_CTX + 512];
 
 	jw_arr_end(&v->w);
-	cli_err_text(e, msg, sizeof msg);
+	nr_err_text(e, msg, sizeof msg);
 	jw_kstr(&v->w, "error", msg);
 	jw_end(&v->w);
 	return -1;

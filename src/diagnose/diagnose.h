@@ -26,7 +26,7 @@
  * usage error rather than a silently cut report. */
 #define DIAG_MAX_PODS 16
 #define DIAG_MAX_PORTS 16
-/* DIAG_TEXT: an error or note line (cli_err_text output fits NR_ERR_CTX + the message). */
+/* DIAG_TEXT: an error or note line (nr_err_text output fits NR_ERR_CTX + the message). */
 #define DIAG_TEXT 384
 /* DIAG_NEIGH_MAX: neighbour entries kept per pod (IPv4 + IPv6 on a few devices). */
 #define DIAG_NEIGH_MAX 8

@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "checks/mtu.h"
-#include "cli/cli.h"
+#include "base/err.h"
 #include "diagnose/private.h"
 
 /* The report is large (512 interfaces): kept here, once per process, not in every diag_report
@@ -19,7 +19,7 @@ void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_c
 	(void)o, (void)x;
 	if (check_mtu_run(&mtu, &r->fs, &e) < 0) {
 		c->status = DIAG_ERROR;
-		cli_err_text(&e, c->detail, sizeof c->detail);
+		nr_err_text(&e, c->detail, sizeof c->detail);
 		return;
 	}
 	mtu_ok = 1;

@@ -4,13 +4,13 @@
 #include <stdlib.h>
 
 #include "checks/port.h"
-#include "cli/cli.h"
+#include "base/err.h"
 #include "diagnose/private.h"
 
 static void error(struct diag_check *c, const struct nr_err *e)
 {
 	c->status = DIAG_ERROR;
-	cli_err_text(e, c->detail, sizeof c->detail);
+	nr_err_text(e, c->detail, sizeof c->detail);
 }
 
 /* CAP_SYS_PTRACE (19) opens other processes' fds and namespaces: without it holders are unseen. */

@@ -12,7 +12,7 @@
 #include "checks/conntrack.h"
 #include "checks/links.h"
 #include "checks/neigh_overflow.h"
-#include "cli/cli.h"
+#include "base/err.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/node.h"
 #include "diagnose/private.h"
@@ -41,7 +41,7 @@ static void progress(const struct diag_opts *o, const char *what)
 static void set_error(struct diag_check *c, const struct nr_err *e)
 {
 	c->status = DIAG_ERROR;
-	cli_err_text(e, c->detail, sizeof c->detail);
+	nr_err_text(e, c->detail, sizeof c->detail);
 }
 
 /* A check ran without some capability: say what it could not see. */
@@ -92,7 +92,7 @@ static void run_bridges(const struct diag_opts *o, struct diag_report *r)
 		if (!o->fix)
 			return set_error(c, &e);
 		/* --fix refused (no CAP_NET_ADMIN): still report the bridges, say the fix failed. */
-		cli_err_text(&e, why, sizeof why);
+		nr_err_text(&e, why, sizeof why);
 		diag_change(r, "bridge --fix not applied: %s", why);
 		if (check_bridge_run(NULL, 0, &r->bridges, &r->fs, &e) < 0)
 			return set_error(c, &e);
@@ -178,7 +178,7 @@ static void run_pods(const struct diag_opts *o, struct diag_report *r, struct lo
 		progress(o, what);
 		if (locate_run(lc, &p->ip, &p->loc, &r->fs, &e) < 0) {
 			p->status = DIAG_ERROR;
-			cli_err_text(&e, p->detail, sizeof p->detail);
+			nr_err_text(&e, p->detail, sizeof p->detail);
 			continue;
 		}
 		ran++;
@@ -227,7 +227,7 @@ static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
 		co.fix = 1;
 		findings_init(&after);
 		if (check_conntrack_run(&co, &r->ct, &after, &e) < 0) {
-			cli_err_text(&e, c->detail, sizeof c->detail);
+			nr_err_text(&e, c->detail, sizeof c->detail);
 			diag_change(r, "conntrack --fix not applied: %s", c->detail);
 			c->status = DIAG_PARTIAL;
 		}
@@ -326,7 +326,7 @@ static void capture_pod(const struct diag_opts *o, struct diag_pod *p)
 	co.stop = o->stop;
 	if (capture_run(&co, &p->cap, &e) < 0) {
 		p->cap_status = DIAG_ERROR;
-		cli_err_text(&e, p->cap_detail, sizeof p->cap_detail);
+		nr_err_text(&e, p->cap_detail, sizeof p->cap_detail);
 		return;
 	}
 	p->cap_status = DIAG_OK;

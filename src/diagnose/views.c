@@ -15,7 +15,7 @@
 #include "checks/bridge.h"
 #include "checks/conntrack.h"
 #include "checks/links.h"
-#include "cli/cli.h"
+#include "base/err.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/private.h"
 #include "kmsg/kmsg.h"
@@ -139,7 +139,7 @@ static int view_netlink(struct bundle *b, const struct diag_report *r, const cha
 	w.f = v.f;
 	w.r = r;
 	if (nl_open(nl, &ve) < 0) {
-		cli_err_text(&ve, why, sizeof why);
+		nr_err_text(&ve, why, sizeof why);
 		fprintf(v.f, "# not available: %s\n", why);
 	} else {
 		if (what == 0)
@@ -149,7 +149,7 @@ static int view_netlink(struct bundle *b, const struct diag_report *r, const cha
 		else
 			rc = nl_fdb_dump(nl, 0, neigh_line, &w, &ve);
 		if (rc < 0) {
-			cli_err_text(&ve, why, sizeof why);
+			nr_err_text(&ve, why, sizeof why);
 			fprintf(v.f, "# incomplete: %s\n", why);
 		}
 		nl_close(nl);
@@ -251,7 +251,7 @@ static int view_kmsg(struct bundle *b, const struct diag_report *r, struct nr_er
 	w.f = v.f;
 	w.cutoff_us = r->kmsg_cutoff_us ? r->kmsg_cutoff_us : diag_cutoff_us(r->since_secs);
 	if (kmsg_walk(NULL, kmsg_line, &w, NULL, &ve) < 0) {
-		cli_err_text(&ve, why, sizeof why);
+		nr_err_text(&ve, why, sizeof why);
 		fprintf(v.f, "# not available: %s\n", why);
 	}
 	return view_add(b, &v, "views/kmsg.txt", e);
@@ -280,7 +280,7 @@ static int view_processes(struct bundle *b, struct nr_err *e)
 		return nr_fail(e, NR_E_NOMEM, errno, "diagnose", "view processes");
 	fputs("PID\tPPID\tSTATE\tNETNS\tPOD_UID\tCONTAINER\tCOMM\tARGS\n", v.f);
 	if (proc_walk_some(PROC_F_ARGS | PROC_F_NETNS | PROC_F_CGROUP, proc_line, v.f, &ve) < 0) {
-		cli_err_text(&ve, why, sizeof why);
+		nr_err_text(&ve, why, sizeof why);
 		fprintf(v.f, "# incomplete: %s\n", why);
 	}
 	return view_add(b, &v, "views/processes.txt", e);

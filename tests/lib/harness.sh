@@ -38,10 +38,11 @@ expect_nomatch() {
 	if grep -qE -- "$2" <<<"$3"; then fail "$1" "unexpected /$2/ in: $(grep -E -- "$2" <<<"$3" | head -3 | tr '\n' ' ')"; else ok "$1"; fi
 }
 
+# Every output of the expression must be true (not only the last one), and there must be one.
 expect_json() {
 	local r
-	r=$(jq -e "$2" <<<"$3" 2>&1)
-	if [ $? -eq 0 ] && [ "$r" != false ] && [ "$r" != null ]; then ok "$1"; else fail "$1" "jq '$2' gave '$(head -c 200 <<<"$r")' on: $(head -c 300 <<<"$3" | tr '\n' ' ')"; fi
+	r=$(jq -e "[$2] | length > 0 and all" <<<"$3" 2>&1)
+	if [ $? -eq 0 ] && [ "$r" = true ]; then ok "$1"; else fail "$1" "jq '$2' gave '$(jq -c "[$2]" <<<"$3" 2>&1 | head -c 200)' on: $(head -c 300 <<<"$3" | tr '\n' ' ')"; fi
 }
 
 # One-line stderr check: exit code, a single line, and a word it must contain.

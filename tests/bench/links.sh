@@ -2,8 +2,8 @@
 # links + locate for every pod of a 110-pod simulated node (55 bridged on cbr0, 55 routed),
 # against what a user runs otherwise: `ip -j address` plus `ip route get` per pod, measured in
 # the same run. Also peak RSS (constant memory: locate of 1 IP vs 110 IPs).
-. "$(dirname "$0")/../tests/lib/harness.sh"
-. "$(dirname "$0")/../tests/lib/node.sh"
+. "$(dirname "$0")/../lib/harness.sh"
+. "$(dirname "$0")/../lib/node.sh"
 [ -x /usr/bin/time ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends time >/dev/null
 ROUNDS=${ROUNDS:-5}
 

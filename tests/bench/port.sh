@@ -5,7 +5,7 @@
 # `ps -eo pid,ppid,stat,wchan,netns,comm,args,cgroup`. Everything lives in namespaces made here
 # and is removed on exit.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 NR=${NR:-$ROOT/dist/netrescue}
 NS_N=${NS_N:-110} KIDS=${KIDS:-44} CONNS=${CONNS:-225}
 P=nrb$$

@@ -3,7 +3,7 @@
 # nginx (WebDAV PUT, a CA made here) with `netrescue upload` and with `curl -T` (OpenSSL), in
 # the same run, inside a netns this bench makes. Prints throughput ratio and peak RSS.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 NR=${NR:-$ROOT/dist/netrescue}
 NS=nrb$$-up
 W=$(mktemp -d /tmp/nrbench-upload.XXXXXX)

@@ -5,7 +5,7 @@
 # (ss -p per netns rescans every fd of every process: minutes on this node), cat of the conntrack counters and CNI
 # config, dmesg | grep. Prints wall-time ratio and peak RSS of each. Goal: < 1 s, < 32 MiB.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/harness.sh"
 . "$ROOT/tests/lib/node.sh"
 PODS=${BENCH_PODS:-110}

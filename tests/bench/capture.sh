@@ -6,7 +6,7 @@
 #   BENCH_PACKETS (default 2000000) small frames (BENCH_PAYLOAD bytes, default 18: 60-byte
 #   frames), then BENCH_BIG_PACKETS (default 300000) 1442-byte frames.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 NR=$ROOT/dist/netrescue
 ID=nrb$$
 A=$ID-a B=$ID-b

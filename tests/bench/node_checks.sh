@@ -7,7 +7,7 @@
 #   mtu        vs `ip -j link` + `ip route show default` + `ip -n POD -j link show eth0` per pod
 # on a simulated node of $PODS pods (tests/lib/node.sh; everything removed on exit).
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/harness.sh" >/dev/null
 . "$ROOT/tests/lib/node.sh"
 PODS=${PODS:-60}
