@@ -61,6 +61,10 @@ enum nr_code {
 	NR_E_HTTP_PARSE,     /* the reply is not HTTP */
 	NR_E_HTTP_CLOSED,    /* connection closed before the reply was complete */
 	NR_E_HTTP_TIMEOUT,   /* no progress within the timeout */
+	NR_E_HTTP_REFUSED,   /* TCP connect refused (nothing listens, or a REJECT rule) */
+	NR_E_HTTP_PROXY_AUTH, /* the proxy answered CONNECT with 407: credentials needed or wrong */
+	NR_E_HTTP_PROXY_DENIED, /* the proxy answered CONNECT with 403: its rules forbid the target */
+	NR_E_HTTP_STOPPED,   /* interrupted (SIGINT/SIGTERM) while waiting */
 	/* upload: 600-699 */
 	NR_R_UPLOAD = 600,
 	NR_E_UPLOAD_MISSING_HEADER, /* a signed header was not given with -H: exit 2 */
@@ -73,6 +77,10 @@ enum nr_code {
 	NR_E_UPLOAD_RETRIES, /* connection loss / 429 / 5xx on every attempt */
 	NR_E_UPLOAD_HASH,    /* the server's checksum differs from the file's */
 	NR_E_UPLOAD_SHORT,   /* the server confirmed less than the file, or the file changed */
+	NR_E_UPLOAD_REDIRECT, /* the server answered with a redirect (never followed) */
+	NR_E_UPLOAD_INSECURE, /* plain http:// without --insecure-http: exit 2 */
+	NR_E_UPLOAD_INTERRUPTED, /* stopped by a signal; ctx says where */
+	NR_E_UPLOAD_STALLED, /* a server or proxy stopped answering; ctx names host and phase */
 	/* checks: 700-799 */
 	NR_R_CHECK = 700,
 	/* kmsg (kernel log) 760-769, conntrack 770-779, mtu 780-789: issue 7 */

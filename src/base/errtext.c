@@ -52,6 +52,10 @@ static const struct nr_errdef table[] = {
 	{ NR_E_HTTP_PARSE, 0, "malformed HTTP reply" },
 	{ NR_E_HTTP_CLOSED, 0, "connection closed before the reply was complete" },
 	{ NR_E_HTTP_TIMEOUT, 0, "timed out" },
+	{ NR_E_HTTP_REFUSED, 0, "connection refused (nothing listens on that port, or a firewall rejects it; check the URL's port and --resolve)" },
+	{ NR_E_HTTP_PROXY_AUTH, 0, "the proxy wants a user name and password (407): give them as --proxy http://USER:PASS@HOST:PORT or in HTTPS_PROXY, or fix the ones given" },
+	{ NR_E_HTTP_PROXY_DENIED, 0, "the proxy's rules forbid this destination (403): ask its admin to allow CONNECT to this host and port, or bypass it (NO_PROXY, --proxy none)" },
+	{ NR_E_HTTP_STOPPED, 0, "interrupted" },
 	/* upload */
 	{ NR_E_UPLOAD_MISSING_HEADER, 1, "header is signed in the URL but not given: add it with -H 'Name: value' (the value that was signed)" },
 	{ NR_E_UPLOAD_OPTION, 1, "invalid value" },
@@ -63,6 +67,10 @@ static const struct nr_errdef table[] = {
 	{ NR_E_UPLOAD_RETRIES, 0, "gave up after retries" },
 	{ NR_E_UPLOAD_HASH, 0, "the server's checksum differs from the file's: the object is corrupt, upload again" },
 	{ NR_E_UPLOAD_SHORT, 0, "the server did not get the whole file" },
+	{ NR_E_UPLOAD_REDIRECT, 0, "the server answered with a redirect, not followed (the signature is for this URL): sign a URL for the place it names" },
+	{ NR_E_UPLOAD_INSECURE, 1, "plain http:// would send the file and the URL in clear text: use https://, or --insecure-http if you mean it" },
+	{ NR_E_UPLOAD_INTERRUPTED, 0, "interrupted" },
+	{ NR_E_UPLOAD_STALLED, 0, "the server stopped answering" },
 	/* checks */
 	{ NR_E_KMSG, 0, "cannot read the kernel log" },
 	{ NR_E_KMSG_PERM, 0, "kernel log not readable (kernel.dmesg_restrict is set: run as root)" },

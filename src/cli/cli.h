@@ -87,6 +87,15 @@ int cli_locate_pod(struct cli *c, const char *arg, struct locate_report *r);
 /* 0 when dir can serve as --host-root; else prints one usage line and returns -1. */
 int cli_host_root_ok(struct cli *c, const char *dir);
 
+/* Called first thing in main: every argument holding a URL signature, a proxy password or
+ * an Authorization-like -H value is moved to a private copy (argv[i] then points there) and
+ * its bytes in /proc/PID/cmdline are overwritten with the redacted text. */
+void cli_hide_secrets(int argc, char **argv);
+
+/* --url-file PATH ("-": stdin): the one URL the file holds, into buf (cap bytes). EXIT_OK, or
+ * EXIT_USAGE after one line on stderr. */
+int cli_url_file(struct cli *c, const char *path, char *buf, size_t cap);
+
 /* Prints help for one command (or the overview when cmd is NULL) on f. */
 void cli_help(FILE *f, const struct cli_cmd *cmd);
 const struct cli_cmd *cli_find(const char *name);

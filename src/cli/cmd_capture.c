@@ -16,6 +16,7 @@
 #include "netns/netns.h"
 #include "report/json.h"
 #include "upload/upload.h"
+#include "url/url.h"
 
 /* FILTER_MAX: the joined filter expression; tcpdump filters on a command line stay far below. */
 #define FILTER_MAX 4096
@@ -24,7 +25,7 @@
 
 enum {
 	O_IFACE = 1, O_SNAP, O_WRITE, O_COUNT, O_NUMERIC, O_ROTG, O_ROTC, O_ROTW, O_BUF,
-	O_PODIP, O_INSIDE, O_DURATION, O_MAXSIZE, O_FORCE, O_UPLOAD, O_READ, O_HDR, O_CAFILE, O_RESOLVE, O_PROXY, O_LINK, O_LINEBUF, O_PKTBUF, O_VERBOSE,
+	O_PODIP, O_INSIDE, O_DURATION, O_MAXSIZE, O_FORCE, O_UPLOAD, O_READ, O_HDR, O_CAFILE, O_RESOLVE, O_PROXY, O_URLFILE, O_INSECURE, O_LINK, O_LINEBUF, O_PKTBUF, O_VERBOSE,
 };
 
 static const struct cli_opt opts[] = {
@@ -48,6 +49,8 @@ static const struct cli_opt opts[] = {
 	{ "ca-file", 0, CLI_ARG_REQUIRED, O_CAFILE },
 	{ "resolve", 0, CLI_ARG_REQUIRED, O_RESOLVE },
 	{ "proxy", 0, CLI_ARG_REQUIRED, O_PROXY },
+	{ "url-file", 0, CLI_ARG_REQUIRED, O_URLFILE },
+	{ "insecure-http", 0, CLI_ARG_NONE, O_INSECURE },
 	{ "link-header", 'e', CLI_ARG_NONE, O_LINK },
 	{ "line-buffered", 'l', CLI_ARG_NONE, O_LINEBUF },
 	{ "packet-buffered", 'U', CLI_ARG_NONE, O_PKTBUF },
@@ -172,6 +175,8 @@ struct args {
 	const char *pod_ip;
 	int inside;
 	const char *upload;
+	const char *url_file;    /* --url-file: the upload URL is read from there */
+	char url[URL_MAX];
 	const char *write;
 	const char *read;
 	int ifname_given;
@@ -250,6 +255,8 @@ static int parse_args(struct cli *c, int argc, char **argv, struct args *a, int 
 		case O_CAFILE: a->uo.ca_file = p.arg; break;
 		case O_RESOLVE: a->uo.resolve = p.arg; break;
 		case O_PROXY: a->uo.proxy = p.arg; break;
+		case O_URLFILE: a->url_file = p.arg; break;
+		case O_INSECURE: a->uo.insecure_http = 1; break;
 		case O_LINK: a->flags |= CAPTURE_DECODE_LINK; break;
 		case O_LINEBUF: a->linebuf = 1; break;
 		case O_PKTBUF: a->o.packet_buffered = 1; break;
@@ -271,6 +278,13 @@ static int check_args(struct cli *c, struct args *a)
 {
 	struct nr_addr ip;
 
+	if (a->url_file && a->upload)
+		return cli_usage(c, "--upload URL and --url-file F both name the URL: give one");
+	if (a->url_file) {
+		if (cli_url_file(c, a->url_file, a->url, sizeof a->url))
+			return EXIT_USAGE;
+		a->upload = a->url;
+	}
 	if (a->read && (a->write || a->pod_ip || a->upload || a->ifname_given))
 		return cli_usage(c, "-r reads a file: not with -w, -i, --pod-ip or --upload");
 	if (a->inside && !a->pod_ip)
@@ -283,8 +297,8 @@ static int check_args(struct cli *c, struct args *a)
 		return cli_usage(c, "-C, -G, -W, --max-size and --force need -w FILE");
 	if (a->o.max_files && !a->o.rotate_bytes && !a->o.rotate_secs)
 		return cli_usage(c, "-W needs -C or -G (as in tcpdump)");
-	if (!a->upload && (a->uo.nheaders || a->uo.ca_file || a->uo.resolve || a->uo.proxy))
-		return cli_usage(c, "-H, --ca-file, --resolve and --proxy go with --upload URL");
+	if (!a->upload && (a->uo.nheaders || a->uo.ca_file || a->uo.resolve || a->uo.proxy || a->uo.insecure_http))
+		return cli_usage(c, "-H, --ca-file, --resolve, --proxy and --insecure-http go with --upload URL");
 	if (a->upload && (a->o.rotate_bytes || a->o.rotate_secs))
 		return cli_usage(c, "--upload sends one file: not with -C or -G");
 	if (a->write && !strcmp(a->write, "-"))
@@ -560,7 +574,8 @@ const struct cli_cmd cmd_capture = {
 	"  --force                overwrite existing files (still never through a symlink)\n"
 	"  --upload URL           after capture, upload the file to a signed URL (see 'help upload');\n"
 	"                         without -w the file goes to -w auto\n"
-	"  -H 'NAME: VALUE', --ca-file F, --resolve HOST:PORT:ADDR, --proxy URL\n"
+	"  --url-file F           the --upload URL from file F ('-': stdin), never on the command line\n"
+	"  -H 'NAME: VALUE', --ca-file F, --resolve HOST:PORT:ADDR, --proxy URL, --insecure-http\n"
 	"                         with --upload: as for 'netrescue upload' (signed headers, CA roots)\n"
 	"  FILTER...              libpcap filter, as tcpdump: host 10.4.0.5 and tcp port 8080\n"
 	"\n"

@@ -14,10 +14,11 @@
 #include "diagnose/diagnose.h"
 #include "report/json.h"
 #include "upload/upload.h"
+#include "url/url.h"
 
 
 enum { O_POD = 1, O_PORT, O_CAPTURE, O_BUNDLE, O_UPLOAD, O_FIX, O_SINCE, O_FORCE, O_HEADER,
-       O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR };
+       O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR, O_URLFILE, O_INSECURE };
 
 static const struct cli_opt opts[] = {
 	{ "pod-ip", 0, CLI_ARG_REQUIRED, O_POD },
@@ -33,6 +34,8 @@ static const struct cli_opt opts[] = {
 	{ "ca-file", 0, CLI_ARG_REQUIRED, O_CAFILE },
 	{ "resolve", 0, CLI_ARG_REQUIRED, O_RESOLVE },
 	{ "proxy", 0, CLI_ARG_REQUIRED, O_PROXY },
+	{ "url-file", 0, CLI_ARG_REQUIRED, O_URLFILE },
+	{ "insecure-http", 0, CLI_ARG_NONE, O_INSECURE },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -41,7 +44,8 @@ static const struct cli_opt opts[] = {
 
 struct args {
 	struct diag_opts d;
-	const char *bundle, *upload, *capdir;
+	const char *bundle, *upload, *capdir, *url_file;
+	char url[URL_MAX];       /* the upload URL read from --url-file */
 	int force;
 	struct upload_opts uo;
 };
@@ -103,6 +107,8 @@ static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
 	case O_CAFILE: a->uo.ca_file = v; return 0;
 	case O_RESOLVE: a->uo.resolve = v; return 0;
 	case O_PROXY: a->uo.proxy = v; return 0;
+	case O_URLFILE: a->url_file = v; return 0;
+	case O_INSECURE: a->uo.insecure_http = 1; return 0;
 	}
 	return EXIT_USAGE;
 }
@@ -296,6 +302,13 @@ static int precheck_upload(struct cli *c, struct args *a)
 	struct upload_result ur;
 	struct nr_err e;
 
+	if (a->url_file && a->upload)
+		return cli_usage(c, "--upload URL and --url-file F both name the URL: give one");
+	if (a->url_file) {
+		if (cli_url_file(c, a->url_file, a->url, sizeof a->url))
+			return EXIT_USAGE;
+		a->upload = a->url;
+	}
 	if (!a->upload)
 		return 0;
 	a->uo.warn = upload_warn;
@@ -413,8 +426,9 @@ const struct cli_cmd cmd_diagnose = {
 	"  --force             replace an existing --bundle file (symlinks are never followed)\n"
 	"  --upload URL        send the bundle (or, without --bundle, report.json) to a signed URL\n"
 	"                      (GCS, S3, Azure) as `netrescue upload` does; signatures are never shown\n"
+	"  --url-file F        the --upload URL from file F ('-': stdin), never on the command line\n"
 	"  -H 'K: V'           a header the signed URL requires (repeatable), as for upload\n"
-	"  --ca-file F, --resolve HOST:PORT:ADDR, --proxy URL   as for upload\n"
+	"  --ca-file F, --resolve HOST:PORT:ADDR, --proxy URL, --insecure-http   as for upload\n"
 	"  --fix               apply every safe fix found (set a down pod bridge up, raise\n"
 	"                      nf_conntrack_max) and report each change; never kills anything\n\n"
 	"exit: 0 no fail finding, 1 a fail finding, 2 usage error, 3 nothing could be checked or\n"

@@ -1,4 +1,5 @@
 /* upload FILE URL: HTTPS PUT to a signed URL (Cloud Storage single or resumable, S3, Azure). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -10,7 +11,8 @@
 #include "upload/upload.h"
 #include "url/url.h"
 
-enum { O_HEADER = 1, O_CAFILE, O_RESOLVE, O_PROXY, O_RESUMABLE, O_CHUNK, O_RETRIES, O_NOMD5 };
+enum { O_HEADER = 1, O_CAFILE, O_RESOLVE, O_PROXY, O_RESUMABLE, O_CHUNK, O_RETRIES, O_NOMD5, O_MD5,
+       O_CONTENT_MD5, O_URLFILE, O_INSECURE, O_TIMEOUT, O_MAXTIME };
 
 static const struct cli_opt opts[] = {
 	{ "header", 'H', CLI_ARG_REQUIRED, O_HEADER },
@@ -21,6 +23,12 @@ static const struct cli_opt opts[] = {
 	{ "chunk-size", 0, CLI_ARG_REQUIRED, O_CHUNK },
 	{ "retries", 0, CLI_ARG_REQUIRED, O_RETRIES },
 	{ "no-md5", 0, CLI_ARG_NONE, O_NOMD5 },
+	{ "md5", 0, CLI_ARG_NONE, O_MD5 },
+	{ "content-md5", 0, CLI_ARG_NONE, O_CONTENT_MD5 },
+	{ "url-file", 0, CLI_ARG_REQUIRED, O_URLFILE },
+	{ "insecure-http", 0, CLI_ARG_NONE, O_INSECURE },
+	{ "timeout", 0, CLI_ARG_REQUIRED, O_TIMEOUT },
+	{ "max-time", 0, CLI_ARG_REQUIRED, O_MAXTIME },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -106,7 +114,7 @@ static void print_human(const char *file, const struct upload_result *r)
 	row[3] = st;
 	row[4] = r->md5[0] ? r->md5 : NULL;
 	row[5] = r->crc32c;
-	row[6] = r->hash_checked ? "x-goog-hash" : "-";
+	row[6] = r->hash_checked ? r->checked_by : "-";
 	row[7] = r->resumed ? "yes" : "no";
 	tbl_init(&t, 8, head);
 	tbl_add(&t, row);
@@ -114,21 +122,50 @@ static void print_human(const char *file, const struct upload_result *r)
 	printf("to %s\n", r->url);
 }
 
-/* Other users of the node can read /proc/PID/cmdline: once the URL is copied, its argv
- * bytes are overwritten with the redacted text (never longer: REDACTED replaces longer
- * signatures; a shorter one is blanked with 'x'). */
-static void scrub_arg(char *arg)
-{
-	char red[URL_MAX + 64];
-	size_t n = strlen(arg), r = url_redact(arg, red, sizeof red), i;
+/* Ctrl-C and SIGTERM: the upload stops at its next wait and says where (a resumable session
+ * is kept for the next run). No SA_RESTART: the signal must interrupt poll. */
+static volatile int stop_flag;
 
-	if (r < sizeof red && r <= n) {
-		memcpy(arg, red, r);
-		memset(arg + r, 0, n - r);
-		return;
-	}
-	for (i = 0; i < n; i++) /* cannot shorten in place: blank the whole argument */
-		arg[i] = 'x';
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* A failure: one line on stderr, and with --json one document on stdout that still says how
+ * far it got (the contract: exactly one document, also on errors). */
+static int fail(struct cli *c, const char *file, const struct upload_result *r, const struct nr_err *e)
+{
+	char msg[NR_ERR_CTX + 512];
+	int ex = cli_err_exit(e);
+	struct jw w;
+
+	nr_err_text(e, msg, sizeof msg);
+	fprintf(stderr, "netrescue: %s\n", msg);
+	if (!c->json)
+		return ex;
+	jw_init(&w, stdout);
+	jw_begin_doc(&w, "upload");
+	jw_kstr(&w, "file", file);
+	upload_json(&w, r);
+	jw_kuint(&w, "bytes_sent", r->bytes_sent);
+	jw_key(&w, "error");
+	jw_obj(&w);
+	jw_kint(&w, "code", ex);
+	jw_kstr(&w, "message", msg);
+	jw_obj_end(&w);
+	return jw_end(&w) ? EXIT_CANNOT : ex;
 }
 
 static int run(struct cli *c, int argc, char **argv)
@@ -136,6 +173,7 @@ static int run(struct cli *c, int argc, char **argv)
 	static struct upload_opts o;
 	static struct upload_result r;
 	static char url[URL_MAX];
+	const char *url_file = NULL;
 	struct nr_err e;
 	struct cli_parse p;
 	struct ui u = { .c = c };
@@ -158,6 +196,19 @@ static int run(struct cli *c, int argc, char **argv)
 		case O_PROXY: o.proxy = p.arg; break;
 		case O_RESUMABLE: o.resumable = 1; break;
 		case O_NOMD5: o.no_md5 = 1; break;
+		case O_MD5: o.md5 = 1; break;
+		case O_CONTENT_MD5: o.content_md5 = 1; break;
+		case O_URLFILE: url_file = p.arg; break;
+		case O_INSECURE: o.insecure_http = 1; break;
+		case O_TIMEOUT:
+		case O_MAXTIME:
+			if (parse_uint(p.arg, 1, 86400, &v))
+				return cli_usage(c, "--%s '%s': want seconds (1..86400)", id == O_TIMEOUT ? "timeout" : "max-time", p.arg);
+			if (id == O_TIMEOUT)
+				o.timeout_ms = (unsigned)v * 1000;
+			else
+				o.max_time_ms = (unsigned)v * 1000;
+			break;
 		case O_CHUNK:
 			if (parse_size(p.arg, &o.chunk_size) || o.chunk_size % UPLOAD_CHUNK_UNIT)
 				return cli_usage(c, "--chunk-size '%s': want a multiple of 256K (e.g. 8M)", p.arg);
@@ -169,12 +220,23 @@ static int run(struct cli *c, int argc, char **argv)
 			break;
 		}
 	}
-	if (p.npos != 2)
-		return cli_usage(c, "want FILE URL (see 'netrescue help upload')");
-	if (strlen(p.pos[1]) >= sizeof url)
+	if (o.no_md5 && (o.md5 || o.content_md5))
+		return cli_usage(c, "--no-md5 and --md5/--content-md5 contradict each other");
+	if (url_file && p.npos == 1)
+		rc = cli_url_file(c, url_file, url, sizeof url);
+	else if (p.npos == 2 && !url_file && !strcmp(p.pos[1], "-"))
+		rc = cli_url_file(c, "-", url, sizeof url);
+	else if (p.npos == 2 && !url_file && strlen(p.pos[1]) < sizeof url)
+		rc = (memcpy(url, p.pos[1], strlen(p.pos[1]) + 1), EXIT_OK);
+	else if (p.npos == 2 && !url_file)
 		return cli_usage(c, "URL longer than %d bytes", URL_MAX);
-	memcpy(url, p.pos[1], strlen(p.pos[1]) + 1);
-	scrub_arg(p.pos[1]);
+	else
+		return cli_usage(c, "want FILE URL, FILE -, or FILE --url-file F (see 'netrescue help upload')");
+	if (rc)
+		return rc;
+	o.keep_state = 1;
+	o.stop = &stop_flag;
+	catch_stop();
 	o.progress = on_progress;
 	o.warn = on_warn;
 	o.arg = &u;
@@ -184,7 +246,7 @@ static int run(struct cli *c, int argc, char **argv)
 	if (u.drawn)
 		fputc('\n', stderr);
 	if (rc)
-		return cli_fail(c, &e);
+		return fail(c, p.pos[0], &r, &e);
 	if (c->json) {
 		struct jw w;
 
@@ -199,37 +261,54 @@ static int run(struct cli *c, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_upload = {
-	"upload", "upload FILE URL [-H 'K: V']... [--ca-file F] [--resolve HOST:PORT:ADDR] [--proxy URL] [--resumable] [--chunk-size N]",
+	"upload", "upload FILE (URL | - | --url-file F) [-H 'K: V']... [--ca-file F] [--resolve HOST:PORT:ADDR] [--proxy URL] [--resumable] [--chunk-size N]",
 	"HTTPS PUT of a file to a GCS/S3/Azure signed URL (single or resumable)",
 	"Sends FILE to a signed URL over TLS 1.2 (BearSSL, built-in CA roots; certificates and host\n"
 	"names always checked). The provider comes from the URL: X-Goog-Signature -> Cloud Storage,\n"
 	"X-Amz-Signature -> S3, sig+sv -> Azure (x-ms-blob-type: BlockBlob added). The query is sent\n"
-	"byte for byte; signatures are never printed. MD5 and CRC32C are computed while sending and\n"
-	"compared with the server's x-goog-hash. A URL signed for POST with x-goog-resumable:start\n"
-	"uses Cloud Storage's resumable protocol: chunks, resumed after a broken connection.\n"
-	"Connection loss, 429 and 5xx are retried with backoff; 4xx are not.\n"
+	"byte for byte. Signatures, proxy passwords and Authorization-like -H values are never\n"
+	"printed, and are wiped from netrescue's command line (ps, /proc/PID/cmdline) as it starts;\n"
+	"a URL typed on a command line is still visible for the instant before that: --url-file F\n"
+	"(or - for stdin) keeps it off the command line entirely.\n"
+	"End to end: CRC32C while sending, compared with Cloud Storage's x-goog-hash; MD5 on a\n"
+	"second thread for S3 (compared with the ETag) and Azure (with the returned Content-MD5).\n"
+	"A URL signed for POST with x-goog-resumable:start uses Cloud Storage's resumable protocol:\n"
+	"chunks, resumed after a broken connection; Ctrl-C prints where it stopped and keeps the\n"
+	"session in .FILE.netrescue-upload (0600) beside FILE: the same command resumes it.\n"
+	"Connection loss, stalls, 429 and 5xx are retried with backoff; 4xx, refused connections\n"
+	"and redirects are not (a redirect is named, never followed with the signature).\n"
 	"\n"
 	"options:\n"
+	"  --url-file F          read the URL from file F ('-': stdin) instead of the command line\n"
 	"  -H, --header 'Name: value'  send this header; every header the URL signs (X-Goog-SignedHeaders,\n"
 	"                        X-Amz-SignedHeaders) except host must be given, with the signed value\n"
 	"  --ca-file FILE        also trust the CA certificates in this PEM file\n"
 	"  --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT (SNI and Host stay HOST), e.g. the\n"
 	"                        private.googleapis.com VIP 199.36.153.8 on a node without DNS for it\n"
-	"  --proxy URL           HTTP proxy for CONNECT (default: $HTTPS_PROXY unless $NO_PROXY matches;\n"
-	"                        'none' for no proxy)\n"
+	"  --proxy URL           HTTP proxy for CONNECT, http://[USER:PASS@]HOST:PORT (Basic auth);\n"
+	"                        default: $https_proxy/$HTTPS_PROXY, then $ALL_PROXY, unless $NO_PROXY\n"
+	"                        matches; 'none' for no proxy\n"
 	"  --resumable           use the resumable protocol (URL signed for POST)\n"
 	"  --chunk-size N        resumable chunk size, a multiple of 256K (default 8M)\n"
 	"  --retries N           retries per request (default 4)\n"
-	"  --no-md5              skip MD5 (CRC32C is still computed and checked against x-goog-hash);\n"
-	"                        MD5 costs more CPU than the TLS itself on a 2-vCPU node\n"
+	"  --timeout S           an attempt with no progress for S seconds has stalled (default 20)\n"
+	"  --max-time S          budget for one request once connected (default: none; connecting,\n"
+	"                        proxy and TLS always have 30 s together)\n"
+	"  --md5                 also compute MD5 for Cloud Storage and other servers (checked\n"
+	"                        against x-goog-hash md5 where given)\n"
+	"  --content-md5         send Content-MD5 (one extra read of FILE first): the server then\n"
+	"                        refuses a body that differs (sent anyway when the URL signs it)\n"
+	"  --no-md5              never MD5 (CRC32C is still computed and checked against x-goog-hash)\n"
+	"  --insecure-http       allow a plain http:// URL (refused otherwise: clear text)\n"
 	"\n"
 	"make the URL elsewhere:\n"
 	"  gcloud storage sign-url gs://B/cap.pcap --http-verb=PUT --duration=1h --private-key-file=KEY\n"
 	"  gcloud storage sign-url gs://B/cap.pcap --http-verb=POST --headers=x-goog-resumable=start ...\n"
 	"examples:\n"
-	"  netrescue upload /var/lib/toolbox/cap.pcap 'https://storage.googleapis.com/B/cap.pcap?X-Goog-Signature=...'\n"
+	"  netrescue upload /var/lib/toolbox/cap.pcap --url-file /tmp/url.txt\n"
+	"  kubectl exec ... -- sh -c 'echo \"$URL\" | netrescue upload cap.pcap -'\n"
 	"  netrescue upload big.pcap \"$URL\" -H 'Content-Type: application/vnd.tcpdump.pcap' \\\n"
 	"      --resolve storage.googleapis.com:443:199.36.153.8\n"
-	"  netrescue --json upload report.tgz \"$URL\" --proxy http://10.128.0.9:3128\n",
+	"  netrescue --json upload report.tgz --url-file url.txt --proxy http://user:pass@10.128.0.9:3128\n",
 	run,
 };

@@ -44,6 +44,7 @@ int main(int argc, char **argv)
 	const struct cli_cmd *cmd;
 	int i = 1;
 
+	cli_hide_secrets(argc, argv); /* before anything else: ps shows argv to every user */
 	c.host_root = "/";
 	c.stderr_tty = isatty(2);
 	/* A closed pipe (netrescue ps | head) must end us quietly, not with EPIPE noise. */

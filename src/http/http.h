@@ -17,6 +17,8 @@
 #define HTTP_BODY_KEEP 4096
 /* HTTP_LOCATION_MAX: a resumable session URI is ~300 bytes; upload_id grows over time. */
 #define HTTP_LOCATION_MAX 2048
+/* HTTP_ETAG_MAX: S3's ETag is a quoted 32-digit MD5, "-N" for multipart; room for others. */
+#define HTTP_ETAG_MAX 96
 /* HTTP_HASH_MAX: x-goog-hash: crc32c=XXXXXX==, md5=XXXXXXXXXXXXXXXXXXXXXX== (may be 2 lines). */
 #define HTTP_HASH_MAX 256
 
@@ -37,6 +39,9 @@ struct http_resp {
 	int interim;                   /* 1xx replies skipped so far (100 Continue) */
 	char location[HTTP_LOCATION_MAX];
 	char goog_hash[HTTP_HASH_MAX]; /* every x-goog-hash value, joined with "," */
+	char etag[HTTP_ETAG_MAX];      /* ETag as sent (S3: the MD5 of a single PUT, in quotes) */
+	char content_md5[32];          /* Content-MD5 (Azure: the MD5 of what it stored), base64 */
+	char sse[32];                  /* x-amz-server-side-encryption ("aws:kms": ETag is no MD5) */
 	char line[HTTP_LINE_MAX];      /* the line being read */
 	size_t line_len;
 	char body[HTTP_BODY_KEEP + 1]; /* first bytes of the body, NUL-terminated */
@@ -70,19 +75,36 @@ struct http_dest {
 	unsigned port;
 	const struct nr_addr *addr;    /* pinned address, or NULL for DNS */
 	const struct url *proxy;       /* http:// proxy for CONNECT, or NULL */
+	const char *proxy_auth;        /* Proxy-Authorization value ("Basic ..."), or NULL */
+	struct http_resp *scratch;     /* room to read the proxy's reply in (the caller's) */
 	const struct tls_anchors *anchors; /* NULL: plain TCP (http://) */
-	unsigned timeout_ms;
+	unsigned timeout_ms;           /* no progress for this long: NR_E_HTTP_TIMEOUT; 0: 30 s */
+	unsigned setup_ms;             /* budget for connect + CONNECT + TLS together; 0: none */
+	const volatile int *stop;      /* nonzero (a signal came): NR_E_HTTP_STOPPED; may be NULL */
 };
+
+/* Where a connection got to, for messages that say what stalled. */
+enum http_phase { HTTP_PH_CONNECT = 0, HTTP_PH_PROXY, HTTP_PH_TLS, HTTP_PH_READY };
 
 struct http_conn {
 	int fd;
 	int tls_on;
+	enum http_phase phase;         /* how far http_connect got (also after a failure) */
+	unsigned timeout_ms;
+	const volatile int *stop;
+	long long deadline_ms;         /* CLOCK_MONOTONIC ms; 0: none (see http_set_deadline) */
 	struct tls_conn tls;
 };
 
 /* Connects (each resolved address in turn), CONNECTs through the proxy, runs TLS. Errors:
- * NR_E_HTTP_RESOLVE, NR_E_HTTP_CONNECT, NR_E_HTTP_PROXY, the TLS ones. */
+ * NR_E_HTTP_RESOLVE, NR_E_HTTP_REFUSED, NR_E_HTTP_CONNECT, NR_E_HTTP_PROXY_AUTH (407),
+ * NR_E_HTTP_PROXY_DENIED (403), NR_E_HTTP_PROXY, NR_E_HTTP_TIMEOUT, NR_E_HTTP_STOPPED, the
+ * TLS ones. */
 int http_connect(struct http_conn *c, const struct http_dest *d, struct nr_err *e);
+/* From now on every wait on c also ends at ms milliseconds from now (0: no budget). */
+void http_set_deadline(struct http_conn *c, unsigned ms);
+/* "connecting", "the proxy's CONNECT", "the TLS handshake", "" */
+const char *http_phase_name(enum http_phase p);
 int http_write(struct http_conn *c, const void *buf, size_t n, struct nr_err *e);
 int http_flush(struct http_conn *c, struct nr_err *e);
 long http_read(struct http_conn *c, void *buf, size_t n, struct nr_err *e);

@@ -22,6 +22,18 @@ void http_resp_init(struct http_resp *r, int no_body)
 	r->body[0] = 0;
 	r->location[0] = 0;
 	r->goog_hash[0] = 0;
+	r->etag[0] = 0;
+	r->content_md5[0] = 0;
+	r->sse[0] = 0;
+}
+
+/* A header value kept whole, or not at all (a cut hash would be compared as a wrong one). */
+static void keep(char *dst, size_t cap, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n < cap)
+		memcpy(dst, v, n + 1);
 }
 
 /* Decimal without sign or junk, no overflow. */
@@ -123,6 +135,12 @@ static int header(struct http_resp *r, char *l, struct nr_err *e)
 		memcpy(r->location, v, strlen(v) + 1);
 	} else if (!strcasecmp(l, "range")) {
 		return range_hdr(r, v);
+	} else if (!strcasecmp(l, "etag")) {
+		keep(r->etag, sizeof r->etag, v);
+	} else if (!strcasecmp(l, "content-md5")) {
+		keep(r->content_md5, sizeof r->content_md5, v);
+	} else if (!strcasecmp(l, "x-amz-server-side-encryption")) {
+		keep(r->sse, sizeof r->sse, v);
 	} else if (!strcasecmp(l, "x-goog-hash")) {
 		append(r->goog_hash, sizeof r->goog_hash, v);
 	} else if (!strcasecmp(l, "retry-after")) {

@@ -213,19 +213,38 @@ static const uint16_t suites[] = {
 	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 };
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int wait_fd(struct tls_conn *t, short ev, struct nr_err *e)
 {
 	struct pollfd p = { .fd = t->fd, .events = ev };
+	long long ms, left;
 	int r;
 
-	do
-		r = poll(&p, 1, (int)t->timeout_ms);
-	while (r < 0 && errno == EINTR);
+	do {
+		if (t->stop && *t->stop)
+			return nr_fail(e, NR_E_HTTP_STOPPED, 0, "tls", NULL);
+		ms = t->timeout_ms;
+		left = t->deadline_ms ? t->deadline_ms - mono_ms() : ms;
+		if (left <= 0) {
+			t->err = -ETIMEDOUT;
+			return nr_fail(e, NR_E_HTTP_TIMEOUT, 0, "tls", "time budget spent");
+		}
+		r = poll(&p, 1, (int)(left < ms ? left : ms));
+	} while (r < 0 && errno == EINTR);
 	if (r < 0)
 		return nr_fail(e, NR_E_SYS, errno, "tls", "poll");
 	if (!r) {
 		t->err = -ETIMEDOUT;
-		return nr_fail(e, NR_E_HTTP_TIMEOUT, 0, "tls", "no data for %u ms", t->timeout_ms);
+		if (t->deadline_ms && mono_ms() >= t->deadline_ms)
+			return nr_fail(e, NR_E_HTTP_TIMEOUT, 0, "tls", "time budget spent");
+		return nr_fail(e, NR_E_HTTP_TIMEOUT, 0, "tls", "no data for %u s", t->timeout_ms / 1000);
 	}
 	return 0;
 }
@@ -331,12 +350,21 @@ int tls_name_ok(const char *host)
 int tls_connect(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
 		unsigned timeout_ms, struct nr_err *e)
 {
+	return tls_connect_ex(t, fd, host, a, timeout_ms, NULL, 0, e);
+}
+
+int tls_connect_ex(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
+		   unsigned timeout_ms, const volatile int *stop, long long deadline_ms,
+		   struct nr_err *e)
+{
 	unsigned char seed[32];
 	int r;
 
 	t->fd = fd;
 	t->timeout_ms = timeout_ms ? timeout_ms : 30000;
 	t->err = 0;
+	t->stop = stop;
+	t->deadline_ms = deadline_ms;
 	/* x509_minimal checks validity against time(): a clock before our build cannot be right. */
 	if (time(NULL) < (time_t)NR_BUILD_EPOCH)
 		return nr_fail(e, NR_E_TLS_CLOCK, 0, "tls", "%s", host);

@@ -36,6 +36,8 @@ struct tls_conn {
 	br_x509_minimal_context xc;
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 	int err;                               /* BearSSL error, or -errno of the socket */
+	const volatile int *stop;              /* set (by a signal handler): give up waiting */
+	long long deadline_ms;                 /* CLOCK_MONOTONIC ms after which waiting fails; 0: none */
 };
 
 /* Runs the handshake on the connected socket fd (owned by t from now on, also on failure)
@@ -44,6 +46,12 @@ struct tls_conn {
  * NR_E_TLS_UNTRUSTED, NR_E_TLS_NAME, NR_E_TLS_EXPIRED, NR_E_TLS_HANDSHAKE, NR_E_TLS_IO. */
 int tls_connect(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
 		unsigned timeout_ms, struct nr_err *e);
+/* As tls_connect, and every later wait also ends when *stop becomes nonzero (NR_E_HTTP_STOPPED)
+ * or at deadline_ms (CLOCK_MONOTONIC milliseconds; NR_E_HTTP_TIMEOUT); stop may be NULL and
+ * deadline_ms 0. t->deadline_ms may be changed between calls. */
+int tls_connect_ex(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
+		   unsigned timeout_ms, const volatile int *stop, long long deadline_ms,
+		   struct nr_err *e);
 /* Sends all n bytes (buffered: call tls_flush after the last write). 0 or -1. */
 int tls_write(struct tls_conn *t, const void *buf, size_t n, struct nr_err *e);
 int tls_flush(struct tls_conn *t, struct nr_err *e);

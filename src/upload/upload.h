@@ -1,9 +1,10 @@
 /* Upload of one file to a signed URL over HTTPS: Cloud Storage V4 signed URLs (single PUT, or
  * the resumable protocol when the URL is signed for POST with x-goog-resumable:start),
  * S3 pre-signed URLs, Azure SAS URLs, or any other HTTPS URL that takes a PUT.
- * The file is streamed in fixed memory; MD5 and CRC32C are computed while sending and checked
- * against x-goog-hash when the server returns it. Signatures never leave this module in any
- * text: every message and result holds redacted URLs only (url_redact in url/url.h). */
+ * The file is streamed in fixed memory; CRC32C is computed while sending (checked against
+ * Cloud Storage's x-goog-hash), MD5 beside it on a second thread where the provider reports
+ * one (S3's ETag, Azure's Content-MD5). Signatures and proxy passwords never leave this module
+ * in any text: every message and result holds redacted URLs only (url_redact in url/url.h). */
 #ifndef NR_UPLOAD_UPLOAD_H
 #define NR_UPLOAD_UPLOAD_H
 #include <stddef.h>
@@ -35,21 +36,33 @@ struct upload_opts {
 	int nheaders;
 	const char *ca_file;       /* PEM roots added to the built-in ones; NULL for none */
 	const char *resolve;       /* "HOST:PORT:ADDR" (curl's --resolve); NULL for DNS */
-	const char *proxy;         /* "http://HOST:PORT"; NULL: HTTPS_PROXY/https_proxy unless
-				    * NO_PROXY matches; "" or "none": never a proxy */
+	const char *proxy;         /* "http://[USER:PASS@]HOST:PORT"; NULL: https_proxy/HTTPS_PROXY,
+				    * then ALL_PROXY, unless NO_PROXY matches; "" or "none": never */
 	int resumable;             /* force the Cloud Storage resumable protocol */
-	int no_md5;                /* skip MD5 (CRC32C is still computed and checked): MD5 costs
-				    * ~2 ns/byte, more than AES-GCM, on a small node */
+	int no_md5;                /* never MD5 (CRC32C is still computed and checked) */
+	int md5;                   /* MD5 also for Cloud Storage and other servers (S3 and Azure
+				    * get it by default: their reply says the stored MD5) */
+	int content_md5;           /* send Content-MD5 (one extra pass over the file first) so the
+				    * server refuses a body that differs */
+	int insecure_http;         /* allow plain http:// (refused otherwise) */
+	int keep_state;            /* keep a resumable session in a state file beside the file */
+	const volatile int *stop;  /* set by the caller's signal handler: stop, say where; or NULL */
 	unsigned long long chunk_size; /* resumable chunk, multiple of UPLOAD_CHUNK_UNIT; 0: default */
 	int max_attempts;          /* tries per request on connection loss/429/5xx; 0: 5 */
 	unsigned backoff_ms;       /* first retry delay, doubled each time; 0: 500 */
-	unsigned timeout_ms;       /* connect and per-read/write timeout; 0: 30000 */
+	unsigned timeout_ms;       /* no progress for this long ends an attempt; 0: UPLOAD_STALL_MS */
+	unsigned max_time_ms;      /* budget for one request once connected; 0: none (connect + proxy
+				    * + TLS always have 30 s together) */
 	/* Called on progress (at most a few times a second) and for warnings (e.g. the URL has
 	 * expired already); the module never prints. Any may be NULL. */
 	void (*progress)(const struct upload_progress *p, void *arg);
 	void (*warn)(const char *msg, void *arg);
 	void *arg;
 };
+
+/* UPLOAD_STALL_MS: a server silent this long while we send or wait is stalled (curl's
+ * --speed-time is 30 s; a healthy GCS/S3 front end answers within a few). */
+#define UPLOAD_STALL_MS 20000
 
 /* UPLOAD_OBJECT_MAX: object names are at most 1024 bytes in Cloud Storage and S3. */
 #define UPLOAD_OBJECT_MAX 1100
@@ -64,7 +77,9 @@ struct upload_result {
 	char object[UPLOAD_OBJECT_MAX]; /* bucket/object path from the URL, percent-decoded */
 	char md5[33];              /* hex, as md5sum prints it; "" with no_md5 */
 	char crc32c[9];            /* base64, as Cloud Storage prints it (x-goog-hash crc32c=) */
-	int hash_checked;          /* 1: the server's x-goog-hash matched ours */
+	int hash_checked;          /* 1: a hash the server reported matched ours */
+	char checked_by[32];       /* "x-goog-hash crc32c", "ETag md5", "Content-MD5", or "" */
+	unsigned long long bytes_sent; /* on failure: how far the file got */
 	char server_code[64];      /* XML <Code> of a refusal ("SignatureDoesNotMatch"), or "" */
 	char url[512];             /* the URL with signatures redacted, for messages */
 };
@@ -79,28 +94,20 @@ int upload_check(const char *url, const struct upload_opts *o, struct upload_res
 /* Uploads the file at path to url. Runs upload_check first; nothing is sent when it fails or
  * when the server's certificate is not trusted. Returns 0 when the server confirmed the whole
  * file; -1 with e filled (and r filled as far as it got). e must not be NULL. Its state
- * (~0.5 MiB: TLS buffers, file ring) is static: one upload at a time per process; it runs
- * one helper thread for MD5 while sending. */
+ * (~0.5 MiB: TLS buffers, file ring) is allocated per call; it runs one helper thread for MD5
+ * while sending when MD5 is wanted. Interrupted (*o->stop): NR_E_UPLOAD_INTERRUPTED saying
+ * where, with a resumable session kept for the next run. */
 int upload_file(const char *path, const char *url, const struct upload_opts *o,
 		struct upload_result *r, struct nr_err *e);
 
 /* Writes the result's keys into the current JSON object: "bytes", "http_status", "provider",
- * "resumed", "resumable", "object", "md5", "crc32c", "hash_checked", "attempts", "url". */
+ * "resumed", "resumable", "object", "md5", "crc32c", "hash_checked", "checked_by",
+ * "attempts", "url". */
 void upload_json(struct jw *w, const struct upload_result *r);
 
 /* CRC32C (Castagnoli, as Cloud Storage's x-goog-hash uses): start with crc = 0, feed pieces
  * in order. Uses SSE4.2 when the CPU has it. */
 uint32_t upload_crc32c(uint32_t crc, const void *buf, size_t n);
-
-/* MD5 for Content-MD5 and the result (BearSSL 0.6's compact one is ~3x slower). */
-struct upload_md5 {
-	uint32_t st[4];
-	uint64_t len;
-	unsigned char buf[64];
-};
-void upload_md5_init(struct upload_md5 *m);
-void upload_md5_update(struct upload_md5 *m, const void *data, size_t n);
-void upload_md5_final(struct upload_md5 *m, unsigned char out[16]);
 
 /* "gcs", "s3", "azure", "other". */
 const char *upload_provider_name(enum upload_provider p);

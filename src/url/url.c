@@ -200,7 +200,7 @@ const char *url_hostport(const struct url *u, char *buf, size_t cap)
  * session id, which lets anyone holding it write the object. */
 static const char *const secret_params[] = {
 	"X-Goog-Signature", "X-Amz-Signature", "X-Amz-Security-Token", "Signature", "sig",
-	"upload_id",
+	"upload_id", "access_token",
 };
 
 static size_t secret_at(const char *s)
@@ -222,15 +222,46 @@ static int value_end(int c)
 	       c == '"' || c == '\'' || c == '<' || c == '>';
 }
 
+/* Bytes that may appear in a URL's userinfo (RFC 3986 3.2.1) as people write proxy URLs. */
+static int userinfo_char(int c)
+{
+	return c > 0x20 && c < 0x7f && !strchr("/?#@\"'<>[]", c);
+}
+
+/* At "://": when "user:password@" follows, the length of "user:" (the password starts
+ * there); 0 when there is none. */
+static size_t userinfo_at(const char *s, size_t *pass_len)
+{
+	size_t i = 0, colon = 0;
+
+	while (userinfo_char((unsigned char)s[i])) {
+		if (s[i] == ':' && !colon)
+			colon = i + 1;
+		i++;
+	}
+	if (s[i] != '@' || !colon)
+		return 0;
+	*pass_len = i - colon;
+	return colon;
+}
+
 size_t url_redact(const char *s, char *dst, size_t cap)
 {
 	static const char mark[] = "REDACTED";
-	size_t o = 0, k, j;
+	size_t o = 0, k, j, pl;
 
 #define PUT(c) do { if (o + 1 < cap) dst[o] = (c); o++; } while (0)
 	while (*s) {
 		int at_param = (*s == '?' || *s == '&' || *s == ';');
 
+		if (!strncmp(s, "://", 3) && (k = userinfo_at(s + 3, &pl))) {
+			for (j = 0; j < 3 + k; j++)
+				PUT(s[j]);
+			for (j = 0; mark[j]; j++)
+				PUT(mark[j]);
+			s += 3 + k + pl;
+			continue;
+		}
 		PUT(*s);
 		s++;
 		if (!at_param || !(k = secret_at(s)))
@@ -247,4 +278,66 @@ size_t url_redact(const char *s, char *dst, size_t cap)
 		dst[o < cap ? o : cap - 1] = 0;
 #undef PUT
 	return o;
+}
+
+int url_header_secret(const char *name, size_t n)
+{
+	static const char *const words[] = { "authorization", "cookie", "token", "secret", "password",
+					     "signature", "api-key", "apikey", "credential", "session" };
+	char low[128];
+	size_t i;
+
+	if (n >= sizeof low)
+		return 1; /* an odd, very long name: keep its value to ourselves */
+	for (i = 0; i < n; i++)
+		low[i] = (char)lower((unsigned char)name[i]);
+	low[n] = 0;
+	for (i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strstr(low, words[i]))
+			return 1;
+	return 0;
+}
+
+size_t url_redact_header(const char *h, char *dst, size_t cap)
+{
+	size_t n = strcspn(h, ":");
+
+	if (h[n] == ':' && url_header_secret(h, n)) {
+		int w = snprintf(dst, cap, "%.*s: REDACTED", (int)n, h);
+
+		return w < 0 ? 0 : (size_t)w;
+	}
+	return url_redact(h, dst, cap);
+}
+
+int url_parse_auth(const char *s, size_t n, struct url *u, struct url_auth *a, struct nr_err *e)
+{
+	char buf[URL_MAX];
+	const char *p = memchr(s, ':', n), *at, *end, *colon;
+	size_t skip, ul;
+
+	memset(a, 0, sizeof *a);
+	if (!p || (size_t)(p - s) + 3 > n || strncmp(p, "://", 3))
+		return url_parse(s, n, u, e);
+	skip = (size_t)(p - s) + 3;
+	end = s + skip;
+	while (end < s + n && *end != '/' && *end != '?' && *end != '#')
+		end++;
+	at = NULL;
+	for (p = s + skip; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		return url_parse(s, n, u, e);
+	colon = memchr(s + skip, ':', (size_t)(at - s - skip));
+	ul = (size_t)((colon ? colon : at) - s - skip);
+	if (url_decode(s + skip, ul, a->user, sizeof a->user) < 0 ||
+	    (colon && url_decode(colon + 1, (size_t)(at - colon - 1), a->pass, sizeof a->pass) < 0))
+		return bad(e, "bad or too long user:password@ (percent-encode special characters)");
+	if (n - (size_t)(at + 1 - s) + skip >= sizeof buf)
+		return bad(e, "URL too long");
+	a->given = 1;
+	memcpy(buf, s, skip);
+	memcpy(buf + skip, at + 1, n - (size_t)(at + 1 - s));
+	return url_parse(buf, skip + n - (size_t)(at + 1 - s), u, e);
 }

@@ -27,6 +27,17 @@ struct url {
  * empty hosts and bad ports. 0, or -1 with NR_E_URL_BAD (e->ctx says what is wrong). */
 int url_parse(const char *s, size_t n, struct url *u, struct nr_err *e);
 
+/* URL_AUTH_MAX: a proxy user name or password (percent-decoded). */
+#define URL_AUTH_MAX 256
+struct url_auth {
+	int given;                /* the URL held USER[:PASS]@ */
+	char user[URL_AUTH_MAX];
+	char pass[URL_AUTH_MAX];
+};
+/* As url_parse, but accepts http://USER[:PASS]@HOST (a proxy URL, as curl and Go read
+ * HTTPS_PROXY), percent-decoding both into a. e->ctx never holds the password. */
+int url_parse_auth(const char *s, size_t n, struct url *u, struct url_auth *a, struct nr_err *e);
+
 /* The query parameter `name` (ASCII case-insensitive), percent-decoded into buf (cap bytes,
  * NUL-terminated). Returns 1 when present, 0 when absent, -1 when it does not fit or is
  * badly encoded. */
@@ -41,9 +52,19 @@ const char *url_hostport(const struct url *u, char *buf, size_t cap);
 
 /* Copies the text s into dst (cap bytes, always NUL-terminated when cap > 0) with the value
  * of every credential-bearing query parameter (X-Goog-Signature, X-Amz-Signature,
- * X-Amz-Security-Token, Signature, sig, upload_id) replaced by "REDACTED". Works on any text:
- * a whole URL, a message holding one, or a broken URL. Returns the length the full result
- * needs (like snprintf). */
+ * X-Amz-Security-Token, Signature, sig, upload_id, access_token) and the password of every
+ * "scheme://user:password@" replaced by "REDACTED". Works on any text: a whole URL, a
+ * message holding one, or a broken URL. Returns the length the full result needs (like
+ * snprintf). */
 size_t url_redact(const char *s, char *dst, size_t cap);
+
+/* 1 when a header of this name (n bytes) carries a credential (Authorization,
+ * Proxy-Authorization, Cookie, anything naming a token, secret, password, signature or API
+ * key): its value is never printed. */
+int url_header_secret(const char *name, size_t n);
+
+/* "Name: value" as given with -H, with the value replaced by REDACTED when the name is a
+ * secret one (url_header_secret) and URL signatures in it redacted. Returns as url_redact. */
+size_t url_redact_header(const char *h, char *dst, size_t cap);
 
 #endif

@@ -1,0 +1,115 @@
+/* Secrets on the command line: other users of the node read /proc/PID/cmdline (ps shows it),
+ * so before anything else runs every argument holding a URL signature, a proxy password or
+ * an Authorization-like -H value is copied for the parser and its bytes in the process's
+ * argument area are overwritten with the redacted text. The URL can also come from a file or
+ * stdin (--url-file), so that it never has to be on a command line at all. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "url/url.h"
+
+/* The -H value in argv[i], or NULL when argv[i] is not one. */
+static char *header_value(int i, char **argv)
+{
+	const char *prev = i > 1 ? argv[i - 1] : "";
+
+	if (!strcmp(prev, "-H") || !strcmp(prev, "--header"))
+		return argv[i];
+	if (!strncmp(argv[i], "--header=", 9))
+		return argv[i] + 9;
+	if (!strncmp(argv[i], "-H", 2) && argv[i][2])
+		return argv[i] + 2;
+	return NULL;
+}
+
+/* Overwrites the n bytes at arg with red (cut to n: it holds only redaction marks and bytes
+ * that were not secret, so any prefix is safe) and NULs. */
+static void overwrite(char *arg, size_t n, const char *red)
+{
+	size_t r = strlen(red);
+
+	if (r > n)
+		r = n;
+	memmove(arg, red, r);
+	memset(arg + r, 0, n - r);
+}
+
+void cli_hide_secrets(int argc, char **argv)
+{
+	char red[URL_MAX + 256];
+	char *copy, *h;
+	size_t n;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		n = strlen(argv[i]);
+		h = header_value(i, argv);
+		if (h)
+			url_redact_header(h, red, sizeof red);
+		else
+			url_redact(argv[i], red, sizeof red);
+		if (!strcmp(h ? h : argv[i], red))
+			continue;
+		copy = strdup(argv[i]);
+		if (!copy) {
+			/* No copy, no secret: the option then reads as blanked. */
+			memset(argv[i], 'x', n);
+			continue;
+		}
+		if (h)
+			overwrite(h, n - (size_t)(h - argv[i]), red);
+		else
+			overwrite(argv[i], n, red);
+		argv[i] = copy;
+	}
+}
+
+/* URL_FILE_MAX: a signed URL (URL_MAX) plus a newline and some slack. */
+#define URL_FILE_MAX (URL_MAX + 64)
+
+int cli_url_file(struct cli *c, const char *path, char *buf, size_t cap)
+{
+	char tmp[URL_FILE_MAX + 1];
+	size_t n = 0, a, b;
+	ssize_t r;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : 0, err;
+	struct stat st;
+
+	if (fd < 0)
+		return cli_usage(c, "--url-file %s: %s", path, strerror(errno));
+	if (fd && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return cli_usage(c, "--url-file %s: not a regular file (use - for stdin)", path);
+	}
+	while (n < URL_FILE_MAX && (r = read(fd, tmp + n, URL_FILE_MAX - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = errno;
+			if (fd)
+				close(fd);
+			return cli_usage(c, "--url-file %s: %s", path, strerror(err));
+		}
+		n += (size_t)r;
+	}
+	if (fd)
+		close(fd);
+	tmp[n] = 0;
+	/* One URL: surrounding blanks and the final newline go; nothing else may follow. */
+	a = strspn(tmp, " \t\r\n");
+	b = a + strcspn(tmp + a, " \t\r\n");
+	if (a == b || tmp[b + strspn(tmp + b, " \t\r\n")] || b - a >= cap) {
+		memset(tmp, 0, sizeof tmp);
+		return cli_usage(c, "--url-file %s: want one URL (at most %zu bytes)", path, cap - 1);
+	}
+	memcpy(buf, tmp + a, b - a);
+	buf[b - a] = 0;
+	memset(tmp, 0, sizeof tmp);
+	return EXIT_OK;
+}
