@@ -5,6 +5,7 @@
 #include "proc/psview.h"
 #include "report/escape.h"
 #include "report/table.h"
+#include "url/url.h"
 
 #define MOD "ps"
 
@@ -339,6 +340,14 @@ int ps_resolve_pod(const char *host_root, const char *arg, char *uid, size_t cap
 }
 
 /* --- output ------------------------------------------------------------------------------------ */
+/* Command lines hold signed URLs, proxy passwords and tokens (curl -H 'Authorization: ...',
+ * our own argv before main could wipe it): never into a view or a bundle. */
+static const char *ps_args_redacted(const struct proc_info *p, char *buf, size_t cap)
+{
+	url_redact_args(p->args, buf, cap);
+	return buf;
+}
+
 static void kstr_or_null(struct jw *w, const char *k, const char *v)
 {
 	if (v && *v)
@@ -356,14 +365,14 @@ void ps_json(struct jw *w, const struct ps_list *l)
 	for (i = 0; i < l->n; i++) {
 		const struct proc_info *p = &l->v[i].p;
 		const struct ps_meta *m = l->v[i].meta >= 0 ? &l->meta[l->v[i].meta] : NULL;
-		char st[2] = { p->state, 0 };
+		char st[2] = { p->state, 0 }, args[PROC_ARGS_MAX + 64];
 
 		jw_obj(w);
 		jw_kint(w, "pid", p->pid);
 		jw_kint(w, "ppid", p->ppid);
 		jw_kstr(w, "state", st);
 		jw_kstr(w, "comm", p->comm);
-		jw_kstr(w, "args", p->args);
+		jw_kstr(w, "args", ps_args_redacted(p, args, sizeof args));
 		kstr_or_null(w, "wchan", p->wchan);
 		if (p->netns)
 			jw_kuint(w, "netns", p->netns);
@@ -385,6 +394,7 @@ void ps_json(struct jw *w, const struct ps_list *l)
 void ps_text(FILE *f, const struct ps_list *l)
 {
 	static const char *const hdr[] = { "PID", "PPID", "S", "WCHAN", "NETNS", "POD", "CONTAINER", "COMM", "ARGS" };
+	char args[PROC_ARGS_MAX + 64];
 	char pid[16], ppid[16], st[2], ns[24], pod[RT_NAME_MAX * 2 + 2], ctr[RT_NAME_MAX + 16];
 	char comm[2 * 32 + PROC_COMM_MAX];
 	struct tbl t;
@@ -422,7 +432,7 @@ void ps_text(FILE *f, const struct ps_list *l)
 		cells[5] = pod[0] ? pod : NULL;
 		cells[6] = ctr[0] ? ctr : NULL;
 		cells[7] = comm;
-		cells[8] = p->args[0] ? p->args : NULL;
+		cells[8] = p->args[0] ? ps_args_redacted(p, args, sizeof args) : NULL;
 		tbl_add(&t, cells);
 	}
 	tbl_print(&t, f);

@@ -217,12 +217,14 @@ static int exchange(struct up *s, const struct url *u, const char *method, unsig
 	hl = make_head(s, u, method, len, range, flags, e);
 	if (hl < 0)
 		return -2;
-	/* Fresh for every request: a failed one must not leave an older reply's Retry-After. */
-	http_resp_init(&s->resp, 0);
 	s->phase = UP_PH_CONNECT;
 	s->phase_off = off;
+	http_resp_init(&s->resp, 0);
 	if (conn_open(s, u, e))
 		return up_fatal(e) ? -2 : -1;
+	/* Fresh for every request (and after a proxy's CONNECT reply read into it): a failed one
+	 * must not leave an older reply's status or Retry-After. */
+	http_resp_init(&s->resp, 0);
 	if (s->o->max_time_ms)
 		http_set_deadline(&s->c, s->o->max_time_ms);
 	s->phase = UP_PH_HEAD;

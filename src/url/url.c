@@ -245,9 +245,13 @@ static size_t userinfo_at(const char *s, size_t *pass_len)
 	return colon;
 }
 
-size_t url_redact(const char *s, char *dst, size_t cap)
+static int header_secret_word(const char *w, size_t n);
+
+/* args: also the value after a secret "Name:" word, up to the next " -" (a joined argv). */
+static size_t redact(const char *s, char *dst, size_t cap, int args)
 {
 	static const char mark[] = "REDACTED";
+	const char *start = s, *cut;
 	size_t o = 0, k, j, pl;
 
 #define PUT(c) do { if (o + 1 < cap) dst[o] = (c); o++; } while (0)
@@ -260,6 +264,19 @@ size_t url_redact(const char *s, char *dst, size_t cap)
 			for (j = 0; mark[j]; j++)
 				PUT(mark[j]);
 			s += 3 + k + pl;
+			continue;
+		}
+		if (args && (s == start || s[-1] == ' ') && (k = strcspn(s, " :")) && s[k] == ':' &&
+		    header_secret_word(s, k)) {
+			for (j = 0; j <= k; j++)
+				PUT(s[j]);
+			s += k + 1;
+			if (*s == ' ')
+				PUT(*s++);
+			for (j = 0; mark[j]; j++)
+				PUT(mark[j]);
+			cut = strstr(s, " -");
+			s = cut ? cut : s + strlen(s);
 			continue;
 		}
 		PUT(*s);
@@ -278,6 +295,17 @@ size_t url_redact(const char *s, char *dst, size_t cap)
 		dst[o < cap ? o : cap - 1] = 0;
 #undef PUT
 	return o;
+}
+
+size_t url_redact(const char *s, char *dst, size_t cap)
+{
+	return redact(s, dst, cap, 0);
+}
+
+/* "--header=Authorization", "-HCookie", "Authorization": the name is the word's tail. */
+static int header_secret_word(const char *w, size_t n)
+{
+	return url_header_secret(w, n);
 }
 
 int url_header_secret(const char *name, size_t n)
@@ -340,4 +368,9 @@ int url_parse_auth(const char *s, size_t n, struct url *u, struct url_auth *a, s
 	memcpy(buf, s, skip);
 	memcpy(buf + skip, at + 1, n - (size_t)(at + 1 - s));
 	return url_parse(buf, skip + n - (size_t)(at + 1 - s), u, e);
+}
+
+size_t url_redact_args(const char *s, char *dst, size_t cap)
+{
+	return redact(s, dst, cap, 1);
 }

@@ -67,4 +67,10 @@ int url_header_secret(const char *name, size_t n);
  * secret one (url_header_secret) and URL signatures in it redacted. Returns as url_redact. */
 size_t url_redact_header(const char *h, char *dst, size_t cap);
 
+/* A command line as ps shows it (argv joined by spaces): url_redact, and after every word
+ * "Name:" with a secret header name (url_header_secret) the value up to the next " -" is
+ * replaced by REDACTED. Returns as url_redact (the length of the url_redact stage when that
+ * was cut). */
+size_t url_redact_args(const char *s, char *dst, size_t cap);
+
 #endif

@@ -45,25 +45,24 @@ static void md5(void)
 	static unsigned char big[70000];
 	unsigned char d[16], d2[16];
 	char h[33];
-	struct upload_md5 m;
-	br_md5_context b;
+	br_md5_context m, b;
 	size_t i, k;
 
+	/* BearSSL's br_md5 is the one MD5 (RFC 1321 A.5 vectors); any split gives one answer. */
 	for (i = 0; i < sizeof v / sizeof v[0]; i++) {
-		upload_md5_init(&m);
-		upload_md5_update(&m, v[i].in, strlen(v[i].in));
-		upload_md5_final(&m, d);
+		br_md5_init(&m);
+		br_md5_update(&m, v[i].in, strlen(v[i].in));
+		br_md5_out(&m, d);
 		hex(d, h);
 		CHECK_STR(h, v[i].out);
 	}
-	/* Any split gives BearSSL's answer. */
 	for (i = 0; i < sizeof big; i++)
 		big[i] = (unsigned char)(i * 31 + (i >> 8));
 	for (k = 1; k < 200; k += 37) {
-		upload_md5_init(&m);
+		br_md5_init(&m);
 		for (i = 0; i < sizeof big; i += k)
-			upload_md5_update(&m, big + i, sizeof big - i < k ? sizeof big - i : k);
-		upload_md5_final(&m, d);
+			br_md5_update(&m, big + i, sizeof big - i < k ? sizeof big - i : k);
+		br_md5_out(&m, d);
 		br_md5_init(&b);
 		br_md5_update(&b, big, sizeof big);
 		br_md5_out(&b, d2);
@@ -135,6 +134,42 @@ static void bad_options(void)
 	CHECK_INT(check(u, h3, 1, &r, &e), -1);
 	CHECK_INT(check("ftp://h/o", NULL, 0, &r, &e), -1);
 	CHECK_INT(e.code, NR_E_URL_BAD);
+	/* Clear text only when asked for. */
+	CHECK_INT(check("http://h/o?X-Goog-Signature=aa", NULL, 0, &r, &e), -1);
+	CHECK_INT(e.code, NR_E_UPLOAD_INSECURE);
+	CHECK(!strstr(e.ctx, "aa"));
+}
+
+static void proxies(void)
+{
+	static struct upload_opts o;
+	static struct upload_result r;
+	struct nr_err e;
+
+	memset(&o, 0, sizeof o);
+	o.proxy = "http://bob:hunter2@10.0.0.9:3128";
+	nr_err_clear(&e);
+	CHECK_INT(upload_check("https://h/o?sig=x&sv=1", &o, &r, &e), 0);
+	o.proxy = "https://bob:hunter2@10.0.0.9:3128";
+	CHECK_INT(upload_check("https://h/o?sig=x&sv=1", &o, &r, &e), -1);
+	CHECK_INT(e.code, NR_E_UPLOAD_OPTION);
+	CHECK(!strstr(e.ctx, "hunter2"));
+	o.proxy = "http://bob:hun%zzter2@10.0.0.9:3128";
+	CHECK_INT(upload_check("https://h/o?sig=x&sv=1", &o, &r, &e), -1);
+	CHECK(!strstr(e.ctx, "hun"));
+	/* ALL_PROXY after the scheme's own variable; NO_PROXY wins over both. */
+	o.proxy = NULL;
+	unsetenv("https_proxy");
+	unsetenv("HTTPS_PROXY");
+	unsetenv("all_proxy");
+	setenv("ALL_PROXY", "http://u:p@[::1", 1);
+	unsetenv("NO_PROXY");
+	unsetenv("no_proxy");
+	CHECK_INT(upload_check("https://h/o", &o, &r, &e), -1); /* the bad ALL_PROXY was read */
+	setenv("NO_PROXY", "h", 1);
+	CHECK_INT(upload_check("https://h/o", &o, &r, &e), 0);
+	unsetenv("NO_PROXY");
+	unsetenv("ALL_PROXY");
 }
 
 static void json(void)
@@ -191,6 +226,7 @@ int main(void)
 	RUN(providers);
 	RUN(signed_headers);
 	RUN(bad_options);
+	RUN(proxies);
 	RUN(json);
 	RUN(anchors);
 	return T_EXIT();

@@ -83,6 +83,11 @@ static void redact(void)
 		{ "https://h/o?notsig=1&design=2", "https://h/o?notsig=1&design=2" },
 		{ "https://h/o?Signature=x&X-Amz-Security-Token=t", "https://h/o?Signature=REDACTED&X-Amz-Security-Token=REDACTED" },
 		{ "no url at all", "no url at all" },
+		{ "--proxy=http://bob:s3cr%40t@10.0.0.9:3128", "--proxy=http://bob:REDACTED@10.0.0.9:3128" },
+		{ "proxy http://u:p@h:1 and https://x/y?sig=z", "proxy http://u:REDACTED@h:1 and https://x/y?sig=REDACTED" },
+		{ "https://h/o?access_token=ya29.x", "https://h/o?access_token=REDACTED" },
+		{ "http://nopass@h/", "http://nopass@h/" },
+		{ "mailto:a@b and x://a:b", "mailto:a@b and x://a:b" },
 	};
 	char out[256], small[12];
 	size_t i, n;
@@ -98,9 +103,47 @@ static void redact(void)
 	CHECK(!strstr(small, "secret"));
 }
 
+static void auth(void)
+{
+	static struct url u;
+	struct url_auth a;
+	struct nr_err e;
+	char out[128];
+
+	CHECK_INT(url_parse_auth("http://bob:s3cr%40t@10.0.0.9:3128", 33, &u, &a, &e), 0);
+	CHECK_INT(a.given, 1);
+	CHECK_STR(a.user, "bob");
+	CHECK_STR(a.pass, "s3cr@t");
+	CHECK_STR(u.host, "10.0.0.9");
+	CHECK_INT(u.port, 3128);
+	CHECK_INT(url_parse_auth("http://h:3128", 13, &u, &a, &e), 0);
+	CHECK_INT(a.given, 0);
+	CHECK_INT(url_parse_auth("http://u@h:1/", 13, &u, &a, &e), 0);
+	CHECK_STR(a.user, "u");
+	CHECK_STR(a.pass, "");
+	/* A bad one says so without the password. */
+	nr_err_clear(&e);
+	CHECK_INT(url_parse_auth("http://u:pw%zz@h/", 17, &u, &a, &e), -1);
+	CHECK(!strstr(e.ctx, "pw"));
+	CHECK(url_header_secret("Authorization", 13) && url_header_secret("X-Amz-Security-Token", 20) &&
+	      url_header_secret("proxy-authorization", 19) && url_header_secret("Cookie", 6) &&
+	      !url_header_secret("Content-Type", 12) && !url_header_secret("x-goog-meta-node", 16));
+	url_redact_header("Authorization: Bearer abc", out, sizeof out);
+	CHECK_STR(out, "Authorization: REDACTED");
+	url_redact_header("Content-Type: text/plain", out, sizeof out);
+	CHECK_STR(out, "Content-Type: text/plain");
+	url_redact_args("curl -H Authorization: Bearer abc -T f https://h/o?sig=x&sv=1", out, sizeof out);
+	CHECK_STR(out, "curl -H Authorization: REDACTED -T f https://h/o?sig=REDACTED&sv=1");
+	url_redact_args("nr upload f u --header=Cookie: a=b", out, sizeof out);
+	CHECK_STR(out, "nr upload f u --header=Cookie: REDACTED");
+	url_redact_args("x --proxy http://u:pw@h:1 y", out, sizeof out);
+	CHECK_STR(out, "x --proxy http://u:REDACTED@h:1 y");
+}
+
 int main(void)
 {
 	RUN(parse_ok);
+	RUN(auth);
 	RUN(parse_bad);
 	RUN(query);
 	RUN(redact);
