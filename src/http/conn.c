@@ -241,8 +241,16 @@ int http_connect(struct http_conn *c, const struct http_dest *d, struct nr_err *
 	c->timeout_ms = d->timeout_ms ? d->timeout_ms : 30000;
 	c->stop = d->stop;
 	c->deadline_ms = d->setup_ms ? mono_ms() + d->setup_ms : 0;
-	if (d->proxy)
+	if (d->proxy) {
 		fd = tcp_host(c, d->proxy->host, d->proxy->port, e);
+		if (fd < 0 && e && (e->code == NR_E_HTTP_REFUSED || e->code == NR_E_HTTP_CONNECT ||
+				    e->code == NR_E_HTTP_RESOLVE)) {
+			char ctx[NR_ERR_CTX];
+
+			snprintf(ctx, sizeof ctx, "proxy %.*s", NR_ERR_CTX - 7, e->ctx);
+			memcpy(e->ctx, ctx, sizeof ctx);
+		}
+	}
 	else if (d->addr)
 		fd = tcp_addr(c, d->addr, d->host, d->port, e);
 	else

@@ -7,7 +7,15 @@
 //        resumable protocol, with faults injected once each: cut (connection cut mid-chunk),
 //        503 (first chunk answered 503), norange (first chunk answered 308 without Range),
 //        put503 / putcut (a single PUT of an object named retry* answered 503 / cut mid-body)
-//   node peers.js serve-plain --cert C --key K --dir D [--port 443] [--discard]   any PUT stored
+//   node peers.js serve-plain --cert C --key K --dir D [--port 443] [--discard]   any PUT stored;
+//        paths holding /redirect answer 307 to another host, /stallbody stop reading the body,
+//        /stallresp read the body and never answer
+//   node peers.js serve-mitm --cert C --key K --dir D --port P --target-port T [--faults badhash]
+//        a TLS front end to https://127.0.0.1:T (s3rver, Azurite) that passes requests through
+//        and, with badhash, replaces the ETag and Content-MD5 of every reply (a corrupt store)
+//   node peers.js sign-azure ACCOUNT KEY_B64 BASEURL CONTAINER BLOB EXPIRES_S
+//        a URL with an Azure account SAS (sv=2019-12-12, HMAC-SHA256 with the account key)
+//   node peers.js azure-container ACCOUNT KEY_B64 BASEURL CONTAINER   creates the container
 //   node peers.js serve-s3 --cert C --key K --dir D [--port 443]   s3rver (bucket "bucket")
 //   node peers.js serve-proxy --dir D --port P [--target ADDR]   CONNECT-only proxy (to ADDR)
 // Servers listen on [::] (IPv4 too), log one JSON line per request to D/log, and write
@@ -88,6 +96,13 @@ function servePlain(o) {
     const u = new URL(req.url, 'https://x');
     log({ method: req.method, path: u.pathname, headers: req.headers });
     if (req.method !== 'PUT') return xmlError(res, 405, 'MethodNotAllowed', 'PUT only');
+    if (u.pathname.includes('/redirect')) {
+      req.resume();
+      res.writeHead(307, { Location: 'https://elsewhere.example.com/moved/obj?sig=REDIRSECRET&sv=1', 'Content-Length': 0 });
+      return res.end();
+    }
+    if (u.pathname.includes('/stallbody')) { req.pause(); return; } // never reads: TCP window closes
+    if (u.pathname.includes('/stallresp')) { req.resume(); return; } // reads, never answers
     let n = 0;
     const sink = o.discard ? null : fs.createWriteStream(objPath(o.dir, u.pathname));
     req.on('data', (d) => { n += d.length; if (sink) sink.write(d); });
@@ -98,7 +113,7 @@ function servePlain(o) {
   });
 }
 
-// --- Cloud-Storage-like server ---
+// --- Cloud-Storage-like server (fault slow: each chunk of an object named slow* answered 150 ms late) ---
 // RFC 3986 unreserved characters stay; everything else %XX (as GCS canonicalises the query).
 function enc(s) {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
@@ -220,6 +235,7 @@ function serveGcs(o) {
     else if (start === 0 && faults.delete('norange')) fault = 'norange';
     else if (start > 0 && faults.has('cut')) { faults.delete('cut'); fault = 'cut'; }
     log({ ...entry, verdict: fault || 'chunk', have: s.have });
+    const slow = faults.has('slow') && s.file.includes('slow') ? 150 : 0;
     req.on('data', (d) => {
       chunks.push(d);
       got += d.length;
@@ -241,7 +257,7 @@ function serveGcs(o) {
       fs.appendFileSync(s.file, buf.subarray(s.have - start));
       s.have = end + 1;
       if (last) s.done = true;
-      status();
+      setTimeout(status, slow);
     });
   }
 }
@@ -280,6 +296,49 @@ function serveProxy(o) {
   process.on('SIGTERM', () => process.exit(0));
 }
 
+// --- a TLS front end that can corrupt the hash a store reports ---
+function serveMitm(o) {
+  const faults = new Set((o.faults || '').split(',').filter((x) => x));
+  serverBase(o, (req, res, log) => {
+    const up = https.request({ host: '127.0.0.1', port: Number(o['target-port']), method: req.method, path: req.url,
+      headers: req.headers, rejectUnauthorized: false }, (r) => {
+      const h = { ...r.headers };
+      if (faults.has('badhash')) {
+        if (h.etag) h.etag = '"0123456789abcdef0123456789abcdef"';
+        if (h['content-md5']) h['content-md5'] = 'ASNFZ4mrze8BI0VniavN7w==';
+      }
+      log({ method: req.method, path: new URL(req.url, 'https://x').pathname, status: r.statusCode, etag: r.headers.etag, md5: r.headers['content-md5'], sentmd5: req.headers['content-md5'] });
+      res.writeHead(r.statusCode, h);
+      r.pipe(res);
+    });
+    up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
+    req.pipe(up);
+  });
+}
+
+// --- Azure account SAS (learn.microsoft.com/rest/api/storageservices/create-account-sas, version 2019-12-12) ---
+function azureSas(account, key, expiresS) {
+  const se = new Date(Date.now() + Number(expiresS) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const f = { sv: '2019-12-12', ss: 'b', srt: 'sco', sp: 'rwdlac', se, spr: 'https' };
+  const sts = [account, f.sp, f.ss, f.srt, '', f.se, '', f.spr, f.sv, ''].join('\n');
+  const sig = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(sts, 'utf8').digest('base64');
+  return new URLSearchParams({ ...f, sig }).toString();
+}
+function signAzure(account, key, base, container, blob, expires) {
+  process.stdout.write(`${base}/${container}/${blob}?${azureSas(account, key, expires)}\n`);
+}
+async function azureContainer(account, key, base, container) {
+  const u = new URL(`${base}/${container}?restype=container&${azureSas(account, key, 600)}`);
+  await new Promise((ok, bad) => {
+    const r = https.request(u, { method: 'PUT', rejectUnauthorized: false, headers: { 'Content-Length': 0, 'x-ms-version': '2019-12-12' } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 201 || res.statusCode === 409 ? ok() : bad(new Error(`HTTP ${res.statusCode}`))));
+    });
+    r.on('error', bad);
+    r.end();
+  });
+}
+
 async function signGcs(keyfile, base, bucket, object, method, expires, hdrs) {
   const { Storage } = require('@google-cloud/storage');
   const key = JSON.parse(fs.readFileSync(keyfile));
@@ -311,6 +370,9 @@ const run = {
   'serve-gcs': () => serveGcs(args(rest)),
   'serve-s3': () => serveS3(args(rest)),
   'serve-proxy': () => serveProxy(args(rest)),
+  'serve-mitm': () => serveMitm(args(rest)),
+  'sign-azure': () => signAzure(rest[0], rest[1], rest[2], rest[3], rest[4], rest[5]),
+  'azure-container': () => azureContainer(rest[0], rest[1], rest[2], rest[3]),
   'sign-gcs': () => signGcs(rest[0], rest[1], rest[2], rest[3], rest[4], rest[5], rest.slice(6)),
   'sign-s3': () => signS3(rest[0], rest[1], rest[2], rest[3]),
 }[cmd];
