@@ -23,6 +23,7 @@
 #include "netns/netns.h"
 #include "proc/proc.h"
 #include "report/escape.h"
+#include "url/url.h"
 
 struct view {
 	char *buf;
@@ -260,12 +261,15 @@ static int view_kmsg(struct bundle *b, const struct diag_report *r, struct nr_er
 static int proc_line(const struct proc_info *p, void *arg)
 {
 	FILE *f = arg;
+	char red[PROC_ARGS_MAX + 64];
 
 	fprintf(f, "%d\t%d\t%c\t%llu\t%s\t%.12s\t", p->pid, p->ppid, p->state, p->netns,
 		p->pod_uid[0] ? p->pod_uid : "-", p->container_id[0] ? p->container_id : "-");
 	esc_line(f, p->comm, strlen(p->comm));
 	fputc('\t', f);
-	esc_line(f, p->args, strlen(p->args));
+	/* Command lines hold signed URLs, proxy passwords, tokens: never into a bundle. */
+	url_redact_args(p->args, red, sizeof red);
+	esc_line(f, red, strlen(red));
 	fputc('\n', f);
 	return 1;
 }

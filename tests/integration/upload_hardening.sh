@@ -57,7 +57,7 @@ serve "$W/s3bad" serve-mitm "${CERT[@]}" --port 9444 --target-port 9443 --faults
 serve "$W/azbad" serve-mitm "${CERT[@]}" --port 10444 --target-port 10443 --faults badhash
 mkdir -p "$W/azurite"
 inns node "$UP_DIR/node_modules/azurite/dist/src/blob/main.js" --blobHost 127.0.0.1 --blobPort 10443 "${CERT[@]}" \
-	--location "$W/azurite" --silent --skipApiVersionCheck --disableProductStyleUrl --disableTelemetry --inMemoryPersistence \
+	--silent --skipApiVersionCheck --disableProductStyleUrl --disableTelemetry --inMemoryPersistence \
 	>"$W/azurite.out" 2>&1 &
 PIDS+=($!)
 # A server that accepts and never says a word (a stalled TLS peer).
@@ -274,7 +274,7 @@ keep
 U=$(sign_gcs obj/slow.bin POST 600)
 secret "$(sig_of "$U")"
 printf '%s\n' "$U" >"$W/slowurl.txt"
-inns "$NR" upload "$W/slow.bin" --url-file "$W/slowurl.txt" $RG $CA --chunk-size 256K >"$W/int.out" 2>"$W/int.err" &
+ip netns exec "$NS" "$NR" upload "$W/slow.bin" --url-file "$W/slowurl.txt" $RG $CA --chunk-size 256K >"$W/int.out" 2>"$W/int.err" &
 ip=$!
 sleep 2.5
 kill -INT "$ip"

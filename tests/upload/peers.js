@@ -330,7 +330,9 @@ function signAzure(account, key, base, container, blob, expires) {
 async function azureContainer(account, key, base, container) {
   const u = new URL(`${base}/${container}?restype=container&${azureSas(account, key, 600)}`);
   await new Promise((ok, bad) => {
-    const r = https.request(u, { method: 'PUT', rejectUnauthorized: false, headers: { 'Content-Length': 0, 'x-ms-version': '2019-12-12' } }, (res) => {
+    // Names resolve only through --resolve in the tests' netns: connect to loopback, Host as named.
+    const r = https.request({ host: '127.0.0.1', port: u.port, path: u.pathname + u.search, servername: u.hostname, method: 'PUT',
+      rejectUnauthorized: false, headers: { Host: u.host, 'Content-Length': 0, 'x-ms-version': '2019-12-12' } }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 201 || res.statusCode === 409 ? ok() : bad(new Error(`HTTP ${res.statusCode}`))));
     });
