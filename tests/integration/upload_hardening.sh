@@ -148,7 +148,7 @@ secret "$S"
 printf '%s\n' "$U" >"$W/url.txt"
 TOKEN=T0kenSecret$$
 secret "$TOKEN"
-samp() { inns python3 "$UP_DIR/sampler.py" "$S,$TOKEN,$PROXYPASS" "$W/s.out" "$W/s.err" "$@"; }
+samp() { inns env SAMPLER_SECRETS="$S,$TOKEN,$PROXYPASS" ${SAMPLER_STDIN+SAMPLER_STDIN="$SAMPLER_STDIN"} python3 "$UP_DIR/sampler.py" "$W/s.out" "$W/s.err" "$@"; }
 J=$(samp -- "$NR" upload "$W/f12m" "$U" $RG $CA --chunk-size 256K -H "Authorization: Bearer $TOKEN")
 OUT=$(cat "$W/s.out"); ERR=$(cat "$W/s.err"); keep
 expect_json "argv URL: upload done" '.rc == 0 and .samples > 20' "$J"
@@ -158,7 +158,7 @@ J=$(samp -- "$NR" upload "$W/f12m" --url-file "$W/url.txt" $RG $CA --chunk-size 
 OUT=$(cat "$W/s.out"); ERR=$(cat "$W/s.err"); keep
 expect_json "--url-file: the signature never in /proc/PID/cmdline nor ps, from the first read" \
 	'.rc == 0 and .raw_before_redaction == 0 and .raw_after_redaction == 0 and .ps_hits == 0 and .samples > 20' "$J"
-J=$(samp --stdin "$U" -- "$NR" upload "$W/f12m" - $RG $CA --chunk-size 256K)
+J=$(SAMPLER_STDIN=$U samp -- "$NR" upload "$W/f12m" - $RG $CA --chunk-size 256K)
 OUT=$(cat "$W/s.out"); ERR=$(cat "$W/s.err"); keep
 expect_json "URL from stdin (-): never in /proc/PID/cmdline nor ps" \
 	'.rc == 0 and .raw_before_redaction == 0 and .raw_after_redaction == 0 and .ps_hits == 0' "$J"
@@ -170,13 +170,13 @@ expect_match "diagnose help names --url-file" '--url-file F' "$("$NR" help diagn
 # capture --upload and diagnose --upload: the same wipe, the same --url-file.
 AZP="https://acct.blob.core.windows.net:8443/c/cap.pcap?sv=2022-11-02&se=2099-01-01T00%3A00%3A00Z&sr=b&sp=cw&sig=Q2FwdHVyZVNpZw$$"
 secret "Q2FwdHVyZVNpZw$$"
-J=$(inns python3 "$UP_DIR/sampler.py" "Q2FwdHVyZVNpZw$$" "$W/s.out" "$W/s.err" -- "$NR" capture -i lo --duration 2 \
+J=$(inns env SAMPLER_SECRETS="Q2FwdHVyZVNpZw$$" python3 "$UP_DIR/sampler.py" "$W/s.out" "$W/s.err" -- "$NR" capture -i lo --duration 2 \
 	--upload "$AZP" --resolve acct.blob.core.windows.net:8443:127.0.0.1 $CA -w "$W/cap.pcap")
 OUT=$(cat "$W/s.out"); ERR=$(cat "$W/s.err"); keep
 expect_json "capture --upload URL: uploaded, never raw in cmdline once running" '.rc == 0 and .raw_after_redaction == 0 and .redacted_seen' "$J"
 same_file "capture --upload: the pcap arrived" "$W/cap.pcap" "$W/plain/objects/c_cap.pcap"
 printf '%s\n' "${AZP/cap.pcap/cap2.pcap}" >"$W/azurl.txt"
-J=$(inns python3 "$UP_DIR/sampler.py" "Q2FwdHVyZVNpZw$$" "$W/s.out" "$W/s.err" -- "$NR" capture -i lo --duration 1 \
+J=$(inns env SAMPLER_SECRETS="Q2FwdHVyZVNpZw$$" python3 "$UP_DIR/sampler.py" "$W/s.out" "$W/s.err" -- "$NR" capture -i lo --duration 1 \
 	--url-file "$W/azurl.txt" --resolve acct.blob.core.windows.net:8443:127.0.0.1 $CA -w "$W/cap2.pcap")
 OUT=$(cat "$W/s.out"); ERR=$(cat "$W/s.err"); keep
 expect_json "capture --url-file: never in cmdline nor ps" '.rc == 0 and .raw_before_redaction == 0 and .raw_after_redaction == 0 and .ps_hits == 0' "$J"
@@ -188,7 +188,7 @@ inns bash -c "exec -a 'curl -T f https://$G/b/o?X-Goog-Signature=$LEAK -H Author
 PIDS+=($!)
 DZ="https://acct.blob.core.windows.net:8443/c/nr.tgz?sv=2022-11-02&se=2099-01-01T00%3A00%3A00Z&sr=b&sp=cw&sig=RGlhZ25vc2VTaWc$$"
 secret "RGlhZ25vc2VTaWc$$"
-J=$(inns python3 "$UP_DIR/sampler.py" "RGlhZ25vc2VTaWc$$,$PROXYPASS" "$W/s.out" "$W/s.err" -- "$NR" --json diagnose --since 1m \
+J=$(inns env SAMPLER_SECRETS="RGlhZ25vc2VTaWc$$,$PROXYPASS" python3 "$UP_DIR/sampler.py" "$W/s.out" "$W/s.err" -- "$NR" --json diagnose --since 1m \
 	--bundle "$W/b.tgz" --upload "$DZ" --resolve acct.blob.core.windows.net:8443:127.0.0.1 $CA)
 OUT=$(cat "$W/s.out"); ERR=$(cat "$W/s.err"); keep
 expect_json "diagnose --upload URL: never raw in cmdline once running" '.raw_after_redaction == 0 and .redacted_seen' "$J"
@@ -234,8 +234,8 @@ expect_json "407 in JSON: error message names it" '.error.message | test("407")'
 AK='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 AB=https://acct.blob.core.windows.net:10443/devstoreaccount1
 RA="--resolve acct.blob.core.windows.net:10443:127.0.0.1"
-inns node "$UP_DIR/peers.js" azure-container devstoreaccount1 "$AK" "$AB" c >"$W/azc.out" 2>&1 || fail "azurite container" "$(cat "$W/azc.out")"
-AU=$(node "$UP_DIR/peers.js" sign-azure devstoreaccount1 "$AK" "$AB" c blob.bin 600)
+inns node "$UP_DIR/peers.js" azure-container devstoreaccount1 "$AK" "$AB" nrtest >"$W/azc.out" 2>&1 || fail "azurite container" "$(cat "$W/azc.out")"
+AU=$(node "$UP_DIR/peers.js" sign-azure devstoreaccount1 "$AK" "$AB" nrtest blob.bin 600)
 secret "$(sig_of "$AU")"
 expect_rc "azurite: SAS PUT" 0 up --json "$W/f3m" "$AU" $RA $CA
 keep
@@ -244,13 +244,13 @@ expect_eq "azurite: md5 as md5sum prints it" "$(jq -r .md5 <<<"$OUT")" "$(md5sum
 BADSIG=${AU/sig=/sig=AAAA}
 expect_one_line_error "azurite: a wrong SAS signature refused" 3 'HTTP 403' up "$W/f3m" "$BADSIG" $RA $CA
 keep
-AX=$(node "$UP_DIR/peers.js" sign-azure devstoreaccount1 "$AK" "$AB" c late.bin -120)
+AX=$(node "$UP_DIR/peers.js" sign-azure devstoreaccount1 "$AK" "$AB" nrtest late.bin -120)
 secret "$(sig_of "$AX")"
 expect_rc "azurite: expired SAS: exit 3" 3 up "$W/f3m" "$AX" $RA $CA
 keep
 expect_match "expired SAS: warned before sending (se=)" 'warning: the signed URL expired at .* \(SAS se=\)' "$ERR"
 expect_match "expired SAS: named expired, not access denied" 'HTTP 403.*SAS se=.*the signed URL has expired' "$ERR"
-AU2=$(node "$UP_DIR/peers.js" sign-azure devstoreaccount1 "$AK" "${AB/10443/10444}" c corrupt.bin 600)
+AU2=$(node "$UP_DIR/peers.js" sign-azure devstoreaccount1 "$AK" "${AB/10443/10444}" nrtest corrupt.bin 600)
 secret "$(sig_of "$AU2")"
 expect_one_line_error "azure: a store reporting a wrong Content-MD5 is caught" 3 "Content-MD5 .*, ours .*checksum differs" \
 	up "$W/f3m" "$AU2" --resolve acct.blob.core.windows.net:10444:127.0.0.1 $CA
@@ -282,7 +282,7 @@ wait "$ip"
 expect_eq "Ctrl-C: exit 3" "$?" 3
 OUT=$(cat "$W/int.out"); ERR=$(cat "$W/int.err"); keep
 expect_match "Ctrl-C: says where it stopped and where the session is kept" \
-	'interrupted.*at byte [0-9]+ of 12582912 \(server has [0-9]+\); session kept in .*\.slow\.bin\.netrescue-upload' "$ERR"
+	'at byte [0-9]+ of 12582912 \(server has [0-9]+\); session kept in .*\.slow\.bin\.netrescue-upload.*interrupted' "$ERR"
 ST=$W/.slow.bin.netrescue-upload
 expect_eq "state file is 0600" "$(stat -c %a "$ST" 2>&1)" 600
 expect_match "state file holds the session URI" '^session https://storage.googleapis.com/upload' "$(cat "$ST" 2>&1)"

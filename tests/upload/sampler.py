@@ -2,15 +2,15 @@
 # Runs a command and reads its /proc/PID/cmdline as fast as it can from the moment it exists
 # (and `ps -eo args` every 25 reads) until it exits; counts reads that show any of the secrets
 # before / after the first read that shows the redacted form. Prints one JSON line.
-#   sampler.py SECRET[,SECRET...] OUT ERR [--stdin TEXT] -- CMD...
-import json, subprocess, sys
+#   SAMPLER_SECRETS=S1,S2 [SAMPLER_STDIN=TEXT] sampler.py OUT ERR -- CMD...
+# (secrets and stdin come through the environment: our own argv is in the process views too)
+import json, os, subprocess, sys
 
-secrets = [s.encode() for s in sys.argv[1].split(',') if s]
-out, err = sys.argv[2], sys.argv[3]
-rest = sys.argv[4:]
-stdin_text = None
-if rest[0] == '--stdin':
-    stdin_text, rest = rest[1].encode(), rest[2:]
+secrets = [s.encode() for s in os.environ.get('SAMPLER_SECRETS', '').split(',') if s]
+out, err = sys.argv[1], sys.argv[2]
+rest = sys.argv[3:]
+stdin_text = os.environ.get('SAMPLER_STDIN')
+stdin_text = stdin_text.encode() if stdin_text is not None else None
 cmd = rest[1:] if rest[0] == '--' else rest
 p = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_text is not None else subprocess.DEVNULL,
                      stdout=open(out, 'wb'), stderr=open(err, 'wb'))
