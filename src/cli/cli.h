@@ -95,6 +95,8 @@ void cli_hide_secrets(int argc, char **argv);
 /* --url-file PATH ("-": stdin): the one URL the file holds, into buf (cap bytes). EXIT_OK, or
  * EXIT_USAGE after one line on stderr. */
 int cli_url_file(struct cli *c, const char *path, char *buf, size_t cap);
+/* --upload URL or --url-file F (one of them): *upload points at the URL (read into buf). */
+int cli_upload_url(struct cli *c, const char **upload, const char *url_file, char *buf, size_t cap);
 
 /* Prints help for one command (or the overview when cmd is NULL) on f. */
 void cli_help(FILE *f, const struct cli_cmd *cmd);

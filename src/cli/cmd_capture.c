@@ -278,13 +278,8 @@ static int check_args(struct cli *c, struct args *a)
 {
 	struct nr_addr ip;
 
-	if (a->url_file && a->upload)
-		return cli_usage(c, "--upload URL and --url-file F both name the URL: give one");
-	if (a->url_file) {
-		if (cli_url_file(c, a->url_file, a->url, sizeof a->url))
-			return EXIT_USAGE;
-		a->upload = a->url;
-	}
+	if (cli_upload_url(c, &a->upload, a->url_file, a->url, sizeof a->url))
+		return EXIT_USAGE;
 	if (a->read && (a->write || a->pod_ip || a->upload || a->ifname_given))
 		return cli_usage(c, "-r reads a file: not with -w, -i, --pod-ip or --upload");
 	if (a->inside && !a->pod_ip)

@@ -302,13 +302,8 @@ static int precheck_upload(struct cli *c, struct args *a)
 	struct upload_result ur;
 	struct nr_err e;
 
-	if (a->url_file && a->upload)
-		return cli_usage(c, "--upload URL and --url-file F both name the URL: give one");
-	if (a->url_file) {
-		if (cli_url_file(c, a->url_file, a->url, sizeof a->url))
-			return EXIT_USAGE;
-		a->upload = a->url;
-	}
+	if (cli_upload_url(c, &a->upload, a->url_file, a->url, sizeof a->url))
+		return EXIT_USAGE;
 	if (!a->upload)
 		return 0;
 	a->uo.warn = upload_warn;

@@ -113,3 +113,15 @@ int cli_url_file(struct cli *c, const char *path, char *buf, size_t cap)
 	memset(tmp, 0, sizeof tmp);
 	return EXIT_OK;
 }
+
+int cli_upload_url(struct cli *c, const char **upload, const char *url_file, char *buf, size_t cap)
+{
+	if (url_file && *upload)
+		return cli_usage(c, "--upload URL and --url-file F both name the URL: give one");
+	if (!url_file)
+		return EXIT_OK;
+	if (cli_url_file(c, url_file, buf, cap))
+		return EXIT_USAGE;
+	*upload = buf;
+	return EXIT_OK;
+}
