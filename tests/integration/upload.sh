@@ -5,28 +5,8 @@
 # plain HTTPS PUT server, a CONNECT proxy. Names resolve to 127.0.0.1/::1 only via --resolve.
 . "$(dirname "$0")/../lib/harness.sh"
 
-UP_DIR=$T_ROOT/tests/upload
-NS=nrt$$-up
-W=$(mktemp -d /tmp/nrupload.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
-	t_harness_cleanup
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- peers: npm packages (reused when present), certificates, keys ---
-if [ ! -d "$UP_DIR/node_modules/s3rver" ] || [ ! -d "$UP_DIR/node_modules/@google-cloud/storage" ] || [ ! -d "$UP_DIR/node_modules/azurite" ]; then
-	# Tests may run side by side: one npm ci at a time.
-	(cd "$UP_DIR" && flock /tmp/netrescue-upload-npm.lock sh -c '[ -d node_modules/s3rver ] && [ -d node_modules/@google-cloud/storage ] && [ -d node_modules/azurite ] || npm ci --no-audit --no-fund') \
-		>"$W/npm.log" 2>&1 || { fail "npm ci" "$(tail -5 "$W/npm.log")"; exit 1; }
-fi
+UP_TAG=up
+. "$T_ROOT/tests/upload/common.sh"
 mkca() { # name
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=netrescue test $1" \
 		-keyout "$W/$1.key" -out "$W/$1.pem" 2>/dev/null
@@ -51,17 +31,6 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/sa.key" 2>
 openssl pkey -in "$W/sa.key" -pubout -out "$W/sa.pub" 2>/dev/null
 jq -n --rawfile k "$W/sa.key" '{type: "service_account", client_email: "nr@nr-test.iam.gserviceaccount.com", private_key: $k}' >"$W/sa.json"
 
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-inns() { ip netns exec "$NS" "$@"; }
-serve() { # dir mode args...
-	local d=$1
-	shift
-	mkdir -p "$d"
-	inns node "$UP_DIR/peers.js" "$@" --dir "$d" >"$d.out" 2>&1 &
-	PIDS+=($!)
-}
-wait_file() { local i; for i in $(seq 1 100); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
 serve "$W/gcs" serve-gcs --cert "$W/srv.pem" --key "$W/srv.key" --pub "$W/sa.pub" --port 443 --faults cut,503,norange,put503,putcut
 serve "$W/s3" serve-s3 --cert "$W/srv.pem" --key "$W/srv.key" --port 9443
 serve "$W/plain" serve-plain --cert "$W/srv.pem" --key "$W/srv.key" --port 8443

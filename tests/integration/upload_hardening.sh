@@ -7,27 +7,9 @@
 # this test makes, with a CA it makes.
 . "$(dirname "$0")/../lib/harness.sh"
 
-UP_DIR=$T_ROOT/tests/upload
-NS=nrt$$-uph
-W=$(mktemp -d /tmp/nruphard.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$W"
-	t_harness_cleanup
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+UP_TAG=uph
+. "$T_ROOT/tests/upload/common.sh"
 command -v squid >/dev/null || { fail "squid installed" "apt-get install squid"; exit 1; }
-
-if [ ! -d "$UP_DIR/node_modules/azurite" ] || [ ! -d "$UP_DIR/node_modules/s3rver" ] || [ ! -d "$UP_DIR/node_modules/@google-cloud/storage" ]; then
-	(cd "$UP_DIR" && flock /tmp/netrescue-upload-npm.lock sh -c '[ -d node_modules/s3rver ] && [ -d node_modules/@google-cloud/storage ] && [ -d node_modules/azurite ] || npm ci --no-audit --no-fund') \
-		>"$W/npm.log" 2>&1 || { fail "npm ci" "$(tail -5 "$W/npm.log")"; exit 1; }
-fi
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=netrescue test ca" \
 	-keyout "$W/ca.key" -out "$W/ca.pem" 2>/dev/null
 openssl req -newkey rsa:2048 -nodes -subj "/CN=srv" -keyout "$W/srv.key" -out "$W/srv.csr" 2>/dev/null
@@ -38,17 +20,6 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/sa.key" 2>
 openssl pkey -in "$W/sa.key" -pubout -out "$W/sa.pub" 2>/dev/null
 jq -n --rawfile k "$W/sa.key" '{type: "service_account", client_email: "nr@nr-test.iam.gserviceaccount.com", private_key: $k}' >"$W/sa.json"
 
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-inns() { ip netns exec "$NS" "$@"; }
-serve() { # dir mode args...
-	local d=$1
-	shift
-	mkdir -p "$d"
-	inns node "$UP_DIR/peers.js" "$@" --dir "$d" >"$d.out" 2>&1 &
-	PIDS+=($!)
-}
-wait_file() { local i; for i in $(seq 1 150); do [ -e "$1" ] && return 0; sleep 0.1; done; return 1; }
 CERT=(--cert "$W/srv.pem" --key "$W/srv.key")
 serve "$W/gcs" serve-gcs "${CERT[@]}" --pub "$W/sa.pub" --port 443 --faults slow
 serve "$W/plain" serve-plain "${CERT[@]}" --port 8443
