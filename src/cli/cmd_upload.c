@@ -123,24 +123,14 @@ static void print_human(const char *file, const struct upload_result *r)
 }
 
 /* Ctrl-C and SIGTERM: the upload stops at its next wait and says where (a resumable session
- * is kept for the next run). No SA_RESTART: the signal must interrupt poll. */
+ * is kept for the next run). poll and nanosleep return EINTR whatever SA_RESTART says
+ * (signal(7)), and every socket call is non-blocking. */
 static volatile int stop_flag;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-static void catch_stop(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* A failure: one line on stderr, and with --json one document on stdout that still says how
@@ -236,7 +226,8 @@ static int run(struct cli *c, int argc, char **argv)
 		return rc;
 	o.keep_state = 1;
 	o.stop = &stop_flag;
-	catch_stop();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	o.progress = on_progress;
 	o.warn = on_warn;
 	o.arg = &u;
