@@ -5,6 +5,9 @@
 #   ./build.sh test       build, then run every test (unit, fuzz smoke, integration); last line "N passed, N failed"
 #   ./build.sh bench      build, then run tests/bench/*.sh (ratios against tcpdump, ss, ps, ip, curl)
 #   ./build.sh fuzz [S]   build libFuzzer targets (clang) and run each for S seconds (default 60)
+#   ./build.sh image      build, then an OCI image layout in dist/oci/ (FROM scratch: the static
+#                         binaries only, amd64 + arm64 index), dist/netrescue-oci.tar for
+#                         docker load / ctr import, and dist/deploy/ (DaemonSet, Job) pinned by digest
 #   ./build.sh clean      remove build/ and dist/
 set -euo pipefail
 
@@ -278,11 +281,76 @@ build_all() {
 	flock -u 9
 }
 
+
+# --- the OCI image: no daemon, reproducible (every timestamp is the commit's) ---------------------
+sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+blob() { # file -> moves it into the layout's blobs, prints "sha256:HEX SIZE"
+	local h n
+	h=$(sha_of "$1")
+	n=$(stat -c %s "$1")
+	mv -f "$1" "$OCI/blobs/sha256/$h"
+	echo "sha256:$h $n"
+}
+
+image_arch() { # arch binary -> prints "sha256:HEX SIZE" of its image manifest
+	local arch=$1 bin=$2 w=$BUILD/image/$1 created layer diff cfg man variant=""
+	rm -rf "$w" && mkdir -p "$w/root"
+	cp "$bin" "$w/root/netrescue"
+	chmod 0755 "$w/root/netrescue"
+	tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=ustar \
+		-C "$w/root" -cf "$w/layer.tar" netrescue
+	diff=$(sha_of "$w/layer.tar")
+	gzip -n -9 -c "$w/layer.tar" >"$w/layer.tar.gz"
+	read -r layer lsize < <(blob "$w/layer.tar.gz")
+	created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+	[ "$arch" = arm64 ] && variant=',"variant":"v8"'
+	printf '{"architecture":"%s"%s,"os":"linux","created":"%s","config":{"Entrypoint":["/netrescue"],"Cmd":["help"],"Labels":{"org.opencontainers.image.title":"netrescue","org.opencontainers.image.version":"%s","org.opencontainers.image.revision":"%s"}},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created":"%s","created_by":"netrescue ./build.sh image"}]}' \
+		"$arch" "$variant" "$created" "$(cat "$ROOT/VERSION")" "$COMMIT" "$diff" "$created" >"$w/config.json"
+	read -r cfg csize < <(blob "$w/config.json")
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%s}]}' \
+		"$cfg" "$csize" "$layer" "$lsize" >"$w/manifest.json"
+	read -r man msize < <(blob "$w/manifest.json")
+	# For docker load of older engines (manifest.json beside index.json), amd64 only.
+	[ "$arch" != amd64 ] || printf '[{"Config":"blobs/sha256/%s","RepoTags":["netrescue:%s"],"Layers":["blobs/sha256/%s"]}]' \
+		"${cfg#sha256:}" "$(cat "$ROOT/VERSION")" "${layer#sha256:}" >"$BUILD/image/docker-manifest.json"
+	echo "$man $msize"
+}
+
+build_image() {
+	local v idx isize a64 a64s x86 x86s
+	v=$(cat "$ROOT/VERSION")
+	COMMIT=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+	OCI=$DIST/oci
+	rm -rf "$OCI" && mkdir -p "$OCI/blobs/sha256"
+	read -r x86 x86s < <(image_arch amd64 "$DIST/netrescue")
+	read -r a64 a64s < <(image_arch arm64 "$DIST/netrescue-arm64")
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux","variant":"v8"}}]}' \
+		"$x86" "$x86s" "$a64" "$a64s" >"$BUILD/image/index.json"
+	read -r idx isize < <(blob "$BUILD/image/index.json")
+	# The layout's own index: the multi-arch image as VERSION (what skopeo, ctr and docker load
+	# take), and each architecture's manifest as VERSION-ARCH (what umoci unpacks).
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s","io.containerd.image.name":"docker.io/library/netrescue:%s"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"org.opencontainers.image.ref.name":"%s-amd64"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"platform":{"architecture":"arm64","os":"linux","variant":"v8"},"annotations":{"org.opencontainers.image.ref.name":"%s-arm64"}}]}' \
+		"$idx" "$isize" "$v" "$v" "$x86" "$x86s" "$v" "$a64" "$a64s" "$v" >"$OCI/index.json"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$OCI/oci-layout"
+	cp "$BUILD/image/docker-manifest.json" "$OCI/manifest.json"
+	tar --sort=name --mtime="@$SOURCE_DATE_EPOCH" --owner=0 --group=0 --numeric-owner --format=ustar \
+		-C "$OCI" -cf "$DIST/.netrescue-oci.tar" . && mv -f "$DIST/.netrescue-oci.tar" "$DIST/netrescue-oci.tar"
+	# The manifests, pinned by the index digest (a registry copy made with skopeo copy --all keeps
+	# the same bytes, so the same digest). NR_IMAGE_REPO names the repository (Artifact Registry).
+	mkdir -p "$DIST/deploy"
+	local repo=${NR_IMAGE_REPO:-netrescue} f
+	for f in "$ROOT"/src/deploy/*.yaml; do
+		sed -e "s|@IMAGE@|$repo@$idx|g" -e "s|@VERSION@|$v|g" "$f" >"$DIST/deploy/$(basename "$f")"
+	done
+	say "dist/oci: netrescue:$v index $idx (amd64 $x86, arm64 $a64); dist/netrescue-oci.tar; dist/deploy/"
+}
+
 case "${1:-build}" in
 build) build_all ;;
 test) build_all; shift; exec "$ROOT/tests/run.sh" "$@" ;;
 bench) build_all; shift; exec "$ROOT/tests/bench/run.sh" "$@" ;;
 fuzz) build_all; shift; exec "$ROOT/tests/fuzz/run.sh" "$@" ;;
+image) build_all; build_image ;;
 clean) rm -rf "$BUILD" "$DIST" ;;
-*) die "unknown command '$1' (build, test, bench, fuzz, clean)" ;;
+*) die "unknown command '$1' (build, test, bench, fuzz, image, clean)" ;;
 esac
