@@ -100,5 +100,14 @@ else
 	done
 fi
 
+# --- kernel matrix: Debian's 6.1 kernels, x86-64 and arm64, under qemu (tests/kernels/) ---
+if [ "$(id -u)" = 0 ] && { [ -z "$PATTERN" ] || [[ kernels == *"$PATTERN"* ]]; }; then
+	out=$LOG/kernels.log
+	timeout 1500 bash tests/kernels/run.sh >"$out" 2>&1; rc=$?
+	count "$out" "kernels" "$rc"
+fi
+ran="host $(uname -r) $(uname -m)"
+[ -f "$LOG/kernels.log" ] && ran="$ran; $(sed -n 's/^# \([^ ]*\) \([a-z0-9]*\): booted.*/\1 \2/p' "$LOG/kernels.log" | paste -sd';' | sed 's/;/; /g')"
+echo "kernels and architectures that ran: $ran"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

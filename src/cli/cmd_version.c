@@ -3,13 +3,25 @@
 
 #include "cli/cli.h"
 #include "report/json.h"
+#include "tls/tls.h"
+#include "upload/upload.h"
 #include "version.h"
+
+/* The architecture the binary was built for (the node's, when it runs). */
+#if defined(__x86_64__)
+#define NR_ARCH "x86_64"
+#elif defined(__aarch64__)
+#define NR_ARCH "aarch64"
+#else
+#define NR_ARCH "unknown"
+#endif
 
 static int run(struct cli *c, int argc, char **argv)
 {
 	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
 	struct cli_parse p;
 	struct jw w;
+	struct tls_impl ti;
 	int id;
 
 	cli_parse_init(&p, c, argc, argv);
@@ -18,22 +30,34 @@ static int run(struct cli *c, int argc, char **argv)
 			return cli_parse_end(&p, id);
 	if (p.npos)
 		return cli_usage(c, "takes no arguments");
+	tls_impl(&ti);
 	if (c->json) {
 		jw_init(&w, stdout);
 		jw_begin_doc(&w, "version");
 		jw_kstr(&w, "commit", NR_COMMIT);
+		jw_kstr(&w, "arch", NR_ARCH);
 		jw_kstr(&w, "libpcap", pcap_lib_version());
 		jw_kstr(&w, "libpcap_debian", NR_LIBPCAP_DEBIAN);
 		jw_kstr(&w, "bearssl", NR_BEARSSL_VERSION);
 		jw_kstr(&w, "bearssl_debian", NR_BEARSSL_DEBIAN);
 		jw_kstr(&w, "ca_roots", NR_CA_BUNDLE);
 		jw_kint(&w, "build_epoch", NR_BUILD_EPOCH);
+		jw_key(&w, "crypto");
+		jw_obj(&w);
+		jw_kstr(&w, "crc32c", upload_crc32c_impl());
+		jw_kstr(&w, "aes", ti.aes);
+		jw_kstr(&w, "ghash", ti.ghash);
+		jw_kstr(&w, "chacha20", ti.chacha20);
+		jw_kstr(&w, "tls_first_suite", ti.first);
+		jw_obj_end(&w);
 		return jw_end(&w) ? EXIT_CANNOT : EXIT_OK;
 	}
-	printf("netrescue %s (commit %s)\n", NR_VERSION, NR_COMMIT);
+	printf("netrescue %s (commit %s) %s\n", NR_VERSION, NR_COMMIT, NR_ARCH);
 	printf("%s (Debian %s)\n", pcap_lib_version(), NR_LIBPCAP_DEBIAN);
 	printf("BearSSL %s (Debian %s)\n", NR_BEARSSL_VERSION, NR_BEARSSL_DEBIAN);
 	printf("CA roots: %s\n", NR_CA_BUNDLE);
+	printf("crypto: crc32c %s, %s, %s, %s; TLS offers %s first\n", upload_crc32c_impl(), ti.aes,
+	       ti.ghash, ti.chacha20, ti.first);
 	return EXIT_OK;
 }
 

@@ -15,6 +15,7 @@ extern const struct cli_cmd cmd_kmsg;
 extern const struct cli_cmd cmd_capture;
 extern const struct cli_cmd cmd_upload;
 extern const struct cli_cmd cmd_version;
+extern const struct cli_cmd cmd_pause;
 extern const struct cli_cmd cmd_help;
 
 const struct cli_cmd *const cli_commands[] = {
@@ -32,6 +33,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_capture,
 	&cmd_upload,
 	&cmd_version,
+	&cmd_pause,
 	&cmd_help,
 	NULL,
 };

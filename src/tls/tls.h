@@ -64,4 +64,10 @@ void tls_close(struct tls_conn *t);
 /* The host must be a DNS name: BearSSL 0.6 matches DNS SANs only, never IP SANs. */
 int tls_name_ok(const char *host);
 
+/* Which BearSSL implementations this CPU runs, and the suite offered first. */
+struct tls_impl {
+	const char *aes, *ghash, *chacha20, *first;
+};
+void tls_impl(struct tls_impl *ti);
+
 #endif

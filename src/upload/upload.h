@@ -106,8 +106,12 @@ int upload_file(const char *path, const char *url, const struct upload_opts *o,
 void upload_json(struct jw *w, const struct upload_result *r);
 
 /* CRC32C (Castagnoli, as Cloud Storage's x-goog-hash uses): start with crc = 0, feed pieces
- * in order. Uses SSE4.2 when the CPU has it. */
+ * in order. Uses the CPU's CRC instruction when it has one (SSE4.2, Armv8 CRC). */
 uint32_t upload_crc32c(uint32_t crc, const void *buf, size_t n);
+/* The same through the tables alone (what CPUs without the instruction run; tested apart). */
+uint32_t upload_crc32c_table(uint32_t crc, const void *buf, size_t n);
+/* Which implementation upload_crc32c runs here: "sse4.2", "armv8-crc" or "table". */
+const char *upload_crc32c_impl(void);
 
 /* "gcs", "s3", "azure", "other". */
 const char *upload_provider_name(enum upload_provider p);

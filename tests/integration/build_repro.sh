@@ -15,12 +15,18 @@ done
 sa=$(sha256sum "$T_TMP/a-clone/dist/netrescue" 2>/dev/null | cut -d' ' -f1)
 sb=$(sha256sum "$T_TMP/bb-clone/dist/netrescue" 2>/dev/null | cut -d' ' -f1)
 expect_eq "two clean builds give the same sha256" "$sa" "$sb"
+aa=$(sha256sum "$T_TMP/a-clone/dist/netrescue-arm64" 2>/dev/null | cut -d' ' -f1)
+ab=$(sha256sum "$T_TMP/bb-clone/dist/netrescue-arm64" 2>/dev/null | cut -d' ' -f1)
+[ -n "$aa" ] && ok "the arm64 binary is built too" || fail "the arm64 binary is built too" "no dist/netrescue-arm64"
+expect_eq "two clean builds give the same arm64 sha256" "$aa" "$ab"
+expect_match "build.sh prints the arm64 sha256" "netrescue-arm64: [0-9]+ bytes .*sha256 $aa" "$(cat "$T_TMP/a.log")"
 expect_match "build.sh prints the sha256" "sha256 $sa" "$(cat "$T_TMP/a.log")"
 expect_match "build.sh prints the size" 'dist/netrescue: [0-9]+ bytes' "$(cat "$T_TMP/a.log")"
 expect_match "the binary names its commit" "commit ${head:0:12}\b" "$("$T_TMP/a-clone/dist/netrescue" version)"
 # On a clean checkout (CI), the tree's own build is the same binary too.
 if [ -z "$(git -C "$T_ROOT" status --porcelain --untracked-files=no)" ]; then
 	expect_eq "this tree's build matches the clean clones" "$(sha256sum "$NR" | cut -d' ' -f1)" "$sa"
+	expect_eq "this tree's arm64 build matches the clean clones" "$(sha256sum "$T_ROOT/dist/netrescue-arm64" | cut -d' ' -f1)" "$aa"
 fi
 # It runs with no musl anywhere: a static binary needs nothing from the machine.
 mkdir -p "$T_TMP/empty"

@@ -23,6 +23,13 @@ static void crc32c(void)
 	a = upload_crc32c(0, big, sizeof big);
 	b = upload_crc32c(upload_crc32c(upload_crc32c(0, big, 1), big + 1, 50000), big + 50001, sizeof big - 50001);
 	CHECK_INT(a, b);
+	/* The table fallback (CPUs without a CRC instruction) agrees with the instruction path. */
+	CHECK_INT(upload_crc32c_table(0, s, 9), 0xe3069283u);
+	CHECK_INT(upload_crc32c_table(0, zeros, 32), 0x8a9136aau);
+	CHECK_INT(upload_crc32c_table(0, big, sizeof big), a);
+	CHECK_INT(upload_crc32c_table(upload_crc32c_table(0, big, 7), big + 7, sizeof big - 7), a);
+	CHECK(!strcmp(upload_crc32c_impl(), "table") || !strcmp(upload_crc32c_impl(), "sse4.2") ||
+	      !strcmp(upload_crc32c_impl(), "armv8-crc"));
 }
 
 static void hex(const unsigned char *d, char *out)
