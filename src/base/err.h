@@ -81,6 +81,7 @@ enum nr_code {
 	NR_E_UPLOAD_INSECURE, /* plain http:// without --insecure-http: exit 2 */
 	NR_E_UPLOAD_INTERRUPTED, /* stopped by a signal; ctx says where */
 	NR_E_UPLOAD_STALLED, /* a server or proxy stopped answering; ctx names host and phase */
+	NR_E_UPLOAD_POLICY,  /* a POST policy that cannot be used (malformed, or it forbids this file): exit 2 */
 	/* checks: 700-799 */
 	NR_R_CHECK = 700,
 	/* kmsg (kernel log) 760-769, conntrack 770-779, mtu 780-789: issue 7 */

@@ -71,6 +71,7 @@ static const struct nr_errdef table[] = {
 	{ NR_E_UPLOAD_INSECURE, 1, "plain http:// would send the file and the URL in clear text: use https://, or --insecure-http if you mean it" },
 	{ NR_E_UPLOAD_INTERRUPTED, 0, "interrupted" },
 	{ NR_E_UPLOAD_STALLED, 0, "the server stopped answering" },
+	{ NR_E_UPLOAD_POLICY, 1, "unusable POST policy (want the JSON {\"url\", \"fields\"} that generateSignedPostPolicyV4 or createPresignedPost return)" },
 	/* checks */
 	{ NR_E_KMSG, 0, "cannot read the kernel log" },
 	{ NR_E_KMSG_PERM, 0, "kernel log not readable (kernel.dmesg_restrict is set: run as root)" },

@@ -97,6 +97,10 @@ void cli_hide_secrets(int argc, char **argv);
 int cli_url_file(struct cli *c, const char *path, char *buf, size_t cap);
 /* --upload URL or --url-file F (one of them): *upload points at the URL (read into buf). */
 int cli_upload_url(struct cli *c, const char **upload, const char *url_file, char *buf, size_t cap);
+/* --post-policy ARG: the policy JSON inline ('{...}'), from a file, or from stdin ('-'), read and
+ * parsed into *out (allocated; free it). EXIT_OK, or the exit code after one line. */
+struct upload_policy;
+int cli_post_policy(struct cli *c, const char *arg, struct upload_policy **out);
 
 /* Prints help for one command (or the overview when cmd is NULL) on f. */
 void cli_help(FILE *f, const struct cli_cmd *cmd);

@@ -18,7 +18,8 @@
 
 
 enum { O_POD = 1, O_PORT, O_CAPTURE, O_BUNDLE, O_UPLOAD, O_FIX, O_SINCE, O_FORCE, O_HEADER,
-       O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR, O_URLFILE, O_INSECURE };
+       O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR, O_URLFILE, O_INSECURE, O_POLICY, O_OBJECT, O_NODE,
+       O_SUMMARY };
 
 static const struct cli_opt opts[] = {
 	{ "pod-ip", 0, CLI_ARG_REQUIRED, O_POD },
@@ -36,6 +37,10 @@ static const struct cli_opt opts[] = {
 	{ "proxy", 0, CLI_ARG_REQUIRED, O_PROXY },
 	{ "url-file", 0, CLI_ARG_REQUIRED, O_URLFILE },
 	{ "insecure-http", 0, CLI_ARG_NONE, O_INSECURE },
+	{ "post-policy", 0, CLI_ARG_REQUIRED, O_POLICY },
+	{ "object", 0, CLI_ARG_REQUIRED, O_OBJECT },
+	{ "node-name", 0, CLI_ARG_REQUIRED, O_NODE },
+	{ "summary-only", 0, CLI_ARG_NONE, O_SUMMARY },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -44,7 +49,10 @@ static const struct cli_opt opts[] = {
 
 struct args {
 	struct diag_opts d;
-	const char *bundle, *upload, *capdir, *url_file;
+	const char *bundle, *upload, *capdir, *url_file, *post_policy;
+	struct upload_policy *pp;       /* --post-policy, read before any work */
+	struct upload_post_opts po;     /* --object, --node-name */
+	int summary_only;
 	char url[URL_MAX];       /* the upload URL read from --url-file */
 	int force;
 	struct upload_opts uo;
@@ -109,6 +117,10 @@ static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
 	case O_PROXY: a->uo.proxy = v; return 0;
 	case O_URLFILE: a->url_file = v; return 0;
 	case O_INSECURE: a->uo.insecure_http = 1; return 0;
+	case O_POLICY: a->post_policy = v; return 0;
+	case O_OBJECT: a->po.object = v; return 0;
+	case O_NODE: a->po.node = v; return 0;
+	case O_SUMMARY: a->summary_only = 1; return 0;
 	}
 	return EXIT_USAGE;
 }
@@ -246,6 +258,17 @@ fail:
 	return -1;
 }
 
+/* To the signed URL, or as a form POST with the fleet's policy. */
+static int send_file(struct args *a, const char *path, struct out *o, struct nr_err *e)
+{
+	if (a->pp) {
+		if (!a->po.object)
+			a->po.object = a->bundle ? "{node}/{time}.tgz" : "{node}/{time}.json";
+		return upload_post(path, a->pp, &a->po, &a->uo, &o->ur, e);
+	}
+	return upload_file(path, a->upload, &a->uo, &o->ur, e);
+}
+
 /* Without a bundle the report alone goes up, from a private temporary file. */
 static int upload_report(struct args *a, const struct diag_report *r, struct out *o, struct nr_err *e)
 {
@@ -266,7 +289,7 @@ static int upload_report(struct args *a, const struct diag_report *r, struct out
 		unlink(path);
 		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
 	}
-	rc = upload_file(path, a->upload, &a->uo, &o->ur, e);
+	rc = send_file(a, path, o, e);
 	unlink(path);
 	return rc;
 }
@@ -279,7 +302,7 @@ static int do_upload(struct cli *c, struct args *a, const struct diag_report *r,
 	if (c->stderr_tty)
 		fprintf(stderr, "\rnetrescue: diagnose: uploading %-50s\n", a->bundle ? "the bundle" : "the report");
 	if (a->bundle)
-		rc = upload_file(a->bundle, a->upload, &a->uo, &o->ur, &e);
+		rc = send_file(a, a->bundle, o, &e);
 	else
 		rc = upload_report(a, r, o, &e);
 	if (rc < 0) {
@@ -304,6 +327,15 @@ static int precheck_upload(struct cli *c, struct args *a)
 
 	if (cli_upload_url(c, &a->upload, a->url_file, a->url, sizeof a->url))
 		return EXIT_USAGE;
+	if ((a->po.object || a->po.node) && !a->post_policy)
+		return cli_usage(c, "--object and --node-name go with --post-policy");
+	if (a->post_policy && a->upload)
+		return cli_usage(c, "--upload and --post-policy both say where to: give one");
+	if (a->post_policy) {
+		a->uo.warn = upload_warn;
+		a->uo.arg = c;
+		return cli_post_policy(c, a->post_policy, &a->pp);
+	}
 	if (!a->upload)
 		return 0;
 	a->uo.warn = upload_warn;
@@ -376,11 +408,21 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	if (tmpdir)
 		rm_capture_dir(capdir, r);
-	if (a.upload && !failed && do_upload(c, &a, r, &o) < 0) {
+	if ((a.upload || a.pp) && !failed && do_upload(c, &a, r, &o) < 0) {
 		cli_warn(c, "upload failed: %s", o.upload_err);
 		failed = 1;
 	}
-	if (c->json) {
+	if (a.summary_only && c->json) {
+		struct jw w;
+
+		jw_init(&w, stdout);
+		jw_begin_doc(&w, "diagnose");
+		diag_summary_json(&w, r);
+		jw_kstr(&w, "object", o.uploaded > 0 ? o.ur.object : NULL);
+		jw_end(&w);
+	} else if (a.summary_only) {
+		diag_summary_line(stdout, r);
+	} else if (c->json) {
 		write_json(stdout, r, &o);
 	} else {
 		diag_text(stdout, r);
@@ -391,6 +433,7 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	rc = failed ? EXIT_CANNOT : diag_exit(r);
 	free(r);
+	free(a.pp);
 	return fflush(stdout) == 0 ? rc : EXIT_CANNOT;
 }
 
@@ -422,6 +465,10 @@ const struct cli_cmd cmd_diagnose = {
 	"  --upload URL        send the bundle (or, without --bundle, report.json) to a signed URL\n"
 	"                      (GCS, S3, Azure) as `netrescue upload` does; signatures are never shown\n"
 	"  --url-file F        the --upload URL from file F ('-': stdin), never on the command line\n"
+	"  --post-policy P     upload with a fleet's POST policy instead (see 'help upload'); the\n"
+	"                      object is --object (default {node}/{time}.tgz), --node-name N for {node}\n"
+	"  --summary-only      print one line: node, verdict, counts, the worst finding (fleets:\n"
+	"                      kubectl logs -n kube-system -l app.kubernetes.io/name=netrescue -c diagnose | sort -k2)\n"
 	"  -H 'K: V'           a header the signed URL requires (repeatable), as for upload\n"
 	"  --ca-file F, --resolve HOST:PORT:ADDR, --proxy URL, --insecure-http   as for upload\n"
 	"  --fix               apply every safe fix found (set a down pod bridge up, raise\n"

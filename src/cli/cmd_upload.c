@@ -1,5 +1,6 @@
 /* upload FILE URL: HTTPS PUT to a signed URL (Cloud Storage single or resumable, S3, Azure). */
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,7 +13,7 @@
 #include "url/url.h"
 
 enum { O_HEADER = 1, O_CAFILE, O_RESOLVE, O_PROXY, O_RESUMABLE, O_CHUNK, O_RETRIES, O_NOMD5, O_MD5,
-       O_CONTENT_MD5, O_URLFILE, O_INSECURE, O_TIMEOUT, O_MAXTIME };
+       O_CONTENT_MD5, O_URLFILE, O_INSECURE, O_TIMEOUT, O_MAXTIME, O_POLICY, O_OBJECT, O_NODE };
 
 static const struct cli_opt opts[] = {
 	{ "header", 'H', CLI_ARG_REQUIRED, O_HEADER },
@@ -29,6 +30,9 @@ static const struct cli_opt opts[] = {
 	{ "insecure-http", 0, CLI_ARG_NONE, O_INSECURE },
 	{ "timeout", 0, CLI_ARG_REQUIRED, O_TIMEOUT },
 	{ "max-time", 0, CLI_ARG_REQUIRED, O_MAXTIME },
+	{ "post-policy", 0, CLI_ARG_REQUIRED, O_POLICY },
+	{ "object", 0, CLI_ARG_REQUIRED, O_OBJECT },
+	{ "node-name", 0, CLI_ARG_REQUIRED, O_NODE },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -163,7 +167,9 @@ static int run(struct cli *c, int argc, char **argv)
 	static struct upload_opts o;
 	static struct upload_result r;
 	static char url[URL_MAX];
-	const char *url_file = NULL;
+	const char *url_file = NULL, *policy = NULL;
+	struct upload_post_opts po = { 0 };
+	struct upload_policy *pp = NULL;
 	struct nr_err e;
 	struct cli_parse p;
 	struct ui u = { .c = c };
@@ -189,6 +195,9 @@ static int run(struct cli *c, int argc, char **argv)
 		case O_MD5: o.md5 = 1; break;
 		case O_CONTENT_MD5: o.content_md5 = 1; break;
 		case O_URLFILE: url_file = p.arg; break;
+		case O_POLICY: policy = p.arg; break;
+		case O_OBJECT: po.object = p.arg; break;
+		case O_NODE: po.node = p.arg; break;
 		case O_INSECURE: o.insecure_http = 1; break;
 		case O_TIMEOUT:
 		case O_MAXTIME:
@@ -212,7 +221,13 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	if (o.no_md5 && (o.md5 || o.content_md5))
 		return cli_usage(c, "--no-md5 and --md5/--content-md5 contradict each other");
-	if (url_file && p.npos == 1)
+	if ((po.object || po.node) && !policy)
+		return cli_usage(c, "--object and --node-name go with --post-policy");
+	if (policy && (url_file || p.npos != 1))
+		return cli_usage(c, "with --post-policy: want FILE alone (the policy names the URL)");
+	if (policy)
+		rc = cli_post_policy(c, policy, &pp);
+	else if (url_file && p.npos == 1)
 		rc = cli_url_file(c, url_file, url, sizeof url);
 	else if (p.npos == 2 && !url_file && !strcmp(p.pos[1], "-"))
 		rc = cli_url_file(c, "-", url, sizeof url);
@@ -233,7 +248,8 @@ static int run(struct cli *c, int argc, char **argv)
 	o.arg = &u;
 	clock_gettime(CLOCK_MONOTONIC, &u.t0);
 	nr_err_clear(&e);
-	rc = upload_file(p.pos[0], url, &o, &r, &e);
+	rc = pp ? upload_post(p.pos[0], pp, &po, &o, &r, &e) : upload_file(p.pos[0], url, &o, &r, &e);
+	free(pp);
 	if (u.drawn)
 		fputc('\n', stderr);
 	if (rc)
@@ -252,7 +268,7 @@ static int run(struct cli *c, int argc, char **argv)
 }
 
 const struct cli_cmd cmd_upload = {
-	"upload", "upload FILE (URL | - | --url-file F) [-H 'K: V']... [--ca-file F] [--resolve HOST:PORT:ADDR] [--proxy URL] [--resumable] [--chunk-size N]",
+	"upload", "upload FILE (URL | - | --url-file F | --post-policy P [--object T]) [-H 'K: V']... [--ca-file F] [--resolve HOST:PORT:ADDR] [--proxy URL] [--resumable] [--chunk-size N]",
 	"HTTPS PUT of a file to a GCS/S3/Azure signed URL (single or resumable)",
 	"Sends FILE to a signed URL over TLS 1.2 (BearSSL, built-in CA roots; certificates and host\n"
 	"names always checked). The provider comes from the URL: X-Goog-Signature -> Cloud Storage,\n"
@@ -269,8 +285,19 @@ const struct cli_cmd cmd_upload = {
 	"Connection loss, stalls, 429 and 5xx are retried with backoff; 4xx, refused connections\n"
 	"and redirects are not (a redirect is named, never followed with the signature).\n"
 	"\n"
+	"One credential for a fleet: --post-policy P sends FILE as a form POST with a Cloud Storage V4\n"
+	"POST policy (generateSignedPostPolicyV4) or an S3 presigned POST (createPresignedPost): P is\n"
+	"their JSON {\"url\", \"fields\"}, in a file, on stdin (-) or inline. Every node names its own\n"
+	"object from --object (default {node}/{time}-{file}): with a key like 'bundles/${filename}' the\n"
+	"name is sent as the file's name; with a starts-with $key condition it follows the prefix.\n"
+	"The policy's expiry, object-name conditions and content-length-range are checked first.\n"
+	"\n"
 	"options:\n"
 	"  --url-file F          read the URL from file F ('-': stdin) instead of the command line\n"
+	"  --post-policy P       upload with a POST policy (file, -, or inline JSON) instead of a URL\n"
+	"  --object TEMPLATE     with --post-policy: the object name; {node} (--node-name, $NODE_NAME or\n"
+	"                        the host name), {time} (UTC, 20261206T031500Z), {file} (FILE's base name)\n"
+	"  --node-name N         with --post-policy: {node} in the object name\n"
 	"  -H, --header 'Name: value'  send this header; every header the URL signs (X-Goog-SignedHeaders,\n"
 	"                        X-Amz-SignedHeaders) except host must be given, with the signed value\n"
 	"  --ca-file FILE        also trust the CA certificates in this PEM file\n"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "upload/upload.h"
 #include "url/url.h"
 
 /* The -H value in argv[i], or NULL when argv[i] is not one. */
@@ -52,6 +53,8 @@ void cli_hide_secrets(int argc, char **argv)
 		h = header_value(i, argv);
 		if (h)
 			url_redact_header(h, red, sizeof red);
+		else if (argv[i][0] == '{' && strcasestr(argv[i], "signature"))
+			snprintf(red, sizeof red, "%s", "{REDACTED: a POST policy}"); /* --post-policy JSON */
 		else
 			url_redact(argv[i], red, sizeof red);
 		if (!strcmp(h ? h : argv[i], red))
@@ -123,5 +126,71 @@ int cli_upload_url(struct cli *c, const char **upload, const char *url_file, cha
 	if (cli_url_file(c, url_file, buf, cap))
 		return EXIT_USAGE;
 	*upload = buf;
+	return EXIT_OK;
+}
+
+/* POLICY_FILE_MAX: a policy JSON is a few KiB; 256 KiB is far beyond any real one. */
+#define POLICY_FILE_MAX (256 * 1024)
+
+int cli_post_policy(struct cli *c, const char *arg, struct upload_policy **out)
+{
+	struct upload_policy *pp;
+	struct nr_err e;
+	char *buf;
+	size_t n = 0;
+	ssize_t r;
+	int fd = -1, err = 0, rc;
+	struct stat st;
+
+	*out = NULL;
+	buf = malloc(POLICY_FILE_MAX + 1);
+	pp = malloc(sizeof *pp);
+	if (!buf || !pp) {
+		free(buf);
+		free(pp);
+		return cli_usage(c, "--post-policy: out of memory");
+	}
+	if (arg[0] == '{') {
+		n = strlen(arg);
+		if (n > POLICY_FILE_MAX)
+			n = POLICY_FILE_MAX + 1;
+		else
+			memcpy(buf, arg, n);
+	} else {
+		fd = strcmp(arg, "-") ? open(arg, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : 0;
+		if (fd < 0 || (fd && (fstat(fd, &st) || !S_ISREG(st.st_mode)))) {
+			err = fd < 0 ? errno : EINVAL;
+			if (fd > 0)
+				close(fd);
+			free(buf);
+			free(pp);
+			return cli_usage(c, "--post-policy %s: %s", arg, err == EINVAL ? "not a regular file (use - for stdin)" : strerror(err));
+		}
+		while (n <= POLICY_FILE_MAX && (r = read(fd, buf + n, POLICY_FILE_MAX + 1 - n)) != 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				err = errno;
+				break;
+			}
+			n += (size_t)r;
+		}
+		if (fd)
+			close(fd);
+	}
+	if (err || n > POLICY_FILE_MAX) {
+		free(buf);
+		free(pp);
+		return cli_usage(c, "--post-policy: %s", err ? strerror(err) : "longer than 256 KiB");
+	}
+	nr_err_clear(&e);
+	rc = upload_policy_parse(buf, n, pp, &e);
+	memset(buf, 0, n); /* it held a signature */
+	free(buf);
+	if (rc) {
+		free(pp);
+		return cli_fail(c, &e);
+	}
+	*out = pp;
 	return EXIT_OK;
 }

@@ -158,6 +158,11 @@ void diag_text(FILE *f, const struct diag_report *r);
  * cannot be made is written as a file saying why; only bundle write errors fail (-1). */
 int diag_bundle_views(struct bundle *b, const struct diag_report *r, struct nr_err *e);
 
+/* --summary-only: one tab-separated line per node (node, verdict, counts, worst finding), and
+ * its JSON form ("node", "verdict", "fail", "warn", "top") as members of the current object. */
+void diag_summary_line(FILE *f, const struct diag_report *r);
+void diag_summary_json(struct jw *w, const struct diag_report *r);
+
 /* Exit code per contract: 1 when any fail finding, else 0. */
 int diag_exit(const struct diag_report *r);
 const char *diag_check_name(enum diag_check_id id);

@@ -455,3 +455,48 @@ void diag_text(FILE *f, const struct diag_report *r)
 	for (i = DC_LINKS; i < DC_N; i++)
 		text_section(f, r, (enum diag_check_id)i);
 }
+
+/* One line a fleet run sorts (kubectl logs ... | sort -k2): node, verdict, counts, the worst
+ * finding. Tabs separate the fields; the finding's message is cut to keep it one short line. */
+void diag_summary_line(FILE *f, const struct diag_report *r)
+{
+	const struct finding *top = NULL;
+	int i, nc = 0;
+
+	for (i = 0; i < r->fs.n; i++)
+		if (!top || r->fs.f[i].sev > top->sev)
+			top = &r->fs.f[i];
+	for (i = 0; i < DC_N; i++)
+		nc += r->checks[i].status == DIAG_ERROR || r->checks[i].status == DIAG_PARTIAL;
+	fprintf(f, "%s\t%s\t%d fail, %d warn, %d check%s incomplete\t", r->hostname[0] ? r->hostname : "-",
+		verdict(r), findings_count(&r->fs, SEV_FAIL), findings_count(&r->fs, SEV_WARN), nc, nc == 1 ? "" : "s");
+	if (top && top->sev > SEV_INFO)
+		fprintf(f, "%s %s: %.100s\n", top->id, top->subject, top->message);
+	else
+		fprintf(f, "-\n");
+}
+
+void diag_summary_json(struct jw *w, const struct diag_report *r)
+{
+	const struct finding *top = NULL;
+	int i;
+
+	for (i = 0; i < r->fs.n; i++)
+		if (!top || r->fs.f[i].sev > top->sev)
+			top = &r->fs.f[i];
+	jw_kstr(w, "node", r->hostname);
+	jw_kstr(w, "verdict", verdict(r));
+	jw_kint(w, "fail", findings_count(&r->fs, SEV_FAIL));
+	jw_kint(w, "warn", findings_count(&r->fs, SEV_WARN));
+	jw_key(w, "top");
+	if (top && top->sev > SEV_INFO) {
+		jw_obj(w);
+		jw_kstr(w, "id", top->id);
+		jw_kstr(w, "severity", sev_name(top->sev));
+		jw_kstr(w, "subject", top->subject);
+		jw_kstr(w, "message", top->message);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+}

@@ -107,6 +107,8 @@ static long make_head(struct up *s, const struct url *u, const char *method,
 		h[n++] = (struct http_hdr){ "Expect", "100-continue" };
 	if (flags & REQ_START)
 		h[n++] = (struct http_hdr){ "x-goog-resumable", "start" };
+	if (s->content_type)
+		h[n++] = (struct http_hdr){ "Content-Type", s->content_type };
 	if ((flags & REQ_SIGNED) && s->r->provider == UPLOAD_AZURE && !up_given(s, "x-ms-blob-type", 14))
 		h[n++] = (struct http_hdr){ "x-ms-blob-type", "BlockBlob" };
 	/* Content-MD5 lets the server refuse a body that differs: sent when signed, when asked
@@ -214,7 +216,7 @@ static int exchange(struct up *s, const struct url *u, const char *method, unsig
 	if (len >= UP_EXPECT_MIN)
 		flags |= REQ_EXPECT;
 	s->r->attempts++;
-	hl = make_head(s, u, method, len, range, flags, e);
+	hl = make_head(s, u, method, len + s->form_npre + s->form_npost, range, flags, e);
 	if (hl < 0)
 		return -2;
 	s->phase = UP_PH_CONNECT;
@@ -240,8 +242,12 @@ static int exchange(struct up *s, const struct url *u, const char *method, unsig
 			       : 0;
 		}
 	}
+	if (!rc && s->form_npre)
+		rc = http_write(&s->c, s->form_pre, s->form_npre, e) ? -1 : 0;
 	if (!rc)
 		rc = send_body(s, off, len, e);
+	if (!rc && s->form_npost)
+		rc = http_write(&s->c, s->form_post, s->form_npost, e) ? -1 : 0;
 	if (!rc)
 		rc = http_flush(&s->c, e) ? -1 : 0;
 	if (rc == -2 || (rc && e->code == NR_E_HTTP_STOPPED)) {

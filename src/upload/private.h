@@ -67,6 +67,9 @@ struct up {
 	enum up_phase phase;
 	unsigned long long phase_off;
 	char state_path[UP_PATH_MAX];   /* resumable state file, "" when none */
+	/* A form POST (post.c): these bytes go before and after the file's, with this type. */
+	const char *form_pre, *form_post, *content_type;
+	size_t form_npre, form_npost;
 	/* Hashes cover the file once, in order: bytes before `hashed` were already counted.
 	 * While the hasher thread runs, only it touches these. */
 	br_md5_context md5;
@@ -129,6 +132,11 @@ void up_attempt_text(const struct up *s, int rc, const struct nr_err *e, char *b
 
 /* resumable.c: Cloud Storage's resumable protocol, resumed across runs through a state file. */
 int up_put_resumable(struct up *s, struct nr_err *e);
+
+/* upload.c: the steps every upload shares (opening the file, hashing around the sending). */
+struct up *up_new(const struct upload_opts *o, struct upload_result *r, struct nr_err *e);
+int up_open_file(struct up *s, const char *path, struct nr_err *e);
+int up_redacted(int rc, struct nr_err *e);
 
 /* state.c: the 0600 file beside the input that keeps a resumable session between runs. */
 void up_state_path(struct up *s, const char *file);

@@ -19,7 +19,7 @@ const char *upload_provider_name(enum upload_provider p)
 }
 
 /* A message may quote a URL (a Location, a proxy): never with its signature or password. */
-static int redacted(int rc, struct nr_err *e)
+int up_redacted(int rc, struct nr_err *e)
 {
 	char red[NR_ERR_CTX];
 
@@ -30,7 +30,7 @@ static int redacted(int rc, struct nr_err *e)
 	return rc;
 }
 
-static struct up *up_new(const struct upload_opts *o, struct upload_result *r, struct nr_err *e)
+struct up *up_new(const struct upload_opts *o, struct upload_result *r, struct nr_err *e)
 {
 	/* ~0.5 MiB (TLS buffers, the file ring): one allocation per upload, not the stack. */
 	struct up *s = calloc(1, sizeof *s);
@@ -55,10 +55,10 @@ int upload_check(const char *url, const struct upload_opts *o, struct upload_res
 		return -1;
 	rc = up_check(s, url, &resumable, e);
 	free(s);
-	return redacted(rc, e);
+	return up_redacted(rc, e);
 }
 
-static int open_file(struct up *s, const char *path, struct nr_err *e)
+int up_open_file(struct up *s, const char *path, struct nr_err *e)
 {
 	struct stat st;
 	int err;
@@ -101,7 +101,7 @@ static int run(struct up *s, const char *path, const char *url, struct nr_err *e
 {
 	int resumable, rc;
 
-	if (up_check(s, url, &resumable, e) || open_file(s, path, e))
+	if (up_check(s, url, &resumable, e) || up_open_file(s, path, e))
 		return -1;
 	s->path = path;
 	/* MD5 where a provider reports it (S3's ETag, Azure's Content-MD5) or it is asked for;
@@ -137,7 +137,7 @@ int upload_file(const char *path, const char *url, const struct upload_opts *o,
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s);
-	return redacted(rc, e);
+	return up_redacted(rc, e);
 }
 
 void upload_json(struct jw *w, const struct upload_result *r)

@@ -9,6 +9,7 @@
 #define NR_UPLOAD_UPLOAD_H
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "base/err.h"
 #include "report/json.h"
@@ -99,6 +100,55 @@ int upload_check(const char *url, const struct upload_opts *o, struct upload_res
  * where, with a resumable session kept for the next run. */
 int upload_file(const char *path, const char *url, const struct upload_opts *o,
 		struct upload_result *r, struct nr_err *e);
+
+/* --- POST policies: one credential for a whole fleet ------------------------------------------
+ * The JSON that Cloud Storage's generateSignedPostPolicyV4 and S3's createPresignedPost return,
+ * {"url": ..., "fields": {...}}, sent as a multipart/form-data POST (the fields, then the file).
+ * The signature fields are secrets like a URL's signature: never printed. */
+/* UPLOAD_POLICY_FIELDS / _VALUE_MAX: ~8 fields; the policy document (base64) is the longest,
+ * ~1-3 KiB with a dozen conditions. */
+#define UPLOAD_POLICY_FIELDS 24
+#define UPLOAD_POLICY_VALUE_MAX 8192
+
+struct upload_policy_field {
+	char name[128];
+	char value[UPLOAD_POLICY_VALUE_MAX];
+};
+
+struct upload_policy {
+	char url[2048];
+	int nfields;
+	struct upload_policy_field f[UPLOAD_POLICY_FIELDS];
+	/* From the policy document, when it could be read (document_read). */
+	int document_read;
+	time_t expires;                 /* 0: unknown */
+	int has_prefix, has_exact, has_range;
+	char key_prefix[UPLOAD_OBJECT_MAX]; /* ["starts-with", "$key", P] */
+	char key_exact[UPLOAD_OBJECT_MAX];  /* {"key": K} or ["eq", "$key", K] */
+	unsigned long long size_min, size_max; /* ["content-length-range", MIN, MAX] */
+};
+
+/* Reads the policy JSON (len bytes) into pp (~200 KiB: allocate it). NR_E_UPLOAD_POLICY when
+ * it is not that shape. */
+int upload_policy_parse(const char *json, size_t len, struct upload_policy *pp, struct nr_err *e);
+/* The value of a form field (case-insensitive name), or NULL. */
+const char *upload_policy_field(const struct upload_policy *pp, const char *name);
+
+/* What the object is called: the template's {node}, {time} (UTC, 20261206T031500Z) and {file}
+ * (the file's base name) filled in. With a key field holding ${filename} (the way to let every
+ * node name its own object under a fixed policy), the expanded name is sent as the file's name
+ * and the server puts it in place of ${filename}; with a starts-with $key condition, the key is
+ * the prefix followed by the expanded name (unless it already starts with it); a policy that
+ * fixes the key leaves no choice (a template that differs is an error). */
+struct upload_post_opts {
+	const char *object;        /* template; NULL: "{node}/{time}-{file}" */
+	const char *node;          /* {node}; NULL: $NODE_NAME, else the host name */
+};
+
+/* Sends the file at path as the policy's form POST. Same options, result and errors as
+ * upload_file (no resumable protocol: a POST sends the whole file each attempt). */
+int upload_post(const char *path, const struct upload_policy *pp, const struct upload_post_opts *po,
+		const struct upload_opts *o, struct upload_result *r, struct nr_err *e);
 
 /* Writes the result's keys into the current JSON object: "bytes", "http_status", "provider",
  * "resumed", "resumable", "object", "md5", "crc32c", "hash_checked", "checked_by",
