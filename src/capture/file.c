@@ -472,7 +472,10 @@ static void put_record(struct capfile *cf, const struct capture_pkt *p, unsigned
 		memcpy(rec + REC_HDR, p->data, p->caplen);
 		return;
 	}
-	ts = (unsigned long long)p->sec * (cf->nano ? 1000000000ull : 1000000ull) +
+	/* A classic record's seconds are 32 bits that libpcap reads as signed: 0xFFFFFFFF comes
+	 * back as -1 and goes out again as the same 32 bits. */
+	ts = (unsigned long long)(p->sec < 0 ? (uint32_t)p->sec : (uint64_t)p->sec) *
+	     (cf->nano ? 1000000000ull : 1000000ull) +
 	     (cf->nano ? p->nsec : p->nsec / 1000);
 	put32(rec, NG_EPB);
 	put32(rec + 4, (uint32_t)need);

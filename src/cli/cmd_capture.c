@@ -505,6 +505,7 @@ static int out_path(struct cli *c, struct args *a, char *buf, size_t cap)
 	if (!strcmp(w, "-")) {
 		a->o.path = "-";
 		a->o.to_stdout = 1;
+		a->o.packet_buffered = 1; /* a live view (wireshark -k -i -) wants each batch at once */
 		return 0;
 	}
 	exists = stat(w, &st) == 0;
@@ -580,7 +581,8 @@ static void summary(struct state *s, const struct args *a, const struct capture_
 	int i;
 
 	clear_progress(s);
-	fprintf(stderr, "netrescue: capture: stopped: %s%s%s%s\n", capture_stop_text(r->stop),
+	fprintf(stderr, "netrescue: capture: stopped: %s%s%s%s\n",
+		a->read && r->stop == CAPTURE_STOP_NONE ? "end of file" : capture_stop_text(r->stop),
 		r->stop_detail[0] ? " (" : "", r->stop_detail, r->stop_detail[0] ? ")" : "");
 	if (s->c->json)
 		return;
