@@ -2,7 +2,7 @@
  * ethertype dispatch that the overlays come back to (print-ether.c/print-sll.c in tcpdump). */
 #include "capture/print.h"
 
-static const char *ether_name(unsigned type)
+const char *pr_ether_name(unsigned type)
 {
 	switch (type) {
 	case ET_IPV4: return "IPv4";
@@ -26,7 +26,7 @@ void pr_ethertype(struct out *o, unsigned type, const unsigned char *p, size_t c
 	else if (type == ET_TEB && o->depth < PRINT_MAX_DEPTH)
 		o->depth++, pr_ether(o, p, cap, len);
 	else
-		outf(o, "ethertype %s (0x%04x), length %zu", ether_name(type), type, len);
+		outf(o, "ethertype %s (0x%04x), length %zu", pr_ether_name(type), type, len);
 }
 
 static void mac(struct out *o, const unsigned char *m)
@@ -46,15 +46,15 @@ static void ether_hdr(struct out *o, const unsigned char *p, size_t cap, size_t 
 	mac(o, p);
 	outf(o, ", ");
 	while ((type == ET_VLAN || type == ET_QINQ) && off + 6 <= cap) {
-		outf(o, "ethertype %s (0x%04x), vlan %u, p %u, ", ether_name(type), type,
+		outf(o, "ethertype %s (0x%04x), vlan %u, p %u, ", pr_ether_name(type), type,
 		     be16(p + off + 2) & 0xfff, p[off + 2] >> 5);
 		off += 4;
 		type = be16(p + off);
 	}
-	if (type <= ET_MAXLEN)
-		outf(o, "802.3, length %zu: ", len);
+	if (type <= ET_MAXLEN) /* tcpdump shows the 802.3 length field itself */
+		outf(o, "802.3, length %u: ", type);
 	else
-		outf(o, "ethertype %s (0x%04x), length %zu: ", ether_name(type), type, len);
+		outf(o, "ethertype %s (0x%04x), length %zu: ", pr_ether_name(type), type, len);
 }
 
 void pr_ether(struct out *o, const unsigned char *p, size_t cap, size_t len)
@@ -128,7 +128,7 @@ void pr_sll(struct out *o, const unsigned char *p, size_t cap, size_t len, int v
 		else if (proto == SLL_P_802_2)
 			outf(o, "802.2");
 		else
-			outf(o, "ethertype %s (0x%04x)", ether_name(proto), proto);
+			outf(o, "ethertype %s (0x%04x)", pr_ether_name(proto), proto);
 		outf(o, ", length %zu: ", len);
 		o->link = 1;
 	}

@@ -44,21 +44,42 @@ static void stp(struct out *o, const unsigned char *p, size_t cap, size_t len)
 	     p[19], p[20], p[21], p[22], p[23], p[24], be16(p + 25), len);
 }
 
+static const char *sap_name(unsigned sap)
+{
+	switch (sap) {
+	case 0x00: return "Null";
+	case 0x06: return "IP";
+	case SAP_STP: return "STP";
+	case SAP_SNAP: return "SNAP";
+	case 0xe0: return "IPX";
+	case 0xf0: return "NetBeui";
+	case 0xfe: return "OSI";
+	}
+	return "Unknown";
+}
+
 void pr_llc(struct out *o, const unsigned char *p, size_t cap, size_t len)
 {
 	unsigned dsap, ssap, ctl;
 
-	if (cap < 3 || len < 3) {
+	if (cap < 3 || len < 3 || (cap >= 8 && len < 8 && p[0] == SAP_SNAP)) {
 		outf(o, "LLC [truncated], length %zu", len);
 		return;
 	}
 	dsap = p[0] & 0xfe, ssap = p[1] & 0xfe, ctl = p[2];
+	if (o->flags & CAPTURE_DECODE_LINK) /* tcpdump -e names the SAPs and the control field */
+		outf(o, "LLC, dsap %s (0x%02x) %s, ssap %s (0x%02x) %s, ctrl 0x%02x: ", sap_name(dsap), dsap,
+		     p[0] & 1 ? "Group" : "Individual", sap_name(ssap), ssap, p[1] & 1 ? "Response" : "Command", ctl);
 	if (dsap == SAP_STP && ssap == SAP_STP && ctl == LLC_UI) {
 		stp(o, p + 3, cap - 3, len - 3);
 	} else if (dsap == SAP_SNAP && ssap == SAP_SNAP && ctl == LLC_UI && cap >= 8) {
 		/* RFC 1042: OUI 0 carries an ethertype. */
-		if (be24(p + 3) == 0 && be16(p + 6) > ET_MAXLEN)
-			pr_ethertype(o, be16(p + 6), p + 8, cap - 8, len > 8 ? len - 8 : 0);
+		if (be24(p + 3) == 0 && be16(p + 6) > ET_MAXLEN) {
+			if (o->flags & CAPTURE_DECODE_LINK)
+				outf(o, "oui Ethernet (0x000000), ethertype %s (0x%04x), length %zu: ",
+				     pr_ether_name(be16(p + 6)), be16(p + 6), len - 8);
+			pr_ethertype(o, be16(p + 6), p + 8, cap - 8, len - 8);
+		}
 		else
 			outf(o, "SNAP, oui 0x%06lx, pid 0x%04x, length %zu", be24(p + 3), be16(p + 6), len);
 	} else {

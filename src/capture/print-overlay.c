@@ -42,7 +42,7 @@ void pr_geneve(struct out *o, const unsigned char *p, size_t cap, size_t len)
 	if (p[7])
 		outf(o, ", rsvd 0x%x", p[7]);
 	if (o->flags & CAPTURE_DECODE_LINK)
-		outf(o, ", proto 0x%04x", proto);
+		outf(o, ", proto %s (0x%04x)", pr_ether_name(proto), proto);
 	if (GENEVE_HDR + opts > len || GENEVE_HDR + opts > cap) {
 		outf(o, " (opts_len %zu > %zu) [truncated]", opts, len - GENEVE_HDR);
 		return;
@@ -96,7 +96,7 @@ void pr_gre(struct out *o, const unsigned char *p, size_t cap, size_t len)
 		off += 4;
 	}
 	if (o->flags & CAPTURE_DECODE_LINK)
-		outf(o, ", proto 0x%04x", proto);
+		outf(o, ", proto %s (0x%04x)", pr_ether_name(proto), proto);
 	outf(o, ", length %zu: ", len);
 	if (off > len)
 		goto trunc;

@@ -57,6 +57,8 @@ static inline unsigned long be32(const unsigned char *p)
 void pr_ether(struct out *o, const unsigned char *p, size_t cap, size_t len);
 void pr_sll(struct out *o, const unsigned char *p, size_t cap, size_t len, int v2);
 void pr_ethertype(struct out *o, unsigned type, const unsigned char *p, size_t cap, size_t len);
+/* "IPv4", "TEB", ... ("Unknown"), as tcpdump names ethertypes. */
+const char *pr_ether_name(unsigned type);
 /* print-llc.c: IEEE 802.2 LLC (STP, SNAP, ...) of an 802.3 frame. */
 void pr_llc(struct out *o, const unsigned char *p, size_t cap, size_t len);
 /* print-arp.c */

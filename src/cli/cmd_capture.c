@@ -188,16 +188,17 @@ static int hms(struct state *s, int64_t sec, int date)
 	return 0;
 }
 
-/* A duration as tcpdump -ttt prints it: "00:00:01.000200". */
+/* A duration as tcpdump -ttt prints it: " 00:00:01.000200" (the first column is the sign). */
 static int delta(char *b, size_t cap, int64_t s0, uint32_t n0, int64_t s1, uint32_t n1, int nano)
 {
 	long long ns = (long long)(s1 - s0) * 1000000000LL + ((long long)n1 - n0), sec;
+	char sign = ns < 0 ? '-' : ' ';
 
 	if (ns < 0)
-		ns = 0;
+		ns = -ns;
 	sec = ns / 1000000000LL;
-	return nano ? snprintf(b, cap, "%02lld:%02lld:%02lld.%09lld ", sec / 3600, sec / 60 % 60, sec % 60, ns % 1000000000LL)
-		    : snprintf(b, cap, "%02lld:%02lld:%02lld.%06lld ", sec / 3600, sec / 60 % 60, sec % 60, ns % 1000000000LL / 1000);
+	return nano ? snprintf(b, cap, "%c%02lld:%02lld:%02lld.%09lld ", sign, sec / 3600, sec / 60 % 60, sec % 60, ns % 1000000000LL)
+		    : snprintf(b, cap, "%c%02lld:%02lld:%02lld.%06lld ", sign, sec / 3600, sec / 60 % 60, sec % 60, ns % 1000000000LL / 1000);
 }
 
 static int stamp(struct state *s, const struct capture_pkt *p)

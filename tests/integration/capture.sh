@@ -347,7 +347,7 @@ expect_one_line_error "--upload: bad URL is a usage error" 2 "URL" nr capture -i
 cap_bg any --json -i any -w "$D/any.pcap" -c 4 icmp and host 10.4.0.3 || fail "any start" "$(cat "$D/any.err")"
 in_pod a ping -c 1 -W 1 10.4.0.3 >/dev/null
 cap_wait "$CPID"
-expect_json "-i any: LINUX_SLL" '.linktype == 113 and .packets_captured == 4' "$(cat "$D/any.out")"
+expect_json "-i any: LINUX_SLL2 (as tcpdump)" '.linktype == 276 and .packets_captured == 4' "$(cat "$D/any.out")"
 pcap_ok "-i any" "$D/any.pcap" 4
 
 exit 0
