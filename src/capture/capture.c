@@ -231,6 +231,17 @@ static int open_handle(const struct capture_opts *o, const char *ifname, pcap_t 
 static int open_files(const struct capture_opts *o, struct capfile *cf, struct capture_result *r,
 		      struct nr_err *e);
 
+/* Closes the files (flushed, synced) and the handle: the end of a capture or a read. */
+static void finish(struct run *u, struct capfile *cf)
+{
+	if (u->cf) {
+		capfile_close(u->cf);
+		u->r->file_bytes = capfile_bytes(u->cf);
+	}
+	free(cf->buf);
+	pcap_close(u->p);
+}
+
 static int read_loop(struct run *u, const char *in, struct nr_err *e)
 {
 	const struct capture_opts *o = u->o;
@@ -282,12 +293,7 @@ int capture_read(const char *in, const struct capture_opts *o, struct capture_re
 	}
 	rc = read_loop(&u, in, e);
 out:
-	if (u.cf) {
-		capfile_close(u.cf);
-		r->file_bytes = capfile_bytes(u.cf);
-	}
-	free(cf.buf);
-	pcap_close(u.p);
+	finish(&u, &cf);
 	return rc;
 }
 
@@ -619,11 +625,6 @@ int capture_run(const struct capture_opts *o, struct capture_result *r, struct n
 	stats(&u);
 	rc = 0;
 out:
-	if (u.cf) {
-		capfile_close(u.cf);
-		r->file_bytes = capfile_bytes(u.cf);
-	}
-	free(cf.buf);
-	pcap_close(u.p);
+	finish(&u, &cf);
 	return rc;
 }
