@@ -773,7 +773,8 @@ static int run(struct cli *c, int argc, char **argv)
 	if ((rc = check_args(c, &a)))
 		return rc;
 	/* Which pod each veth leads to: best effort, for -D, -i any lines and pcapng. */
-	if (!a.read && (a.list || a.o.pcapng || !a.o.ifname || !strcmp(a.o.ifname, "any")) && !a.inside)
+	if (!a.read && !a.inside && (a.list || a.o.pcapng || (!a.write && !a.upload &&
+	    (!a.o.ifname || !strcmp(a.o.ifname, "any")))))
 		cap_pods_load(&pods, c->host_root);
 	if (a.list)
 		return list_ifs(c, &pods);

@@ -6,6 +6,7 @@
 # pcapng with pod interface descriptions; and the file-safety rules of issue 15.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/node.sh"
+. "$(dirname "$0")/../lib/capbg.sh"
 
 BG=()
 cap_cleanup() {
@@ -26,19 +27,6 @@ VB=${POD_IF[b]}
 MK=$(dirname "$0")/../lib/mkpackets.py
 # our annotations off, so lines compare with tcpdump's
 strip() { sed -E 's/ \[(SYN|SYN-ACK|RST)\]$//; s/ \[pod [^]]*\]$//; s/: DNS /: /; s/ TLS .*$//'; }
-cap_bg() { # tag args... : netrescue in the node, in the background; waits for "listening on"
-	local tag=$1 i
-	shift
-	ip netns exec "$NODE" "$NR" --host-root "$HR" capture "$@" >"$D/$tag.out" 2>"$D/$tag.err" &
-	CPID=$!
-	BG+=("$CPID")
-	for i in $(seq 1 100); do
-		grep -q 'listening on' "$D/$tag.err" 2>/dev/null && return 0
-		kill -0 "$CPID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
 td_bg() { # file args... : tcpdump in the node writing file
 	local f=$1 i
 	shift
