@@ -43,6 +43,9 @@ enum nr_code {
 	NR_E_CAP_SYMLINK,    /* the output path is a symlink: never followed */
 	NR_E_CAP_NOPOD,      /* --pod-ip: no pod interface for that IP on this node */
 	NR_E_CAP_OPEN,       /* the output file cannot be created or written (sys: errno) */
+	NR_E_CAP_NOTREG,     /* --force: the output exists and is not a regular file (device, FIFO...) */
+	NR_E_CAP_LINKTYPE,   /* -y: the interface cannot give that link type: exit 2 */
+	NR_E_CAP_TRUNC,      /* -r: the file ends inside a record (what came before was read) */
 	/* tls: 400-499 */
 	NR_R_TLS = 400,
 	NR_E_TLS_CLOCK,      /* node clock before the build date: certificates cannot be checked */

@@ -35,6 +35,9 @@ static const struct nr_errdef table[] = {
 	{ NR_E_CAP_IFDOWN, 0, "interface is down (ip link set IFACE up)" },
 	{ NR_E_CAP_SYMLINK, 0, "is a symlink: refusing to write through it" },
 	{ NR_E_CAP_OPEN, 0, "cannot create the capture file" },
+	{ NR_E_CAP_NOTREG, 0, "exists and is not a regular file: --force replaces only regular files" },
+	{ NR_E_CAP_LINKTYPE, 1, "link type not offered by this interface (-y)" },
+	{ NR_E_CAP_TRUNC, 0, "the capture file is cut short (packets before the cut were read)" },
 	{ NR_E_CAP_NOPOD, 0, "no pod with this IP on this node ('netrescue locate IP' says why)" },
 	/* tls */
 	{ NR_E_TLS_CLOCK, 0, "the node clock is before netrescue's build date, so certificates cannot be checked: set the clock (date -s) and retry" },

@@ -3,6 +3,7 @@
  * so signals, --duration and a vanished interface are noticed within one timeout. */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <sched.h>
@@ -57,12 +58,12 @@ static void on_pkt(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes
 	if (u->r->stop && !u->draining)
 		return;
 	pk.sec = h->ts.tv_sec;
-	pk.usec = (uint32_t)h->ts.tv_usec;
+	pk.nsec = (uint32_t)h->ts.tv_usec * (u->r->nano ? 1u : 1000u);
 	pk.caplen = h->caplen;
 	pk.len = h->len;
 	pk.linktype = u->r->linktype;
 	pk.data = bytes;
-	if (u->cf && capfile_write(u->cf, &pk, u->now)) {
+	if (u->cf && capfile_write(u->cf, &pk)) {
 		u->draining = 0;
 		pcap_breakloop(u->p);
 		return;
@@ -127,6 +128,43 @@ static int set_filter(pcap_t *p, const char *filter, struct nr_err *e)
 	return 0;
 }
 
+/* -y, and tcpdump's default for "any": LINUX_SLL2, whose header names the interface. -Q. */
+static int set_link(pcap_t *p, const struct capture_opts *o, const char *ifname, struct nr_err *e)
+{
+	if (o->linktype && pcap_set_datalink(p, o->linktype) < 0)
+		return nr_fail(e, NR_E_CAP_LINKTYPE, 0, MOD, "%s: %s", ifname, capture_linktype_name(o->linktype));
+	if (!o->linktype && !strcmp(ifname, "any"))
+		pcap_set_datalink(p, DLT_LINUX_SLL2); /* libpcap < 1.10 lacks it: keep v1 */
+	if (o->direction && pcap_setdirection(p, o->direction == 1 ? PCAP_D_IN : PCAP_D_OUT) < 0)
+		return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: -Q: %s", ifname, pcap_geterr(p));
+	return 0;
+}
+
+/* Remembers the interfaces of the netns we are in (SLL2 names, pcapng blocks). */
+static void list_ifs(struct capture_result *r)
+{
+	struct if_nameindex *ni = if_nameindex(), *i;
+
+	r->nifs = 0;
+	for (i = ni; i && i->if_index && r->nifs < CAPTURE_MAX_IFS; i++) {
+		r->ifs[r->nifs].index = i->if_index;
+		snprintf(r->ifs[r->nifs].name, sizeof r->ifs[0].name, "%s", i->if_name);
+		r->nifs++;
+	}
+	if (ni)
+		if_freenameindex(ni);
+}
+
+const char *capture_ifname(const struct capture_result *r, unsigned ifindex)
+{
+	int i;
+
+	for (i = 0; i < r->nifs; i++)
+		if (r->ifs[i].index == ifindex)
+			return r->ifs[i].name;
+	return NULL;
+}
+
 /* Creates and activates the handle (inside o->netns_fd when given). */
 static int activate(const struct capture_opts *o, const char *ifname, pcap_t **out, struct nr_err *e)
 {
@@ -138,8 +176,10 @@ static int activate(const struct capture_opts *o, const char *ifname, pcap_t **o
 	if (!p)
 		return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", ifname, eb);
 	pcap_set_snaplen(p, (int)(o->snaplen ? o->snaplen : CAPTURE_DEF_SNAPLEN));
-	/* tcpdump's default; "any" cannot be promiscuous, libpcap would only warn. */
-	pcap_set_promisc(p, strcmp(ifname, "any") != 0);
+	/* tcpdump's default (-p turns it off); "any" cannot be promiscuous, libpcap would warn. */
+	pcap_set_promisc(p, strcmp(ifname, "any") != 0 && !o->no_promisc);
+	if (o->nano)
+		pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
 	pcap_set_timeout(p, CAPTURE_TIMEOUT_MS);
 	pcap_set_buffer_size(p, (int)((o->buffer_kib ? o->buffer_kib : CAPTURE_DEF_BUFFER_KIB) * 1024u));
 	/* Immediate mode would fall back to TPACKET_V2, one slot per packet: drops (BUILD-NOTES). */
@@ -150,18 +190,25 @@ static int activate(const struct capture_opts *o, const char *ifname, pcap_t **o
 		pcap_close(p);
 		return -1;
 	}
+	if (set_link(p, o, ifname, e) < 0) {
+		pcap_close(p);
+		return -1;
+	}
 	*out = p;
 	return 0;
 }
 
 /* Runs activate() inside the target netns and comes back: the packet socket stays bound to
  * the interface of the netns it was created in. */
-static int open_handle(const struct capture_opts *o, const char *ifname, pcap_t **out, struct nr_err *e)
+static int open_handle(const struct capture_opts *o, const char *ifname, pcap_t **out,
+		       struct capture_result *r, struct nr_err *e)
 {
-	int home, rc;
+	int home, rc, err;
 
-	if (o->netns_fd < 0)
+	if (o->netns_fd < 0) {
+		list_ifs(r);
 		return activate(o, ifname, out, e);
+	}
 	home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (home < 0)
 		return nr_fail(e, NR_E_SYS, errno, MOD, "/proc/self/ns/net");
@@ -170,64 +217,109 @@ static int open_handle(const struct capture_opts *o, const char *ifname, pcap_t 
 		close(home);
 		return nr_fail(e, rc == EPERM ? NR_E_PERM : NR_E_SYS, rc, MOD, "entering the pod's network namespace");
 	}
+	list_ifs(r);
 	rc = activate(o, ifname, out, e);
 	if (setns(home, CLONE_NEWNET) < 0 && rc == 0) {
+		err = errno; /* before pcap_close, which may change it */
 		pcap_close(*out);
-		rc = nr_fail(e, NR_E_SYS, errno, MOD, "returning to the node's network namespace");
+		rc = nr_fail(e, NR_E_SYS, err, MOD, "returning to the node's network namespace");
 	}
 	close(home);
 	return rc;
 }
 
-struct rd {
-	int (*cb)(const struct capture_pkt *p, void *arg);
-	void *arg;
-	struct capture_result *r;
-	pcap_t *p;
-	int err;
-};
+static int open_files(const struct capture_opts *o, struct capfile *cf, struct capture_result *r,
+		      struct nr_err *e);
 
-static void on_read(u_char *arg, const struct pcap_pkthdr *h, const u_char *bytes)
+/* Closes the files (flushed, synced) and the handle: the end of a capture or a read. */
+static void finish(struct run *u, struct capfile *cf)
 {
-	struct rd *d = (struct rd *)arg;
-	struct capture_pkt pk = { h->ts.tv_sec, (uint32_t)h->ts.tv_usec, h->caplen, h->len,
-				  d->r->linktype, bytes };
-	int rc = d->cb(&pk, d->arg);
-
-	d->r->packets_captured++;
-	d->r->bytes += h->len;
-	if (rc <= 0) {
-		d->err = rc < 0;
-		pcap_breakloop(d->p);
+	if (u->cf) {
+		capfile_close(u->cf);
+		u->r->file_bytes = capfile_bytes(u->cf);
 	}
+	free(cf->buf);
+	pcap_close(u->p);
 }
 
-int capture_read(const char *path, const char *filter,
-		 int (*cb)(const struct capture_pkt *p, void *arg), void *arg,
-		 struct capture_result *r, struct nr_err *e)
+static int read_loop(struct run *u, const char *in, struct nr_err *e)
+{
+	const struct capture_opts *o = u->o;
+	int n;
+
+	while (!u->r->stop) {
+		if (o->stop && *o->stop) {
+			u->r->stop = CAPTURE_STOP_SIGNAL;
+			break;
+		}
+		n = pcap_dispatch(u->p, 1000, on_pkt, (u_char *)u);
+		if (n == 0)
+			break; /* end of file */
+		if (n == PCAP_ERROR)
+			/* libpcap: "truncated dump file; tried to read 16 header bytes, only got 7" */
+			return nr_fail(e, NR_E_CAP_TRUNC, 0, MOD, "%s: %s", in, pcap_geterr(u->p));
+	}
+	if (u->r->stop == CAPTURE_STOP_ERROR)
+		return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", in, u->r->stop_detail);
+	return 0;
+}
+
+int capture_read(const char *in, const struct capture_opts *o, struct capture_result *r,
+		 struct nr_err *e)
 {
 	char eb[PCAP_ERRBUF_SIZE];
-	struct rd d = { cb, arg, r, NULL, 0 };
-	int rc;
+	struct capfile cf;
+	struct run u = { o, r, NULL, NULL, 0, 0 };
+	int rc = -1;
 
 	memset(r, 0, sizeof *r);
-	d.p = pcap_open_offline(path, eb);
-	if (!d.p)
-		return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", path, eb);
+	cf.buf = NULL;
+	cf.fd = -1;
+	u.p = pcap_open_offline_with_tstamp_precision(in, o->nano ? PCAP_TSTAMP_PRECISION_NANO :
+						      PCAP_TSTAMP_PRECISION_MICRO, eb);
+	if (!u.p)
+		return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", in, eb);
 	snprintf(r->interface, sizeof r->interface, "file");
-	r->linktype = pcap_datalink(d.p);
-	r->snaplen = (unsigned)pcap_snapshot(d.p);
-	if (set_filter(d.p, filter, e) < 0) {
-		pcap_close(d.p);
-		return -1;
+	r->nano = o->nano;
+	r->linktype = pcap_datalink(u.p);
+	r->snaplen = (unsigned)pcap_snapshot(u.p);
+	if (set_filter(u.p, o->filter, e) < 0)
+		goto out;
+	if (o->path) {
+		if (open_files(o, &cf, r, e) < 0)
+			goto out;
+		cf.gsync = 1; /* -G splits a file by the packets' clock, from the first packet */
+		u.cf = &cf;
 	}
-	rc = pcap_loop(d.p, -1, on_read, (u_char *)&d);
-	if (rc == PCAP_ERROR)
-		nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: %s", path, pcap_geterr(d.p));
-	else if (d.err)
-		nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "%s: packet handler failed", path);
-	pcap_close(d.p);
-	return rc == PCAP_ERROR || d.err ? -1 : 0;
+	rc = read_loop(&u, in, e);
+out:
+	finish(&u, &cf);
+	return rc;
+}
+
+int capture_linktype_val(const char *name)
+{
+	return pcap_datalink_name_to_val(name);
+}
+
+int capture_list(int (*cb)(int n, const char *name, unsigned flags, void *arg), void *arg,
+		 struct nr_err *e)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	pcap_if_t *all, *d;
+	unsigned f;
+	int n = 0, rc = 1;
+
+	if (pcap_findalldevs(&all, eb) < 0)
+		return nr_fail(e, NR_E_CAP_PCAP, 0, MOD, "listing interfaces: %s", eb);
+	for (d = all; d && rc > 0; d = d->next) {
+		f = (d->flags & PCAP_IF_UP ? CAPTURE_IF_UP : 0) |
+		    (d->flags & PCAP_IF_RUNNING ? CAPTURE_IF_RUNNING : 0) |
+		    (d->flags & PCAP_IF_LOOPBACK ? CAPTURE_IF_LOOPBACK : 0);
+		rc = cb(++n, d->name, f, arg);
+	}
+	pcap_freealldevs(all);
+	return rc < 0 ? -1 : 0;
 }
 
 /* --- helpers offered to callers ------------------------------------------------------------ */
@@ -477,6 +569,11 @@ static int open_files(const struct capture_opts *o, struct capfile *cf, struct c
 	cf->max_files = o->max_files;
 	cf->snaplen = r->snaplen;
 	cf->linktype = r->linktype;
+	cf->nano = r->nano;
+	cf->pcapng = o->pcapng;
+	cf->out_fd = o->to_stdout ? STDOUT_FILENO : -1;
+	cf->if_desc = o->if_desc;
+	cf->arg = o->arg;
 	cf->r = r;
 	cf->fd = -1;
 	/* One allocation for the whole run; nothing per packet. */
@@ -486,7 +583,7 @@ static int open_files(const struct capture_opts *o, struct capfile *cf, struct c
 	if (capfile_open(cf, time(NULL), e) < 0)
 		return -1;
 	cf->max_bytes = o->max_bytes;
-	if (!cf->max_bytes) {
+	if (!cf->max_bytes && !o->to_stdout) {
 		if (dir_of(r->files[0], dir, sizeof dir) == 0)
 			cf->max_bytes = capture_default_cap(dir, NULL);
 	}
@@ -504,9 +601,10 @@ int capture_run(const struct capture_opts *o, struct capture_result *r, struct n
 
 	memset(r, 0, sizeof *r);
 	snprintf(r->interface, sizeof r->interface, "%s", ifname);
+	r->nano = o->nano;
 	cf.buf = NULL;
 	cf.fd = -1;
-	if (open_handle(o, ifname, &u.p, e) < 0)
+	if (open_handle(o, ifname, &u.p, r, e) < 0)
 		return -1;
 	r->linktype = pcap_datalink(u.p);
 	r->snaplen = (unsigned)pcap_snapshot(u.p);
@@ -527,11 +625,6 @@ int capture_run(const struct capture_opts *o, struct capture_result *r, struct n
 	stats(&u);
 	rc = 0;
 out:
-	if (u.cf) {
-		capfile_close(u.cf);
-		r->file_bytes = capfile_bytes(u.cf);
-	}
-	free(cf.buf);
-	pcap_close(u.p);
+	finish(&u, &cf);
 	return rc;
 }

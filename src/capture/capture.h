@@ -9,6 +9,7 @@
 #define NR_CAPTURE_CAPTURE_H
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "base/err.h"
@@ -31,11 +32,17 @@
 #define CAPTURE_IFNAME_MAX 32
 /* CAPTURE_ERRTXT_MAX: libpcap's PCAP_ERRBUF_SIZE. */
 #define CAPTURE_ERRTXT_MAX 256
+/* CAPTURE_MAX_IFS: interfaces of the capture's netns remembered by index (SLL2 names, pcapng
+ * interface blocks); a node runs at most a few hundred pods, each one veth. Beyond it names
+ * are looked up live, and pcapng puts the packets on the capture's own interface block. */
+#define CAPTURE_MAX_IFS 1024
+/* CAPTURE_DESC_MAX: a pcapng if_description, "namespace/pod" (two DNS names, cut). */
+#define CAPTURE_DESC_MAX 128
 
 /* One captured packet as handed to a callback (bytes valid only during the call). */
 struct capture_pkt {
 	int64_t sec;             /* timestamp (UTC) */
-	uint32_t usec;
+	uint32_t nsec;           /* nanoseconds (a multiple of 1000 unless nano precision) */
 	uint32_t caplen;         /* bytes present at data */
 	uint32_t len;            /* bytes on the wire */
 	int linktype;            /* DLT_* of the capture */
@@ -64,9 +71,16 @@ struct capture_opts {
 	unsigned snaplen;        /* 0: CAPTURE_DEF_SNAPLEN */
 	const char *filter;      /* libpcap syntax; NULL or "" captures everything */
 	unsigned buffer_kib;     /* kernel ring (-B); 0: CAPTURE_DEF_BUFFER_KIB */
+	int linktype;            /* -y: DLT_*; 0: the device's default, LINUX_SLL2 on "any" */
+	int no_promisc;          /* -p */
+	int direction;           /* -Q: 0 both, 1 in, 2 out */
+	int nano;                /* --time-stamp-precision nano */
 
 	const char *path;        /* -w FILE; NULL: packets go to on_packet only */
-	int force;               /* overwrite existing files (never follows symlinks anyway) */
+	int to_stdout;           /* -w -: the file is standard output (no rotation, no default cap) */
+	int pcapng;              /* --pcapng: write pcapng, one interface block per interface */
+	int force;               /* replace existing regular files (never anything else, never
+	                          * through a symlink) */
 	unsigned rotate_secs;    /* -G: new file every N s; path goes through strftime() */
 	unsigned long long rotate_bytes; /* -C: new file once the current one exceeds this */
 	unsigned max_files;      /* -W: with -C a ring of N files, with -G stop after N files */
@@ -79,6 +93,8 @@ struct capture_opts {
 	unsigned duration;       /* --duration seconds; 0: no limit */
 	volatile sig_atomic_t *stop; /* set non-zero (e.g. from a signal handler) to stop; may be NULL */
 
+	/* pcapng if_description of an interface ("namespace/pod"), or NULL. May be NULL. */
+	const char *(*if_desc)(const char *ifname, void *arg);
 	/* Per packet (also with path): <0 error, 0 stop, >0 go on. May be NULL. */
 	int (*on_packet)(const struct capture_pkt *p, void *arg);
 	/* Once the capture is open and filtering (tcpdump's "listening on"). May be NULL. */
@@ -88,8 +104,16 @@ struct capture_opts {
 	void *arg;
 };
 
+struct capture_if {
+	unsigned index;
+	char name[CAPTURE_IFNAME_MAX];
+};
+
 struct capture_result {
 	char interface[CAPTURE_IFNAME_MAX];
+	int nano;                        /* timestamps have nanosecond precision */
+	int nifs;                        /* interfaces of the capture's netns at start */
+	struct capture_if ifs[CAPTURE_MAX_IFS];
 	int linktype;                    /* DLT_* */
 	unsigned snaplen;
 	unsigned long long packets_captured; /* handed to the file/callback */
@@ -117,12 +141,25 @@ struct capture_result {
  * allocation per run (the 1 MiB write buffer), none per packet. */
 int capture_run(const struct capture_opts *o, struct capture_result *r, struct nr_err *e);
 
-/* Reads a pcap/pcapng file (tcpdump -r), calling cb for each packet that passes filter (NULL or
- * "" for all); cb returns <0 error, 0 stop, >0 go on. 0, or -1 with e (cannot open, bad file,
- * bad filter). r->packets_captured counts the packets handed to cb. */
-int capture_read(const char *path, const char *filter,
-		 int (*cb)(const struct capture_pkt *p, void *arg), void *arg,
-		 struct capture_result *r, struct nr_err *e);
+/* Reads a pcap/pcapng file (tcpdump -r) as capture_run captures: o->filter, o->count,
+ * o->on_packet, o->stop, o->nano, and o->path (tcpdump -r IN -w OUT, with rotation) apply;
+ * interface, snaplen, buffer and netns options do not. 0 when the file was read to its end or
+ * a stop; -1 with e when it could not be opened or the filter is bad; -1 with e
+ * (NR_E_CAP_PCAP, "truncated dump file ...") after a bad record, r still counting what came
+ * before (files written stay valid). */
+int capture_read(const char *in, const struct capture_opts *o, struct capture_result *r,
+		 struct nr_err *e);
+
+/* The name of ifindex among r->ifs (the capture's netns at start), or NULL. */
+const char *capture_ifname(const struct capture_result *r, unsigned ifindex);
+
+/* Interfaces pcap can capture on, as tcpdump -D: cb gets the index (1, 2, ...), the name, and
+ * IFF_UP/IFF_RUNNING-style flags (CAPTURE_IF_UP, CAPTURE_IF_RUNNING, CAPTURE_IF_LOOPBACK). */
+enum { CAPTURE_IF_UP = 1, CAPTURE_IF_RUNNING = 2, CAPTURE_IF_LOOPBACK = 4 };
+int capture_list(int (*cb)(int n, const char *name, unsigned flags, void *arg), void *arg,
+		 struct nr_err *e);
+/* DLT_* for a -y name ("EN10MB", "LINUX_SLL2"), or -1. */
+int capture_linktype_val(const char *name);
 
 /* Checks a filter expression for linktype without capturing (exit-2 checks before work starts).
  * 0, or -1 with NR_E_CAP_FILTER. */
@@ -156,15 +193,32 @@ const char *capture_linktype_name(int linktype);
  * "seconds", "stop_reason", "stop_detail", "files_total". */
 void capture_json(struct jw *w, const struct capture_result *r);
 
-/* --- decoder ------------------------------------------------------------------------------
+/* --- decoder (print*.c) -------------------------------------------------------------------
  * One line (no timestamp, no newline) in `tcpdump -n` style for a packet of linktype
  * (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW/DLT_IPV4/DLT_IPV6), with what matters
  * named: "SYN", "SYN-ACK", "RST", "TLS ClientHello sni=NAME", "TLS ServerHello", DNS questions
- * and answers, "need to frag (mtu N)", "packet too big, mtu N". Reads only pkt[0..caplen);
- * wirelen is the length on the wire; flags: CAPTURE_DECODE_LINK or 0. Always NUL-terminates out (cap > 0); returns strlen(out).
- * Bytes from the packet (DNS names, SNI) are shown escaped, never raw. */
-enum { CAPTURE_DECODE_LINK = 1 }; /* -e: Ethernet MACs and ethertype first, as tcpdump -e */
-size_t capture_decode(char *out, size_t cap, int linktype, int flags, const unsigned char *pkt,
-		      size_t caplen, size_t wirelen);
+ * and answers, "need to frag (mtu N)", "packet too big, mtu N"; overlays (VXLAN, Geneve, GRE,
+ * IP-in-IP) print their header and then the inner packet on the same line. Reads only
+ * pkt[0..caplen); wirelen is the length on the wire; d may be NULL (no flags, SLL2 interfaces
+ * shown as "?"). Always NUL-terminates out (cap > 0); returns strlen(out). Bytes from the
+ * packet (DNS names, SNI) are shown escaped, never raw. */
+enum {
+	CAPTURE_DECODE_LINK = 1,  /* -e: Ethernet MACs and ethertype first, as tcpdump -e */
+	CAPTURE_DECODE_QUICK = 2, /* -q: "tcp N" / "UDP, length N", as tcpdump -q */
+};
+struct capture_dec {
+	int flags;                /* CAPTURE_DECODE_* */
+	/* The name of ifindex (SLL2 headers carry it) or NULL when unknown; may be NULL. */
+	const char *(*ifname)(unsigned ifindex, void *arg);
+	void *arg;
+};
+size_t capture_decode(char *out, size_t cap, int linktype, const struct capture_dec *d,
+		      const unsigned char *pkt, size_t caplen, size_t wirelen);
+/* Length of the link-layer header of pkt (where tcpdump's -A/-X views start), <= caplen. */
+size_t capture_link_hdrlen(int linktype, const unsigned char *pkt, size_t caplen);
+/* tcpdump -A: the bytes as text on f, starting with a newline (no raw control bytes). */
+void capture_ascii(FILE *f, const unsigned char *p, size_t n);
+/* tcpdump -X: "\n\t0x0000:  4500 0054 ...  E..T.." lines on f. */
+void capture_hex(FILE *f, const unsigned char *p, size_t n);
 
 #endif

@@ -21,6 +21,11 @@ struct capfile {
 	unsigned long long max_bytes;
 	unsigned snaplen;
 	int linktype;
+	int nano;                    /* nanosecond timestamps (pcap magic 0xa1b23c4d, tsresol 9) */
+	int pcapng;
+	int out_fd;                  /* >= 0: write here (-w -), never rotate, never unlink */
+	const char *(*if_desc)(const char *ifname, void *arg); /* pcapng if_description */
+	void *arg;
 	struct capture_result *r;    /* files are listed here */
 	unsigned char *buf;          /* CAPFILE_BUF bytes, caller-owned */
 
@@ -33,17 +38,21 @@ struct capfile {
 	unsigned cnt;                /* -C counter (tcpdump's Cflag_count) */
 	unsigned gfiles;             /* -G files begun */
 	int64_t gtime;               /* when the current -G interval began */
+	int gsync;                   /* -r: the first packet's time starts the first interval */
 	int wchars;                  /* digits of the -W suffix */
 	int cur;                     /* index of the current file in r->files, -1 if unlisted */
+	int nidb;                    /* pcapng: interface blocks after block 0 (the capture's) */
+	unsigned idb[CAPTURE_MAX_IFS]; /* ifindex of interface block i + 1 */
 	unsigned long long sizes[CAPTURE_MAX_FILES];
 };
 
 /* Opens the first file (header written and on disk at once). 0, or -1 with e. */
 int capfile_open(struct capfile *cf, int64_t now, struct nr_err *e);
-/* Appends one record, rotating first when -G/-C say so. 0 written; 1 not written and capture
- * must stop (r->stop and r->stop_detail say why: MAXSIZE, DISKFULL, FILELIMIT, ERROR). */
-int capfile_write(struct capfile *cf, const struct capture_pkt *p, int64_t now);
-/* -G -W: 1 when the last allowed interval is over (stop even with no traffic). */
+/* Appends one record, rotating first when -G/-C say so (-G by the packet's own time, so files
+ * split where the clock says). 0 written; 1 not written and capture must stop (r->stop and
+ * r->stop_detail say why: MAXSIZE, DISKFULL, FILELIMIT, ERROR). */
+int capfile_write(struct capfile *cf, const struct capture_pkt *p);
+/* -G -W without -C: 1 when the last allowed interval is over (stop even with no traffic). */
 int capfile_expired(const struct capfile *cf, int64_t now);
 /* Writes the buffer out. 0, or 1 with r->stop set (DISKFULL/ERROR; file cut to whole records). */
 int capfile_flush(struct capfile *cf);

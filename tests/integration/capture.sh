@@ -4,6 +4,7 @@
 # tcpdump capturing the same traffic at the same time.
 . "$(dirname "$0")/../lib/harness.sh"
 . "$(dirname "$0")/../lib/node.sh"
+. "$(dirname "$0")/../lib/capbg.sh"
 
 MNT=
 cap_cleanup() {
@@ -25,21 +26,6 @@ D=$T_TMP/cap
 mkdir -p "$D"
 
 # --- helpers ---
-# Starts netrescue capture in the node in the background; $1 = tag (files D/tag.out|err).
-# Sets CPID. Waits until it says "listening on" (the capture is really open).
-cap_bg() {
-	local tag=$1 i
-	shift
-	ip netns exec "$NODE" "$NR" --host-root "$HR" capture "$@" >"$D/$tag.out" 2>"$D/$tag.err" &
-	CPID=$!
-	BG+=("$CPID")
-	for i in $(seq 1 100); do
-		grep -q 'listening on' "$D/$tag.err" 2>/dev/null && return 0
-		kill -0 "$CPID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
 cap_wait() { wait "$1"; CRC=$?; }
 # tcpdump in a netns, in the background, writing F; sets TPID.
 td_bg() { # ns file filter...
@@ -347,7 +333,7 @@ expect_one_line_error "--upload: bad URL is a usage error" 2 "URL" nr capture -i
 cap_bg any --json -i any -w "$D/any.pcap" -c 4 icmp and host 10.4.0.3 || fail "any start" "$(cat "$D/any.err")"
 in_pod a ping -c 1 -W 1 10.4.0.3 >/dev/null
 cap_wait "$CPID"
-expect_json "-i any: LINUX_SLL" '.linktype == 113 and .packets_captured == 4' "$(cat "$D/any.out")"
+expect_json "-i any: LINUX_SLL2 (as tcpdump)" '.linktype == 276 and .packets_captured == 4' "$(cat "$D/any.out")"
 pcap_ok "-i any" "$D/any.pcap" 4
 
 exit 0
