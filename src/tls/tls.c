@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tls/anchors.h"
+#include "tls/peer.h"
 #include "tls/tls.h"
 #include "version.h"
 
@@ -283,6 +284,7 @@ static int recv_rec(struct tls_conn *t, struct nr_err *e)
 	}
 	if (!r)
 		return 1;
+	t->rx_bytes += (unsigned long long)r;
 	br_ssl_engine_recvrec_ack(&t->sc.eng, (size_t)r);
 	return 0;
 }
@@ -331,12 +333,21 @@ int tls_name_ok(const char *host)
 int tls_connect(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
 		unsigned timeout_ms, struct nr_err *e)
 {
+	return tls_connect_peer(t, fd, host, a, timeout_ms, NULL, e);
+}
+
+int tls_connect_peer(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
+		     unsigned timeout_ms, struct tls_peer *peer, struct nr_err *e)
+{
 	unsigned char seed[32];
 	int r;
 
 	t->fd = fd;
 	t->timeout_ms = timeout_ms ? timeout_ms : 30000;
 	t->err = 0;
+	t->rx_bytes = 0;
+	if (!host)
+		host = "";
 	/* x509_minimal checks validity against time(): a clock before our build cannot be right. */
 	if (time(NULL) < (time_t)NR_BUILD_EPOCH)
 		return nr_fail(e, NR_E_TLS_CLOCK, 0, "tls", "%s", host);
@@ -348,7 +359,9 @@ int tls_connect(struct tls_conn *t, int fd, const char *host, const struct tls_a
 	if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed)
 		return nr_fail(e, NR_E_SYS, errno, "tls", "getrandom");
 	br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof seed);
-	if (!br_ssl_client_reset(&t->sc, host, 0))
+	if (peer)
+		tls_peer_attach(peer, &t->sc.eng, &t->xc.vtable);
+	if (!br_ssl_client_reset(&t->sc, *host ? host : NULL, 0))
 		return map_err(t, e);
 	r = run_until(t, BR_SSL_SENDAPP, e);
 	if (r > 0)
