@@ -163,12 +163,16 @@ int dns_resolv_read(int pid, struct dns_resolv *r, struct nr_err *e)
 
 static int add(char (*out)[DNS_NAME_MAX], int k, int max, const char *a, const char *b)
 {
-	if (k >= max)
+	size_t la = strlen(a), lb = b ? strlen(b) : 0;
+
+	/* A name longer than DNS allows is not tried (the resolver skips it too). */
+	if (k >= max || la + lb + 2 > DNS_NAME_MAX)
 		return k;
-	if (b)
-		snprintf(out[k], DNS_NAME_MAX, "%s.%s", a, b);
-	else
-		snprintf(out[k], DNS_NAME_MAX, "%s", a);
+	memcpy(out[k], a, la + 1);
+	if (b) {
+		out[k][la] = '.';
+		memcpy(out[k] + la + 1, b, lb + 1);
+	}
 	return k + 1;
 }
 
