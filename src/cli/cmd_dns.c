@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include "base/parse.h"
+#include "checks/ct_insert.h"
 #include "cli/cli.h"
 #include "cli/json_error.h"
-#include "cli/pod_dns.h"
 #include "dns/check.h"
 #include "locate/locate.h"
 #include "probe/probe.h"
@@ -53,7 +53,7 @@ static int run_dns(struct cli *c, struct dns_opts *o, const char *from)
 	snprintf(subj, sizeof subj, "pod %s", from);
 	o->netns_fd = fd;
 	o->subject = subj;
-	o->insert_failed = cli_ct_insert_failed;
+	o->insert_failed = check_ct_insert_failed;
 	findings_init(&fs);
 	rc = dns_check_run(o, &r, &fs, &e);
 	close(fd);

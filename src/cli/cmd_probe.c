@@ -6,44 +6,12 @@
 #include "base/parse.h"
 #include "cli/cli.h"
 #include "cli/json_error.h"
-#include "cli/pod_dns.h"
 #include "dns/check.h"
 #include "locate/locate.h"
 #include "probe/probe.h"
 #include "report/json.h"
 
 enum { O_FROM = 1, O_TLS, O_SNI, O_INSECURE, O_CAFILE, O_HTTP, O_MTU, O_COUNT, O_TIMEOUT };
-
-/* TARGET[:PORT] -> host and port ("[v6]:443", "v6", "name:443", "1.2.3.4"). 0 or -1. */
-static int split_target(const char *s, char *host, size_t cap, unsigned *port, int *has_port)
-{
-	const char *colon = strrchr(s, ':'), *close = strchr(s, ']');
-	size_t n;
-
-	*has_port = 0;
-	if (s[0] == '[') {
-		if (!close || (close[1] && close[1] != ':'))
-			return -1;
-		n = (size_t)(close - s - 1);
-		colon = close[1] ? close + 1 : NULL;
-		s++;
-	} else if (colon && strchr(s, ':') != colon) {
-		colon = NULL; /* a bare IPv6 address */
-		n = strlen(s);
-	} else {
-		n = colon ? (size_t)(colon - s) : strlen(s);
-	}
-	if (!n || n >= cap)
-		return -1;
-	memcpy(host, s, n);
-	host[n] = 0;
-	if (colon) {
-		*has_port = 1;
-		if (parse_port(colon + 1, port))
-			return -1;
-	}
-	return 0;
-}
 
 static int run_probe(struct cli *c, struct probe_opts *o, const char *from, const char *ca_file)
 {
@@ -72,7 +40,7 @@ static int run_probe(struct cli *c, struct probe_opts *o, const char *from, cons
 	snprintf(r.from, sizeof r.from, "%s", from);
 	r.netns = lr.netns;
 	o->pod_if = lr.pod_if;
-	if (parse_ip(o->host, &o->addr) && cli_pod_resolve(fd, pid, from, o->host, &o->addr, &e)) {
+	if (parse_ip(o->host, &o->addr) && probe_resolve(fd, pid, from, o->host, &o->addr, &e)) {
 		close(fd);
 		return cli_fail_doc(c, &e);
 	}
@@ -169,7 +137,7 @@ static int run(struct cli *c, int argc, char **argv)
 	if (!from)
 		return cli_usage_doc(c, "needs --from POD_IP (the pod to probe from)");
 	target = p.pos[ti];
-	if (split_target(target, o.host, sizeof o.host, &o.port, &has_port))
+	if (probe_target_parse(target, o.host, sizeof o.host, &o.port, &has_port))
 		return cli_usage_doc(c, "'%s' is not TARGET[:PORT] with a port from 1 to 65535", target);
 	if (!has_port)
 		o.port = o.tls ? 443 : 80;

@@ -1,8 +1,10 @@
 /* From a located pod to its network namespace and the process that shows its files. */
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dns/check.h"
 #include "locate/locate.h"
 #include "netns/netns.h"
 #include "probe/probe.h"
@@ -47,4 +49,28 @@ int probe_pod_open(const struct locate_report *r, int *pid, struct nr_err *e)
 	if (!*pid)
 		*pid = r->pids[0];
 	return fd;
+}
+
+int probe_resolve(int netns_fd, int pid, const char *from, const char *name,
+		  struct nr_addr *out, struct nr_err *e)
+{
+	static struct dns_report r;
+	static struct findings fs;
+	struct dns_opts o;
+	char subj[80];
+
+	memset(&o, 0, sizeof o);
+	snprintf(subj, sizeof subj, "pod %s", from);
+	o.name = name;
+	o.type = DNS_T_A;
+	o.timeout_ms = 2000;
+	o.pid = pid;
+	o.netns_fd = netns_fd;
+	o.subject = subj;
+	findings_init(&fs);
+	if (dns_check_run(&o, &r, &fs, e))
+		return -1;
+	if (dns_check_addr(&r, out))
+		return nr_fail(e, NR_E_PROBE_RESOLVE, 0, "probe", "%s (from pod %s)", name, from);
+	return 0;
 }

@@ -88,6 +88,11 @@ struct probe_report {
 	struct probe_pmtu pmtu;
 };
 
+/* TARGET[:PORT] as users write it ("10.0.0.1:443", "[fd00::1]:443", "fd00::1", "name:8080",
+ * "name") -> host and port (*has_port 0 when none was given). 0, or -1 when malformed or the
+ * port is 0 or > 65535. */
+int probe_target_parse(const char *s, char *host, size_t cap, unsigned *port, int *has_port);
+
 /* One TCP connect from a socket made in netns_fd, bounded by timeout_ms. */
 void probe_tcp_connect(int netns_fd, const struct nr_addr *a, unsigned port, unsigned timeout_ms,
 		       struct probe_tcp *t, int *fd_out);
@@ -104,6 +109,10 @@ int probe_icmp_classify(const unsigned char *pkt, size_t n, unsigned id, unsigne
  * NR_E_PROBE_NOPOD when r found no pod, NR_E_PROBE_NONETNS when it is gone. Returns the fd. */
 struct locate_report;
 int probe_pod_open(const struct locate_report *r, int *pid, struct nr_err *e);
+/* Resolves name the pod's way: its resolv.conf (pid), its nameservers, from its netns. The
+ * first A (else AAAA) answer goes to out; NR_E_PROBE_RESOLVE when none. 0 or -1. */
+int probe_resolve(int netns_fd, int pid, const char *from, const char *name,
+		  struct nr_addr *out, struct nr_err *e);
 
 /* Runs everything asked; findings to fs. -1 only when nothing could be sent (no socket). */
 int probe_run(int netns_fd, const struct probe_opts *o, struct probe_report *r,

@@ -81,3 +81,33 @@ void probe_tcp_connect(int netns_fd, const struct nr_addr *a, unsigned port, uns
 	}
 	close(fd);
 }
+
+int probe_target_parse(const char *s, char *host, size_t cap, unsigned *port, int *has_port)
+{
+	const char *colon = strrchr(s, ':'), *close = strchr(s, ']');
+	size_t n;
+
+	*has_port = 0;
+	if (s[0] == '[') {
+		if (!close || (close[1] && close[1] != ':'))
+			return -1;
+		n = (size_t)(close - s - 1);
+		colon = close[1] ? close + 1 : NULL;
+		s++;
+	} else if (colon && strchr(s, ':') != colon) {
+		colon = NULL; /* a bare IPv6 address */
+		n = strlen(s);
+	} else {
+		n = colon ? (size_t)(colon - s) : strlen(s);
+	}
+	if (!n || n >= cap)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = 0;
+	if (colon) {
+		*has_port = 1;
+		if (parse_port(colon + 1, port))
+			return -1;
+	}
+	return 0;
+}

@@ -178,6 +178,15 @@ expect_eq "oracle: ping -M do 1400 bytes passes" "$?" 0
 in_pod a ping -n -c 1 -W 1 -M do -s 1373 10.131.0.2 >/dev/null 2>&1
 expect_eq "oracle: ping -M do 1401 bytes vanishes" "$?" 1
 
+# --- diagnose --probe: a black-holed path and a refused port of a name, from the pod ---
+expect_rc "diagnose --probe: exit 1" 1 nr --json diagnose --pod-ip $A --probe 10.131.0.2:8080 --probe web.test:7001 --since 1m
+J=$OUT
+expect_json "diagnose --probe: both probes ran" '.checks.probe.status == "ok" and (.checks.probe.probes | length) == 2 and all(.checks.probe.probes[]; .from == "10.4.1.2")' "$J"
+expect_json "diagnose --probe: pmtu-blackhole and tcp-refused among the findings" 'any(.findings[]; .id == "pmtu-blackhole") and any(.findings[]; .id == "tcp-refused" and (.subject | test("web.test:7001")))' "$J"
+expect_json "diagnose --probe: the name went through the pod's DNS" '.checks.probe.probes[1].resolved_by_pod_dns == true and .checks.probe.probes[1].address == "10.129.0.10"' "$J"
+expect_rc "diagnose --probe without --pod-ip: usage" 2 nr diagnose --probe 10.131.0.2:8080
+expect_rc "diagnose --probe bad port: usage" 2 nr diagnose --pod-ip $A --probe 10.131.0.2:0
+
 # --- the same router sending ICMP: found, not a black hole ---
 for ns in "$VPC" "$R"; do ip netns exec "$ns" nft delete table ip nrpmtu; done
 ip -n "$S" route flush cache
