@@ -6,7 +6,7 @@
 #include "base/parse.h"
 #include "checks/ct_insert.h"
 #include "cli/cli.h"
-#include "cli/json_error.h"
+#include "cli/pod_from.h"
 #include "dns/check.h"
 #include "locate/locate.h"
 #include "probe/probe.h"
@@ -14,42 +14,19 @@
 
 enum { O_FROM = 1, O_TYPE, O_TIMEOUT };
 
-static void out_json(const char *from, const struct locate_report *lr, const struct dns_report *r,
-		     const struct findings *fs)
-{
-	struct jw w;
-
-	jw_init(&w, stdout);
-	jw_begin_doc(&w, "dns");
-	jw_key(&w, "from");
-	jw_obj(&w);
-	jw_kstr(&w, "ip", from);
-	jw_kuint(&w, "netns", lr->netns);
-	jw_kstr(&w, "pod_uid", lr->pod_uid[0] ? lr->pod_uid : NULL);
-	jw_obj_end(&w);
-	dns_check_json(&w, r);
-	findings_json(&w, fs);
-	jw_end(&w);
-}
-
 static int run_dns(struct cli *c, struct dns_opts *o, const char *from)
 {
 	static struct locate_report lr;
 	static struct dns_report r;
 	static struct findings fs;
-	struct nr_addr ip;
 	struct nr_err e;
+	struct jw w;
 	char subj[80];
 	int fd, rc;
 
-	if (parse_ip(from, &ip))
-		return cli_usage_doc(c, "--from: '%s' is not an IP address", from);
+	if ((rc = cli_pod_from(c, from, &lr, &fd, &o->pid)) != EXIT_OK)
+		return rc;
 	nr_err_clear(&e);
-	if (locate_once(&ip, &lr, &e))
-		return cli_fail_doc(c, &e);
-	fd = probe_pod_open(&lr, &o->pid, &e);
-	if (fd < 0)
-		return cli_fail_doc(c, &e);
 	snprintf(subj, sizeof subj, "pod %s", from);
 	o->netns_fd = fd;
 	o->subject = subj;
@@ -61,7 +38,11 @@ static int run_dns(struct cli *c, struct dns_opts *o, const char *from)
 		return cli_fail_doc(c, &e);
 	findings_sort(&fs);
 	if (c->json) {
-		out_json(from, &lr, &r, &fs);
+		cli_from_doc(c, &w, from, &lr);
+		dns_check_json(&w, &r);
+		findings_json(&w, &fs);
+		if (jw_end(&w))
+			return EXIT_CANNOT;
 	} else {
 		dns_check_text(stdout, &r);
 		findings_text(stdout, &fs);

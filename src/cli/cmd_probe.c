@@ -5,7 +5,7 @@
 
 #include "base/parse.h"
 #include "cli/cli.h"
-#include "cli/json_error.h"
+#include "cli/pod_from.h"
 #include "dns/check.h"
 #include "locate/locate.h"
 #include "probe/probe.h"
@@ -20,21 +20,15 @@ static int run_probe(struct cli *c, struct probe_opts *o, const char *from, cons
 	static struct findings fs;
 	static struct tls_anchors anchors;
 	struct nr_err e;
-	struct nr_addr ip;
 	struct jw w;
 	int fd, pid, rc;
 
-	if (parse_ip(from, &ip))
-		return cli_usage_doc(c, "--from: '%s' is not an IP address", from);
 	nr_err_clear(&e);
 	if (o->tls && tls_anchors_init(&anchors, ca_file, &e))
 		return cli_fail_doc(c, &e);
 	o->anchors = &anchors;
-	if (locate_once(&ip, &lr, &e))
-		return cli_fail_doc(c, &e);
-	fd = probe_pod_open(&lr, &pid, &e);
-	if (fd < 0)
-		return cli_fail_doc(c, &e);
+	if ((rc = cli_pod_from(c, from, &lr, &fd, &pid)) != EXIT_OK)
+		return rc;
 	findings_init(&fs);
 	memset(&r, 0, sizeof r);
 	snprintf(r.from, sizeof r.from, "%s", from);
@@ -53,14 +47,7 @@ static int run_probe(struct cli *c, struct probe_opts *o, const char *from, cons
 		return cli_fail_doc(c, &e);
 	findings_sort(&fs);
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "probe");
-		jw_key(&w, "from");
-		jw_obj(&w);
-		jw_kstr(&w, "ip", from);
-		jw_kuint(&w, "netns", lr.netns);
-		jw_kstr(&w, "pod_uid", lr.pod_uid[0] ? lr.pod_uid : NULL);
-		jw_obj_end(&w);
+		cli_from_doc(c, &w, from, &lr);
 		probe_json(&w, &r);
 		findings_json(&w, &fs);
 		if (jw_end(&w))

@@ -11,43 +11,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/sockaddr.h"
 #include "dns/dns.h"
 #include "netns/netns.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static unsigned new_id(void)
 {
 	unsigned short v = 0;
 
 	if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
-		v = (unsigned short)(now_ms() * 1000.0);
+		v = (unsigned short)(nr_now_ms() * 1000.0);
 	return v;
-}
-
-static socklen_t sa_of(const struct nr_addr *a, unsigned port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof *ss);
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((unsigned short)port);
-		memcpy(&s4->sin_addr, a->a, 4);
-		return sizeof *s4;
-	}
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons((unsigned short)port);
-	memcpy(&s6->sin6_addr, a->a, 16);
-	return sizeof *s6;
 }
 
 static int sock_in(int netns_fd, int family, int type, struct nr_err *e)
@@ -85,7 +60,7 @@ static int take(struct dns_ask *a, unsigned id, const unsigned char *buf, size_t
 	a->answered = 1;
 	a->broken = 0;
 	a->error[0] = 0;
-	a->ms = now_ms() - t0;
+	a->ms = nr_now_ms() - t0;
 	return 1;
 }
 
@@ -99,7 +74,7 @@ static void udp_wait(int fd, struct dns_ask **as, const unsigned *ids, int n, do
 	ssize_t k;
 	double rest;
 
-	while (left > 0 && (rest = (double)ms - (now_ms() - t0)) > 0) {
+	while (left > 0 && (rest = (double)ms - (nr_now_ms() - t0)) > 0) {
 		if (poll(&p, 1, (int)rest + 1) <= 0)
 			continue;
 		k = recv(fd, buf, sizeof buf, 0);
@@ -131,7 +106,7 @@ static int udp_asks(int netns_fd, const struct nr_addr *server, unsigned ms, str
 	long ql[2];
 	unsigned ids[2];
 	struct sockaddr_storage ss;
-	socklen_t sl = sa_of(server, 53, &ss);
+	socklen_t sl = nr_sockaddr(server, 53, &ss);
 	double t0;
 	int fd, i;
 
@@ -156,7 +131,7 @@ static int udp_asks(int netns_fd, const struct nr_addr *server, unsigned ms, str
 		close(fd);
 		return 0;
 	}
-	t0 = now_ms();
+	t0 = nr_now_ms();
 	for (i = 0; i < n; i++)
 		if (send(fd, q[i], (size_t)ql[i], 0) < 0)
 			snprintf(as[i]->error, sizeof as[i]->error, "send: %s", strerror(errno));
@@ -168,7 +143,7 @@ static int udp_asks(int netns_fd, const struct nr_addr *server, unsigned ms, str
 static int io_wait(int fd, short ev, double t0, unsigned ms)
 {
 	struct pollfd p = { .fd = fd, .events = ev };
-	double rest = (double)ms - (now_ms() - t0);
+	double rest = (double)ms - (nr_now_ms() - t0);
 
 	return rest > 0 && poll(&p, 1, (int)rest + 1) == 1 ? 0 : -1;
 }
@@ -202,7 +177,7 @@ static int tcp_ask(int netns_fd, const struct nr_addr *server, unsigned ms, stru
 	static unsigned char buf[DNS_TCP_MAX];
 	unsigned char q[DNS_NAME_MAX + 34], hdr[2];
 	struct sockaddr_storage ss;
-	socklen_t sl = sa_of(server, 53, &ss);
+	socklen_t sl = nr_sockaddr(server, 53, &ss);
 	unsigned id = new_id(), len;
 	int fd, err = 0;
 	socklen_t el = sizeof err;
@@ -218,7 +193,7 @@ static int tcp_ask(int netns_fd, const struct nr_addr *server, unsigned ms, stru
 	fd = sock_in(netns_fd, server->family, SOCK_STREAM, e);
 	if (fd < 0)
 		return -1;
-	t0 = now_ms();
+	t0 = nr_now_ms();
 	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS)
 		err = errno;
 	else if (io_wait(fd, POLLOUT, t0, ms))

@@ -4,7 +4,12 @@
  * passes), "fragmentation needed" with the next hop's MTU (RFC 1191: the path says where it
  * narrows), or nothing (the size vanishes: a black hole when smaller ones pass and no ICMP
  * ever says why). The raw socket is not connect()ed: the ICMP error comes from the router,
- * not from the target, and a connected raw socket would filter it out. */
+ * not from the target, and a connected raw socket would filter it out.
+ * Where the target does not answer ICMP echo, UDP datagrams to port 33434 (traceroute's) with
+ * IP_PMTUDISC_PROBE and IP_RECVERR do the same: "port unreachable" from the target means the
+ * size arrived, "fragmentation needed" comes back on the error queue with its MTU. The
+ * target rate-limits those errors (net.ipv4.icmp_ratelimit, ~1/s after a burst of 6), which
+ * the second send of a lost size, a second later, rides out. */
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -16,7 +21,10 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+/* After <time.h>: it declares struct scm_timestamping with struct timespec. */
+#include <linux/errqueue.h>
 
+#include "base/clock.h"
 #include "netns/netns.h"
 #include "probe/probe.h"
 
@@ -30,11 +38,14 @@
 #define PMTU_PROBES_MAX 40
 /* PMTU_BUF: the largest packet we send or read (jumbo frames). */
 #define PMTU_BUF 9216
+/* PMTU_UDP_PORT: traceroute's first port: nothing listens there, so the target answers
+ * "port unreachable". */
+#define PMTU_UDP_PORT 33434
 
 enum { P_LOST = 0, P_OK = 1, P_FRAG = 2, P_UNREACH = 3 };
 
 struct pm {
-	int fd, netns_fd;
+	int fd, netns_fd, udp;
 	struct sockaddr_in dst;
 	unsigned id, seq, wait_ms;
 	struct probe_pmtu *m;
@@ -43,14 +54,6 @@ struct pm {
 static unsigned get16(const unsigned char *p)
 {
 	return (unsigned)p[0] << 8 | p[1];
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 int probe_icmp_classify(const unsigned char *pkt, size_t n, unsigned id, unsigned seq, int *mtu)
@@ -118,28 +121,84 @@ static int send_echo(struct pm *p, int size)
 	return sendto(p->fd, pkt, n, 0, (struct sockaddr *)&p->dst, sizeof p->dst) < 0 ? -1 : 0;
 }
 
+/* A UDP datagram of size bytes (IP) whose payload starts with the sequence number. */
+static int send_udp(struct pm *p, int size)
+{
+	static unsigned char pkt[PMTU_BUF];
+	size_t n = (size_t)size - 28; /* the kernel adds IP (20) and UDP (8) headers */
+
+	memset(pkt, 0xa5, n);
+	pkt[0] = (unsigned char)(p->seq >> 8);
+	pkt[1] = (unsigned char)p->seq;
+	return send(p->fd, pkt, n, 0) < 0 ? -1 : 0;
+}
+
+/* What one error-queue entry (or a reply) of the UDP socket says, 0 when nothing (yet). */
+static int udp_result(struct pm *p, int *mtu)
+{
+	static unsigned char data[PMTU_BUF];
+	unsigned char ctl[512];
+	struct iovec iov = { data, sizeof data };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t k;
+
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ctl;
+	mh.msg_controllen = sizeof ctl;
+	k = recvmsg(p->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+	if (k < 0)
+		return recv(p->fd, data, sizeof data, MSG_DONTWAIT) >= 0 ? P_OK : 0;
+	/* A late error of an earlier size quotes another sequence number. */
+	if (k >= 2 && (unsigned)(data[0] << 8 | data[1]) != p->seq)
+		return 0;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		const struct sock_extended_err *ee = (const void *)CMSG_DATA(cm);
+
+		if (cm->cmsg_level != IPPROTO_IP || cm->cmsg_type != IP_RECVERR)
+			continue;
+		if (ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == 3 && ee->ee_code == 3)
+			return P_OK;
+		if (ee->ee_errno == EMSGSIZE || (ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == 3 &&
+						 ee->ee_code == 4)) {
+			*mtu = (int)ee->ee_info;
+			return P_FRAG;
+		}
+		return P_UNREACH;
+	}
+	return 0;
+}
+
+/* One reading of the ICMP socket: what it says about the current probe, 0 when not ours. */
+static int icmp_result(struct pm *p, int *mtu)
+{
+	static unsigned char buf[PMTU_BUF];
+	ssize_t k = recv(p->fd, buf, sizeof buf, MSG_DONTWAIT);
+
+	return k > 0 ? probe_icmp_classify(buf, (size_t)k, p->id, p->seq, mtu) : 0;
+}
+
 /* One size: up to PMTU_TRIES sends, each waited for. */
 static int try_size(struct pm *p, int size, int *mtu)
 {
-	static unsigned char buf[PMTU_BUF];
 	struct pollfd pf = { .fd = p->fd, .events = POLLIN };
 	int t, r;
 	double t0, rest;
-	ssize_t k;
 
 	for (t = 0; t < PMTU_TRIES && p->m->nprobes < PMTU_PROBES_MAX; t++) {
 		p->seq = (p->seq + 1) & 0xffff;
 		p->m->nprobes++;
-		if (send_echo(p, size) < 0)
+		while (p->udp && udp_result(p, mtu)) /* stale errors of earlier sizes */
+			;
+		if ((p->udp ? send_udp(p, size) : send_echo(p, size)) < 0)
 			return errno == EMSGSIZE ? P_FRAG : P_LOST;
-		t0 = now_ms();
-		while ((rest = (double)p->wait_ms - (now_ms() - t0)) > 0) {
+		t0 = nr_now_ms();
+		while ((rest = (double)p->wait_ms - (nr_now_ms() - t0)) > 0) {
 			if (poll(&pf, 1, (int)rest + 1) <= 0)
 				continue;
-			k = recv(p->fd, buf, sizeof buf, MSG_DONTWAIT);
-			if (k <= 0)
-				continue;
-			r = probe_icmp_classify(buf, (size_t)k, p->id, p->seq, mtu);
+			r = p->udp ? udp_result(p, mtu) : icmp_result(p, mtu);
 			if (r)
 				return r;
 		}
@@ -204,7 +263,8 @@ static void bisect(struct pm *p)
 	}
 }
 
-static void search(struct pm *p)
+/* 0 when done, -1 when even PMTU_MIN is not answered (this method cannot see the target). */
+static int search(struct pm *p)
 {
 	struct probe_pmtu *m = p->m;
 	int r, nh = 0, top = m->pod_mtu;
@@ -213,7 +273,7 @@ static void search(struct pm *p)
 	if (r == P_OK) {
 		m->largest_ok = m->mtu = top;
 		m->done = 1;
-		return;
+		return 0;
 	}
 	m->smallest_lost = top;
 	if (r == P_FRAG && nh > 0) {
@@ -224,16 +284,56 @@ static void search(struct pm *p)
 	}
 	if (!m->largest_ok) {
 		if (try_size(p, PMTU_MIN, &nh) != P_OK) {
-			snprintf(m->error, sizeof m->error,
-				 "no ICMP echo reply even for %d-byte packets: the target does not answer ping", PMTU_MIN);
 			m->smallest_lost = 0;
-			return;
+			return -1;
 		}
 		m->largest_ok = PMTU_MIN;
 	}
 	bisect(p);
 	m->mtu = m->largest_ok;
 	m->done = 1;
+	return 0;
+}
+
+/* The UDP socket of the fallback: connected (errors of its flow come back to it), DF set and
+ * the cached path MTU ignored, errors queued. */
+static int udp_open(struct pm *p, struct nr_err *e)
+{
+	struct sockaddr_in d = p->dst;
+	int v = IP_PMTUDISC_PROBE, one = 1;
+
+	p->fd = netns_socket(p->netns_fd, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, e);
+	if (p->fd < 0)
+		return -1;
+	d.sin_port = htons(PMTU_UDP_PORT);
+	if (setsockopt(p->fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof v) ||
+	    setsockopt(p->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one) ||
+	    connect(p->fd, (struct sockaddr *)&d, sizeof d)) {
+		snprintf(p->m->error, sizeof p->m->error, "UDP probe socket: %s", strerror(errno));
+		close(p->fd);
+		p->fd = -1;
+		return 0;
+	}
+	return 1;
+}
+
+/* ICMP echo did not reach the target: the same search with UDP. */
+static int udp_fallback(struct pm *p, struct nr_err *e)
+{
+	struct probe_pmtu *m = p->m;
+	int r = udp_open(p, e);
+
+	if (r <= 0)
+		return r;
+	p->udp = 1;
+	snprintf(m->method, sizeof m->method, "udp");
+	m->largest_ok = m->smallest_lost = m->icmp_seen = m->icmp_mtu = 0;
+	if (search(p))
+		snprintf(m->error, sizeof m->error,
+			 "no answer even for %d-byte packets, neither to ICMP echo nor to UDP port %d", PMTU_MIN,
+			 PMTU_UDP_PORT);
+	close(p->fd);
+	return 0;
 }
 
 int probe_pmtu_run(int netns_fd, const struct nr_addr *a, const char *pod_if, unsigned timeout_ms,
@@ -257,7 +357,7 @@ int probe_pmtu_run(int netns_fd, const struct nr_addr *a, const char *pod_if, un
 	memcpy(&p.dst.sin_addr, a->a, 4);
 	p.wait_ms = timeout_ms && timeout_ms < PMTU_WAIT_MS ? timeout_ms : PMTU_WAIT_MS;
 	if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		rnd = (unsigned short)now_ms();
+		rnd = (unsigned short)nr_now_ms();
 	p.id = rnd;
 	m->pod_mtu = if_mtu(netns_fd, pod_if);
 	m->node_mtu = node_route_mtu(&p.dst);
@@ -273,7 +373,10 @@ int probe_pmtu_run(int netns_fd, const struct nr_addr *a, const char *pod_if, un
 		close(p.fd);
 		return 0;
 	}
-	search(&p);
+	if (!search(&p)) {
+		close(p.fd);
+		return 0;
+	}
 	close(p.fd);
-	return 0;
+	return udp_fallback(&p, e);
 }

@@ -8,16 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "http/http.h"
 #include "probe/probe.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static const char *tcp_err_name(int err)
 {
@@ -58,7 +51,7 @@ static int tls_step(const struct probe_opts *o, struct probe_tls *t, struct tls_
 	static struct tls_peer peer;
 	const char *name = o->sni ? o->sni : tls_name_ok(o->host) ? o->host : NULL;
 	struct nr_err e;
-	double t0 = now_ms();
+	double t0 = nr_now_ms();
 	int rc;
 
 	t->tried = 1;
@@ -66,7 +59,7 @@ static int tls_step(const struct probe_opts *o, struct probe_tls *t, struct tls_
 	peer.insecure = o->insecure;
 	nr_err_clear(&e);
 	rc = tls_connect_peer(tc, fd, name, o->anchors, o->timeout_ms, &peer, &e);
-	t->ms = now_ms() - t0;
+	t->ms = nr_now_ms() - t0;
 	t->rx_bytes = tc->rx_bytes;
 	if (peer.leaf_len && !tls_cert_info(peer.leaf, peer.leaf_len, &t->cert))
 		t->cert_seen = 1;
@@ -140,7 +133,7 @@ static void http_step(const struct probe_opts *o, struct probe_http *h, struct h
 	const struct http_hdr hd[] = { { "User-Agent", "netrescue-probe" }, { "Accept", "*/*" },
 				       { "Connection", "close" } };
 	struct nr_err e;
-	double t0 = now_ms();
+	double t0 = nr_now_ms();
 	long n, k;
 
 	h->tried = 1;
@@ -148,7 +141,7 @@ static void http_step(const struct probe_opts *o, struct probe_http *h, struct h
 	n = http_req_head(req, sizeof req, "GET", o->http_path, o->host, hd, 3, &e);
 	if (n < 0 || hio_write(io, req, (size_t)n, &e))
 		goto fail;
-	t0 = now_ms();
+	t0 = nr_now_ms();
 	http_resp_init(&resp, 0);
 	while (resp.state != HTTP_DONE && h->bytes < PROBE_HTTP_MAX) {
 		n = hio_read(io, buf, sizeof buf - 1, &e);
@@ -160,7 +153,7 @@ static void http_step(const struct probe_opts *o, struct probe_http *h, struct h
 			break;
 		}
 		if (!h->bytes)
-			h->ttfb_ms = now_ms() - t0;
+			h->ttfb_ms = nr_now_ms() - t0;
 		buf[n] = 0;
 		status_line(h, buf, (size_t)n);
 		h->bytes += (unsigned long long)n;
@@ -168,12 +161,12 @@ static void http_step(const struct probe_opts *o, struct probe_http *h, struct h
 		if (k < 0)
 			goto fail;
 	}
-	h->ms = now_ms() - t0;
+	h->ms = nr_now_ms() - t0;
 	h->status = resp.status;
 	h->complete = resp.state == HTTP_DONE;
 	return;
 fail:
-	h->ms = now_ms() - t0;
+	h->ms = nr_now_ms() - t0;
 	h->status = resp.state > HTTP_STATUS ? resp.status : 0;
 	nr_err_text(&e, h->error, sizeof h->error);
 	if (e.code == NR_E_HTTP_TIMEOUT)

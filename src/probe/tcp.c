@@ -9,41 +9,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/sockaddr.h"
 #include "netns/netns.h"
 #include "probe/probe.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static socklen_t sa_of(const struct nr_addr *a, unsigned port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof *ss);
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((unsigned short)port);
-		memcpy(&s4->sin_addr, a->a, 4);
-		return sizeof *s4;
-	}
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons((unsigned short)port);
-	memcpy(&s6->sin6_addr, a->a, 16);
-	return sizeof *s6;
-}
 
 void probe_tcp_connect(int netns_fd, const struct nr_addr *a, unsigned port, unsigned timeout_ms,
 		       struct probe_tcp *t, int *fd_out)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sa_of(a, port, &ss), el = sizeof t->err;
+	socklen_t sl = nr_sockaddr(a, port, &ss), el = sizeof t->err;
 	struct pollfd p;
 	double t0;
 	int fd, one = 1, r;
@@ -56,7 +31,7 @@ void probe_tcp_connect(int netns_fd, const struct nr_addr *a, unsigned port, uns
 		t->err = errno ? errno : EBADF;
 		return;
 	}
-	t0 = now_ms();
+	t0 = nr_now_ms();
 	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
 		t->err = errno;
 	} else {
@@ -72,7 +47,7 @@ void probe_tcp_connect(int netns_fd, const struct nr_addr *a, unsigned port, uns
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &t->err, &el))
 			t->err = errno;
 	}
-	t->ms = now_ms() - t0;
+	t->ms = nr_now_ms() - t0;
 	t->ok = !t->err;
 	if (t->ok && fd_out) {
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

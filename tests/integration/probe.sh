@@ -178,6 +178,13 @@ expect_eq "oracle: ping -M do 1400 bytes passes" "$?" 0
 in_pod a ping -n -c 1 -W 1 -M do -s 1373 10.131.0.2 >/dev/null 2>&1
 expect_eq "oracle: ping -M do 1401 bytes vanishes" "$?" 1
 
+# Where S does not answer ping, UDP probes (port unreachable from S = arrived) do the search.
+ip netns exec "$S" nft add table ip noping
+ip netns exec "$S" nft add chain ip noping in '{ type filter hook input priority 0; }'
+ip netns exec "$S" nft add rule ip noping in icmp type echo-request drop
+expect_rc "black hole, no ping: --mtu over UDP, exit 1" 1 nr --json probe --from $A 10.131.0.2:8080 --mtu --count 1 --timeout 1
+expect_json "black hole, no ping: UDP finds it too" '.path_mtu.method == "udp" and .path_mtu.largest_ok == 1400 and .path_mtu.smallest_lost == 1401 and .path_mtu.icmp_seen == false and any(.findings[]; .id == "pmtu-blackhole")' "$OUT"
+
 # --- diagnose --probe: a black-holed path and a refused port of a name, from the pod ---
 expect_rc "diagnose --probe: exit 1" 1 nr --json diagnose --pod-ip $A --probe 10.131.0.2:8080 --probe web.test:7001 --since 1m
 J=$OUT
@@ -191,9 +198,14 @@ expect_rc "diagnose --probe bad port: usage" 2 nr diagnose --pod-ip $A --probe 1
 for ns in "$VPC" "$R"; do ip netns exec "$ns" nft delete table ip nrpmtu; done
 ip -n "$S" route flush cache
 in_pod a ip route flush cache
+expect_rc "icmp allowed, no ping: --mtu over UDP, exit 0" 0 nr --json probe --from $A 10.131.0.2:8080 --mtu --count 1 --timeout 1
+expect_json "icmp allowed, no ping: UDP sees frag-needed" '.path_mtu.method == "udp" and .path_mtu.mtu == 1400 and .path_mtu.icmp_seen == true' "$OUT"
+ip netns exec "$S" nft delete table ip noping
+ip -n "$S" route flush cache
+in_pod a ip route flush cache
 expect_rc "icmp allowed: --mtu exit 0" 0 nr --json probe --from $A 10.131.0.2:8080 --mtu --count 1 --timeout 1
 J=$OUT
-expect_json "icmp allowed: path MTU 1400 from frag-needed" '.path_mtu.mtu == 1400 and .path_mtu.icmp_seen == true and .path_mtu.icmp_mtu == 1400' "$J"
+expect_json "icmp allowed: path MTU 1400 from frag-needed" '.path_mtu.method == "icmp" and .path_mtu.mtu == 1400 and .path_mtu.icmp_seen == true and .path_mtu.icmp_mtu == 1400' "$J"
 expect_json "icmp allowed: no pmtu-blackhole" '[.findings[] | select(.id == "pmtu-blackhole")] == []' "$J"
 expect_match "oracle: tracepath finds pmtu 1400" 'pmtu 1400' "$(in_pod a tracepath -n -m 6 10.131.0.2 2>&1)"
 expect_rc "icmp allowed: tls works" 0 nr --json probe --from $A 10.131.0.2:8443 --tls good.test --ca-file "$C/ca.pem" --http / --count 1 --timeout 3
