@@ -116,7 +116,9 @@ static int one_server(const struct dns_opts *o, struct dns_report *r, int si, st
 		if (s->pair_lost && lost_at < 0)
 			lost_at = i;
 		if (!x->answered) {
-			s->timeout = x->timeout;
+			/* Its pair partner answered: the server lives, the pair lost one half. */
+			s->answered |= s->pair_lost;
+			s->timeout = !s->pair_lost && x->timeout;
 			break;
 		}
 		s->answered = 1;
@@ -129,10 +131,13 @@ static int one_server(const struct dns_opts *o, struct dns_report *r, int si, st
 			s->found = i;
 			break;
 		}
+		/* NXDOMAIN or no data of this type: the resolver goes on to the next name. */
+		s->nxdomain = i == r->ncand - 1;
 	}
-	s->nxdomain = s->answered && !s->servfail && s->found < 0 && !s->timeout;
 	if (lost_at >= 0 && seq_retry(o, r, si, r->cand[lost_at], s, e))
 		return -1;
+	if (lost_at >= 0 && s->found < 0 && s->seq_ok)
+		s->found = lost_at;
 	/* TCP for the name that answered (or the last one tried): the fallback after TC=1. */
 	t = q_new(r, si, r->cand[s->found >= 0 ? s->found : (i < r->ncand ? i : r->ncand - 1)], r->type);
 	if (t) {

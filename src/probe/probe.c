@@ -138,7 +138,8 @@ static void http_step(const struct probe_opts *o, struct probe_http *h, struct h
 
 	h->tried = 1;
 	nr_err_clear(&e);
-	n = http_req_head(req, sizeof req, "GET", o->http_path, o->host, hd, 3, &e);
+	/* Host: the SNI name when one was given for an IP target (virtual hosts route on both). */
+	n = http_req_head(req, sizeof req, "GET", o->http_path, o->sni ? o->sni : o->host, hd, 3, &e);
 	if (n < 0 || hio_write(io, req, (size_t)n, &e))
 		goto fail;
 	t0 = nr_now_ms();
