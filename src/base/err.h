@@ -113,9 +113,14 @@ enum nr_code {
 
 	/* probe (TCP/TLS/HTTP/path MTU from a pod): 1100-1149 */
 	NR_R_PROBE = 1100,
+	NR_E_PROBE_NONETNS,  /* the pod's network namespace is gone (mid-probe) */
+	NR_E_PROBE_NOPOD,    /* the pod IP is not a pod on this node */
+	NR_E_PROBE_RESOLVE,  /* TARGET is a name that the pod's DNS does not resolve */
+	NR_E_PROBE_TARGET,   /* TARGET[:PORT] malformed, port 0 or > 65535: exit 2 */
 
 	/* dns (a pod's resolver, queries): 1150-1199 */
 	NR_R_DNS = 1150,
+	NR_E_DNS_RESOLV,     /* the pod's /etc/resolv.conf cannot be read */
 
 	/* health (zombies, pids, OOM, runtime restarts): 1200-1249 */
 	NR_R_HEALTH = 1200,

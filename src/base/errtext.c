@@ -95,8 +95,13 @@ static const struct nr_errdef table[] = {
 	/* ctnl */
 
 	/* probe */
+	{ NR_E_PROBE_NONETNS, 0, "the pod's network namespace is gone (the pod was deleted or restarted)" },
+	{ NR_E_PROBE_NOPOD, 0, "no pod with this IP on this node ('netrescue locate IP' says why)" },
+	{ NR_E_PROBE_RESOLVE, 0, "the name does not resolve through the pod's DNS ('netrescue dns --from POD_IP NAME' says why)" },
+	{ NR_E_PROBE_TARGET, 1, "invalid target (TARGET[:PORT], port 1-65535)" },
 
 	/* dns */
+	{ NR_E_DNS_RESOLV, 0, "cannot read the pod's /etc/resolv.conf" },
 
 	/* health */
 

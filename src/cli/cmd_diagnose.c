@@ -19,10 +19,11 @@
 
 enum { O_POD = 1, O_PORT, O_CAPTURE, O_BUNDLE, O_UPLOAD, O_FIX, O_SINCE, O_FORCE, O_HEADER,
        O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR, O_URLFILE, O_INSECURE, O_POLICY, O_OBJECT, O_NODE,
-       O_SUMMARY };
+       O_SUMMARY, O_PROBE };
 
 static const struct cli_opt opts[] = {
 	{ "pod-ip", 0, CLI_ARG_REQUIRED, O_POD },
+	{ "probe", 0, CLI_ARG_REQUIRED, O_PROBE },
 	{ "port", 'p', CLI_ARG_REQUIRED, O_PORT },
 	{ "capture", 0, CLI_ARG_REQUIRED, O_CAPTURE },
 	{ "capture-dir", 0, CLI_ARG_REQUIRED, O_CAPDIR },
@@ -103,6 +104,18 @@ static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
 			return cli_usage(c, "--since '%s' is not a duration (90s, 15m, 2h, 1d)", v);
 		return 0;
 	case O_CAPDIR: a->capdir = v; return 0;
+	case O_PROBE: {
+		char host[PROBE_HOST_MAX];
+		unsigned port;
+		int has;
+
+		if (a->d.nprobes >= DIAG_MAX_PROBES)
+			return cli_usage(c, "at most %d --probe", DIAG_MAX_PROBES);
+		if (probe_target_parse(v, host, sizeof host, &port, &has) < 0)
+			return cli_usage(c, "--probe '%s' is not TARGET[:PORT] with a port from 1 to 65535", v);
+		a->d.probes[a->d.nprobes++] = v;
+		return 0;
+	}
 	case O_BUNDLE: a->bundle = v; return 0;
 	case O_UPLOAD: a->upload = v; return 0;
 	case O_FIX: a->d.fix = 1; return 0;
@@ -364,6 +377,8 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	if (p.npos)
 		return cli_usage(c, "unexpected argument '%s' (pods are given with --pod-ip)", p.pos[0]);
+	if (a.d.nprobes && !a.d.npods)
+		return cli_usage(c, "--probe needs --pod-ip (the pods to probe from)");
 	if (a.d.capture_secs && !a.d.npods)
 		return cli_usage(c, "--capture needs --pod-ip (the pods whose interfaces to capture on)");
 	if ((rc = precheck_upload(c, &a)) != 0)
@@ -439,7 +454,7 @@ static int run(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_diagnose = {
 	"diagnose",
-	"diagnose [--pod-ip IP]... [--port N]... [--capture SECONDS] [--bundle FILE] [--upload URL] [--fix]",
+	"diagnose [--pod-ip IP]... [--port N]... [--probe TARGET[:PORT]]... [--capture SECONDS] [--bundle FILE] [--upload URL] [--fix]",
 	"walk the whole investigation and report findings with evidence and fixes",
 	"Runs every check and prints one report: a verdict line, the findings worst first (each with\n"
 	"the values seen and the exact command that mends it), what could not be checked and why,\n"
@@ -453,6 +468,9 @@ const struct cli_cmd cmd_diagnose = {
 	"                      neighbours; findings route-missing, link-down, pod-mac-not-learned\n"
 	"  --port N, -p N      a port the pod should serve (repeatable): who holds it in the pod's\n"
 	"                      netns (port-in-use) and stale listeners on it (stale-listener)\n"
+	"  --probe T[:PORT]    from each --pod-ip (repeatable): a name T through the pod's own DNS\n"
+	"                      (dns-* findings), TCP connects, TLS when PORT is 443 (the default),\n"
+	"                      path-MTU search (tcp-*, tls-handshake-failed, pmtu-blackhole)\n"
 	"  --capture SECONDS   capture that long on each --pod-ip's host interface, filtered by the\n"
 	"                      pod IP and the --port list (1-600; needs --pod-ip)\n"
 	"  --capture-dir DIR   where capture files go without --bundle (default: a disk-backed\n"

@@ -14,6 +14,8 @@ extern const struct cli_cmd cmd_port;
 extern const struct cli_cmd cmd_kmsg;
 extern const struct cli_cmd cmd_capture;
 extern const struct cli_cmd cmd_upload;
+extern const struct cli_cmd cmd_probe;
+extern const struct cli_cmd cmd_dns;
 extern const struct cli_cmd cmd_version;
 extern const struct cli_cmd cmd_pause;
 extern const struct cli_cmd cmd_help;
@@ -32,6 +34,8 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_kmsg,
 	&cmd_capture,
 	&cmd_upload,
+	&cmd_probe,
+	&cmd_dns,
 	&cmd_version,
 	&cmd_pause,
 	&cmd_help,

@@ -19,6 +19,7 @@
 #include "checks/neigh_overflow.h"
 #include "checks/port.h"
 #include "locate/locate.h"
+#include "probe/probe.h"
 #include "report/findings.h"
 #include "report/json.h"
 
@@ -26,6 +27,8 @@
  * usage error rather than a silently cut report. */
 #define DIAG_MAX_PODS 16
 #define DIAG_MAX_PORTS 16
+/* DIAG_MAX_PROBES: --probe targets; each is probed from every asked pod. */
+#define DIAG_MAX_PROBES 8
 /* DIAG_TEXT: an error or note line (nr_err_text output fits NR_ERR_CTX + the message). */
 #define DIAG_TEXT 384
 /* DIAG_NEIGH_MAX: neighbour entries kept per pod (IPv4 + IPv6 on a few devices). */
@@ -39,7 +42,7 @@
 /* The checks, in the order they run and appear under "checks". */
 enum diag_check_id {
 	DC_NODE, DC_LINKS, DC_BRIDGES, DC_PODS, DC_MTU, DC_CONNTRACK, DC_KMSG, DC_PORTS,
-	DC_STALE, DC_CAPTURE, DC_N
+	DC_STALE, DC_CAPTURE, DC_PROBE, DC_N
 };
 
 enum diag_status {
@@ -67,6 +70,8 @@ struct diag_opts {
 	unsigned long long since_secs;    /* kernel-log window; 0: the whole log */
 	int fix;
 	volatile sig_atomic_t *stop;      /* set by SIGINT/SIGTERM: captures end early */
+	int nprobes;                      /* --probe TARGET[:PORT], from each --pod-ip */
+	const char *probes[DIAG_MAX_PROBES];
 	/* Progress ("locating 10.4.0.5") for the CLI to show on stderr; may be NULL. */
 	void (*progress)(const char *what, void *arg);
 	void *arg;
@@ -91,6 +96,21 @@ struct diag_pod {
 	char cap_detail[DIAG_TEXT];
 	char cap_filter[256];
 	struct capture_result cap;
+};
+
+/* One --probe target from one pod (diagnose/probe.c). */
+struct diag_probe {
+	int pod;                          /* index into pods[] */
+	char target[PROBE_HOST_MAX + 8];  /* as given */
+	enum diag_status status;
+	char detail[DIAG_TEXT];
+	int dns;                          /* a name: resolved through the pod's own DNS first */
+	struct probe_report pr;
+};
+
+struct diag_probes {
+	int n;
+	struct diag_probe p[DIAG_MAX_PODS * DIAG_MAX_PROBES];
 };
 
 struct diag_kmsg_line {
@@ -132,6 +152,8 @@ struct diag_report {
 	struct port_report stale;                 /* every listener of a stale process */
 	int npods;
 	struct diag_pod pods[DIAG_MAX_PODS];
+
+	struct diag_probes probes;        /* --probe results (diagnose/probe.c) */
 
 	/* kernel log window */
 	long long kmsg_cutoff_us;         /* records older than this are outside the window */

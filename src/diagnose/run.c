@@ -431,6 +431,7 @@ static const struct {
 	{ DC_PORTS, "finding port holders", diag_st_ports },
 	{ DC_STALE, "looking for stale listeners", diag_st_stale },
 	{ DC_CAPTURE, "capturing", st_capture },
+	{ DC_PROBE, "probing from the pods", diag_st_probe },
 };
 
 int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "tls/anchors.h"
+#include "tls/peer.h"
 #include "tls/tls.h"
 #include "version.h"
 
@@ -328,6 +329,7 @@ static int recv_rec(struct tls_conn *t, struct nr_err *e)
 	}
 	if (!r)
 		return 1;
+	t->rx_bytes += (unsigned long long)r;
 	br_ssl_engine_recvrec_ack(&t->sc.eng, (size_t)r);
 	return 0;
 }
@@ -373,15 +375,34 @@ int tls_name_ok(const char *host)
 	return !strchr(host, ':') && strspn(host, "0123456789.") != strlen(host);
 }
 
+static int connect_core(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
+			unsigned timeout_ms, const volatile int *stop, long long deadline_ms,
+			struct tls_peer *peer, struct nr_err *e);
+
 int tls_connect(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
 		unsigned timeout_ms, struct nr_err *e)
 {
-	return tls_connect_ex(t, fd, host, a, timeout_ms, NULL, 0, e);
+	return connect_core(t, fd, host, a, timeout_ms, NULL, 0, NULL, e);
 }
 
 int tls_connect_ex(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
 		   unsigned timeout_ms, const volatile int *stop, long long deadline_ms,
 		   struct nr_err *e)
+{
+	return connect_core(t, fd, host, a, timeout_ms, stop, deadline_ms, NULL, e);
+}
+
+int tls_connect_peer(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
+		     unsigned timeout_ms, struct tls_peer *peer, struct nr_err *e)
+{
+	return connect_core(t, fd, host, a, timeout_ms, NULL, 0, peer, e);
+}
+
+/* The handshake for all three entry points: upload's (a stop flag and a deadline) and the
+ * probe's (what the peer sent, how far it got). */
+static int connect_core(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
+			unsigned timeout_ms, const volatile int *stop, long long deadline_ms,
+			struct tls_peer *peer, struct nr_err *e)
 {
 	unsigned char seed[32];
 	int r;
@@ -391,6 +412,9 @@ int tls_connect_ex(struct tls_conn *t, int fd, const char *host, const struct tl
 	t->err = 0;
 	t->stop = stop;
 	t->deadline_ms = deadline_ms;
+	t->rx_bytes = 0;
+	if (!host)
+		host = "";
 	/* x509_minimal checks validity against time(): a clock before our build cannot be right. */
 	if (time(NULL) < (time_t)NR_BUILD_EPOCH)
 		return nr_fail(e, NR_E_TLS_CLOCK, 0, "tls", "%s", host);
@@ -402,7 +426,9 @@ int tls_connect_ex(struct tls_conn *t, int fd, const char *host, const struct tl
 	if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed)
 		return nr_fail(e, NR_E_SYS, errno, "tls", "getrandom");
 	br_ssl_engine_inject_entropy(&t->sc.eng, seed, sizeof seed);
-	if (!br_ssl_client_reset(&t->sc, host, 0))
+	if (peer)
+		tls_peer_attach(peer, &t->sc.eng, &t->xc.vtable);
+	if (!br_ssl_client_reset(&t->sc, *host ? host : NULL, 0))
 		return map_err(t, e);
 	r = run_until(t, BR_SSL_SENDAPP, e);
 	if (r > 0)

@@ -38,6 +38,7 @@ struct tls_conn {
 	int err;                               /* BearSSL error, or -errno of the socket */
 	const volatile int *stop;              /* set (by a signal handler): give up waiting */
 	long long deadline_ms;                 /* CLOCK_MONOTONIC ms after which waiting fails; 0: none */
+	unsigned long long rx_bytes;           /* bytes read from the peer (probe: where it stopped) */
 };
 
 /* Runs the handshake on the connected socket fd (owned by t from now on, also on failure)
@@ -60,6 +61,48 @@ long tls_read(struct tls_conn *t, void *buf, size_t n, struct nr_err *e);
 /* Closes the socket. No close_notify exchange: br_sslio_close busy-loops while unread data
  * remains, and our requests say Connection: close or are complete. */
 void tls_close(struct tls_conn *t);
+
+/* --- probing a server (netrescue probe --tls) -------------------------------------------- */
+/* TLS_LEAF_MAX: the server's own certificate, kept for its subject, issuer and expiry (an
+ * RSA-4096 certificate with many SANs stays well below 16 KiB). */
+#define TLS_LEAF_MAX 16384
+
+/* Wraps the verifying X.509 engine to see the chain as it arrives: the leaf is kept, and with
+ * insecure the handshake goes on whatever verification says (to see how far it gets). */
+struct tls_peer {
+	const br_x509_class *vtable;           /* first: this is a BearSSL X.509 engine */
+	const br_x509_class **inner;           /* the verifying engine */
+	int insecure;                          /* in: accept any certificate */
+	int chain_seen;                        /* out: a Certificate message arrived */
+	int ncerts;
+	unsigned verify_err;                   /* out: the verifier's verdict (0: trusted) */
+	size_t leaf_len;
+	int leaf_cut;                          /* the leaf was longer than TLS_LEAF_MAX */
+	unsigned char leaf[TLS_LEAF_MAX];
+	br_x509_decoder_context dc;            /* the leaf's public key, for insecure */
+};
+
+/* tls_connect, also telling what the peer showed (peer may be NULL; host may be NULL: no SNI
+ * and no name check, for a bare IP). peer->insecure must be set before. */
+int tls_connect_peer(struct tls_conn *t, int fd, const char *host, const struct tls_anchors *a,
+		     unsigned timeout_ms, struct tls_peer *peer, struct nr_err *e);
+
+/* TLS_DN_MAX: a subject or issuer as "CN=..., O=..." text. */
+#define TLS_DN_MAX 256
+struct tls_cert_info {
+	char subject[TLS_DN_MAX];
+	char issuer[TLS_DN_MAX];
+	char not_after[32];                    /* "2027-01-31T12:00:00Z" */
+	char not_before[32];
+	long long not_after_epoch;
+};
+/* Subject, issuer and validity of one DER certificate (n untrusted bytes). 0 or -1. */
+int tls_cert_info(const unsigned char *der, size_t n, struct tls_cert_info *ci);
+/* "TLSv1.2"; "TLS 0xNNNN" for others (static buffer). */
+const char *tls_version_name(unsigned v);
+/* The IANA name of a suite BearSSL offers ("ECDHE-RSA-AES128-GCM-SHA256" as OpenSSL
+ * writes it), or "0xNNNN". */
+const char *tls_suite_name(unsigned suite);
 
 /* The host must be a DNS name: BearSSL 0.6 matches DNS SANs only, never IP SANs. */
 int tls_name_ok(const char *host);

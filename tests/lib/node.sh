@@ -228,3 +228,30 @@ wait_listen() { # ns port
 	done
 	return 1
 }
+
+# --- helpers for probe/dns tests (servers in namespaces the test creates) ---
+# netns_new NAME: a namespace of the test's own, lo up, removed at cleanup.
+netns_new() { ip netns add "$1" && T_NETNS+=("$1") && ip -n "$1" link set lo up; }
+# bg_in NS CMD...: runs CMD in netns NS in the background, killed at cleanup; sets LAST_PID.
+bg_in() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@" </dev/null >/dev/null 2>&1 &
+	LAST_PID=$!
+	T_PIDS+=("$LAST_PID")
+}
+# pod_resolv NAME FILE: a container process of pod NAME with a mount namespace of its own in
+# which FILE is /etc/resolv.conf (what the kubelet's bind mount gives each container); the
+# mount goes with the process. Sets LAST_PID.
+pod_resolv() {
+	pod_proc "$1" "$(new_cid)" --cname dnsclient -- unshare -m --propagation private \
+		sh -c "mount --bind '$2' /etc/resolv.conf && exec sleep infinity"
+	local i
+	for i in $(seq 1 100); do
+		[ "$(readlink "/proc/$LAST_PID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] &&
+			grep -q nameserver "/proc/$LAST_PID/root/etc/resolv.conf" 2>/dev/null &&
+			cmp -s "$2" "/proc/$LAST_PID/root/etc/resolv.conf" && return 0
+		sleep 0.05
+	done
+	return 1
+}
