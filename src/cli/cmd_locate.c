@@ -156,6 +156,7 @@ static int run(struct cli *c, int argc, char **argv)
 	nr_err_clear(&e);
 	if (locate_init(&ctx, &e) < 0)
 		return cli_fail(c, &e);
+	ctx.host_root = c->host_root;
 	rc = report(c, ips, p.npos == 1 && !strcmp(p.pos[0], "-") ? -1 : p.npos);
 	locate_fini(&ctx);
 	return rc;

@@ -169,6 +169,7 @@ static void run_pods(const struct diag_opts *o, struct diag_report *r, struct lo
 	}
 	if (locate_init(lc, &e) < 0)
 		return set_error(c, &e);
+	lc->host_root = o->host_root;
 	*lc_ok = 1;
 	for (i = 0; i < o->npods; i++) {
 		struct diag_pod *p = &r->pods[r->npods++];
