@@ -44,6 +44,13 @@ static int flow_based(const char *name)
 	return 0;
 }
 
+/* Cilium's tunnel devices do not lower the pods' device MTU: cilium-cni gives the pod's eth0
+ * the device MTU and puts the tunnel overhead into the MTU of the pod's routes (RouteMTU). */
+static int lowers_pod_mtu(const struct mtu_overlay *o)
+{
+	return strncmp(o->name, "cilium_", 7) != 0;
+}
+
 /* --- the uplink: the default route's interface ----------------------------------------------- */
 
 struct dflt {
@@ -251,7 +258,7 @@ static const char *path_str(const struct mtu_report *r, char *buf, size_t cap)
 	int i;
 
 	for (i = 0; i < r->noverlay; i++)
-		if (!worst || r->overlays[i].overhead > worst->overhead)
+		if (lowers_pod_mtu(&r->overlays[i]) && (!worst || r->overlays[i].overhead > worst->overhead))
 			worst = &r->overlays[i];
 	if (worst)
 		snprintf(buf, cap, "uplink %s %u - %u for %s %s", r->uplink, r->uplink_mtu, worst->overhead,
@@ -342,7 +349,7 @@ int check_mtu_run(struct mtu_report *r, struct findings *fs, struct nr_err *e)
 	pod_sides(r, &nl);
 	nl_close(&nl);
 	for (i = 0; i < r->noverlay; i++)
-		if (r->overlays[i].overhead > worst)
+		if (lowers_pod_mtu(&r->overlays[i]) && r->overlays[i].overhead > worst)
 			worst = r->overlays[i].overhead;
 	if (r->have_uplink)
 		r->pod_max_mtu = r->uplink_mtu > worst ? r->uplink_mtu - worst : 0;

@@ -110,8 +110,12 @@ static void mnt_add(struct locate_ctx *c, const char *path, unsigned long long i
 	int i;
 
 	for (i = 0; i < c->nmnt; i++)
-		if (c->mnt[i].ino == ino)
+		if (c->mnt[i].ino == ino) {
+			/* The CNI's own name (cni-<uuid>) is the better evidence of the two. */
+			if (strstr(path, "/cni-") && !strstr(c->mnt[i].path, "/cni-"))
+				snprintf(c->mnt[i].path, LOCATE_PATH, "%s", path);
 			return;
+		}
 	if (c->nmnt >= LOCATE_MNTS) {
 		c->mnt_dropped++;
 		return;

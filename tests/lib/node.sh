@@ -228,3 +228,133 @@ wait_listen() { # ns port
 	done
 	return 1
 }
+
+# --- node shapes as the real CNIs build them (issue 13) --------------------------------------
+#   node_cilium [ROUTER] [CIDR] [vxlan]  GKE Dataplane V2 / Cilium: the veth pair cilium_host /
+#                                cilium_net, ROUTER/32 (default 10.4.2.1) on cilium_host, the pod
+#                                CIDR (10.4.2.0/24) "via ROUTER dev cilium_host src ROUTER" and no
+#                                per-pod route; with vxlan also cilium_vxlan (flow-based, 8472) and
+#                                a remote node's CIDR 10.4.9.0/24 via cilium_host.
+#   pod_cilium NAME IP [UID]     a pod on an lxc<hash> veth with no address and no route on the node
+#                                (eBPF delivers); inside IP/32, ROUTER dev eth0 scope link, default
+#                                via ROUTER.
+#   node_calico [BLOCK] [vxlan]  Calico's IPAM block (10.4.3.0/26) as a blackhole route (proto bird);
+#                                with vxlan also vxlan.calico (VNI 4096, 4789, MTU 1410) with a remote
+#                                block via its tunnel address onlink, its neighbour and FDB entries.
+#   pod_calico NAME IP [UID]     a pod on a cali<hash> veth (MAC ee:ee:ee:ee:ee:ee, proxy_arp) with a
+#                                /32 route; inside IP/32 and the 169.254.1.1 gateway.
+#   node_flannel                 Flannel VXLAN: flannel.1 (VNI 1, 8472, nolearning, MTU 1410,
+#                                10.4.0.0/32), the cni0 bridge (10.4.0.1/24, MTU 1410), a remote node's
+#                                subnet 10.4.1.0/24 via 10.4.1.0 onlink with its neighbour and FDB
+#                                entry (dst 10.128.0.3). Pods: pod_bridged then pod_mtu NAME 1410.
+#   pod_mtu NAME MTU             both ends of a pod's veth.
+#   sandbox_orphan NAME [PATH]   ends every process of pod NAME: only its netns bind mount is left
+#                                (as the CNI's /run/netns/cni-* after the sandbox died); with PATH
+#                                (e.g. var/run/netns/cni-x) it is also bind-mounted at $HR/PATH.
+# REMOTE_VTEP_MAC: the MAC of the remote node's VTEP the overlay helpers install.
+REMOTE_VTEP_MAC=66:0a:0b:0c:0d:0e
+T_MOUNTS=()
+CILIUM_ROUTER=
+
+node_cilium() {
+	local r=${1:-10.4.2.1} cidr=${2:-10.4.2.0/24}
+	CILIUM_ROUTER=$r
+	ip -n "$NODE" link add cilium_host mtu 1460 type veth peer name cilium_net mtu 1460
+	ip -n "$NODE" link set cilium_net up
+	ip -n "$NODE" link set cilium_host up
+	ip -n "$NODE" addr add "$r/32" dev cilium_host
+	ip -n "$NODE" route add "$r" dev cilium_host scope link
+	ip -n "$NODE" route add "$cidr" via "$r" dev cilium_host src "$r"
+	if [ "${3:-}" = vxlan ]; then
+		ip -n "$NODE" link add cilium_vxlan mtu 1500 type vxlan external dstport 8472
+		ip -n "$NODE" link set cilium_vxlan up
+		ip -n "$NODE" route add 10.4.9.0/24 via "$r" dev cilium_host src "$r" mtu 1410
+	fi
+}
+
+pod_cilium() { # name ip [uid]
+	local name=$1 ip=$2 hv
+	hv=lxc$(short_hash "$T_ID$name")
+	pod_netns "$name"
+	ip -n "$NODE" link add "$hv" mtu 1460 type veth peer name eth0 mtu 1460 netns "${POD_NS[$name]}"
+	ip -n "$NODE" link set "$hv" up
+	ip -n "${POD_NS[$name]}" addr add "$ip/32" dev eth0
+	ip -n "${POD_NS[$name]}" link set eth0 up
+	ip -n "${POD_NS[$name]}" route add "$CILIUM_ROUTER" dev eth0 scope link
+	# In tunnel mode cilium-cni keeps the device MTU and lowers the routes' MTU instead.
+	if ip -n "$NODE" link show cilium_vxlan >/dev/null 2>&1; then
+		ip -n "${POD_NS[$name]}" route add default via "$CILIUM_ROUTER" dev eth0 mtu 1410
+	else
+		ip -n "${POD_NS[$name]}" route add default via "$CILIUM_ROUTER" dev eth0
+	fi
+	POD_IF[$name]=$hv
+	pod_common "$name" "$ip" "${3:-}"
+}
+
+node_calico() {
+	local block=${1:-10.4.3.0/26}
+	ip -n "$NODE" route add blackhole "$block" proto 12
+	if [ "${2:-}" = vxlan ]; then
+		ip -n "$NODE" link add vxlan.calico mtu 1410 type vxlan id 4096 dstport 4789 local 10.128.0.2 dev eth0 nolearning
+		ip -n "$NODE" addr add "${block%/*}/32" dev vxlan.calico
+		ip -n "$NODE" link set vxlan.calico up
+		ip -n "$NODE" neigh add 10.4.9.0 lladdr "$REMOTE_VTEP_MAC" dev vxlan.calico nud permanent
+		ip netns exec "$NODE" bridge fdb add "$REMOTE_VTEP_MAC" dev vxlan.calico dst 10.128.0.3 self permanent
+		ip -n "$NODE" route add 10.4.9.0/26 via 10.4.9.0 dev vxlan.calico onlink
+	fi
+}
+
+pod_calico() { # name ip [uid]
+	local name=$1 ip=$2 hv
+	hv=cali$(short_hash "$T_ID$name")
+	pod_netns "$name"
+	ip -n "$NODE" link add "$hv" mtu 1460 address ee:ee:ee:ee:ee:ee type veth peer name eth0 mtu 1460 netns "${POD_NS[$name]}"
+	ip -n "$NODE" link set "$hv" up
+	ip netns exec "$NODE" sysctl -qw "net.ipv4.conf.$hv.proxy_arp=1"
+	ip -n "$NODE" route add "$ip/32" dev "$hv" scope link
+	ip -n "${POD_NS[$name]}" addr add "$ip/32" dev eth0
+	ip -n "${POD_NS[$name]}" link set eth0 up
+	ip -n "${POD_NS[$name]}" route add 169.254.1.1 dev eth0 scope link
+	ip -n "${POD_NS[$name]}" route add default via 169.254.1.1 dev eth0
+	POD_IF[$name]=$hv
+	pod_common "$name" "$ip" "${3:-}"
+}
+
+node_flannel() {
+	ip -n "$NODE" link add flannel.1 mtu 1410 type vxlan id 1 dstport 8472 local 10.128.0.2 dev eth0 nolearning
+	ip -n "$NODE" addr add 10.4.0.0/32 dev flannel.1
+	ip -n "$NODE" link set flannel.1 up
+	ip -n "$NODE" neigh add 10.4.1.0 lladdr "$REMOTE_VTEP_MAC" dev flannel.1 nud permanent
+	ip netns exec "$NODE" bridge fdb add "$REMOTE_VTEP_MAC" dev flannel.1 dst 10.128.0.3 self permanent
+	ip -n "$NODE" route add 10.4.1.0/24 via 10.4.1.0 dev flannel.1 onlink
+	node_bridge cni0 10.4.0.1/24
+	ip -n "$NODE" link set cni0 mtu 1410
+}
+
+pod_mtu() { # name mtu
+	ip -n "$NODE" link set "${POD_IF[$1]}" mtu "$2"
+	ip -n "${POD_NS[$1]}" link set eth0 mtu "$2"
+}
+
+node_umounts() {
+	local m
+	for m in "${T_MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
+	T_MOUNTS=()
+}
+
+sandbox_orphan() { # name [path under $HR]
+	local name=$1 p i
+	for p in $(ip netns pids "${POD_NS[$name]}"); do kill -9 "$p" 2>/dev/null; done
+	for i in $(seq 1 100); do
+		[ -z "$(ip netns pids "${POD_NS[$name]}")" ] && break
+		sleep 0.05
+	done
+	POD_PIDS[$name]=
+	if [ -n "${2:-}" ]; then
+		mkdir -p "$(dirname "$HR/$2")"
+		: >"$HR/$2"
+		mount --bind "/run/netns/${POD_NS[$name]}" "$HR/$2" && T_MOUNTS+=("$HR/$2")
+		# Bind mounts go before the host tree is removed.
+		trap 'node_umounts; node_down' EXIT
+	fi
+}
