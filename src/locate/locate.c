@@ -447,6 +447,31 @@ static int locate_cilium(struct locate_ctx *c, const struct nl_route *rt, const 
 	return 0;
 }
 
+/* The kernel refuses the IP (no route, or a blackhole/unreachable/prohibit one such as
+ * Calico's per-block blackhole): when the pod is here after all, its own route is what is
+ * missing (or its link is down), and the finding says where it is. */
+static int no_route(struct locate_ctx *c, struct locate_report *r, int sys, struct findings *fs,
+		    struct nr_err *e)
+{
+	const char *why = sys == EINVAL ? "a blackhole route swallows it" :
+			  sys == EACCES ? "a prohibit route refuses it" :
+			  sys == EHOSTUNREACH ? "an unreachable route refuses it" :
+			  "the kernel has no route to it";
+	char more[256];
+	struct nl_link host;
+
+	nr_err_clear(e);
+	if (locate_index_find(c, &r->ip, 0, &host, e) == 0 && locate_pod(c, &host, r, e) == 0) {
+		if (down_cause(c, &host, r, fs))
+			return 0;
+		snprintf(more, sizeof more, "%s, although the pod is here behind %s (its own route is "
+			 "gone)", why, host.name);
+		why = more;
+	}
+	route_missing(&r->ip, why, fs);
+	return 0;
+}
+
 int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_report *r,
 	       struct findings *fs, struct nr_err *e)
 {
@@ -462,11 +487,7 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	if (nl_route_match(&c->nl, ip, &rt, e) < 0) {
 		if (e->code != NR_E_NL_NOROUTE)
 			return -1;
-		route_missing(ip, e->sys == EINVAL ? "a blackhole route swallows it" :
-			      e->sys == EACCES ? "a prohibit route refuses it" :
-			      e->sys == EHOSTUNREACH ? "an unreachable route refuses it" :
-			      "the kernel has no route to it", fs);
-		return 0;
+		return no_route(c, r, e->sys, fs, e);
 	}
 	if (rt.type == RTN_LOCAL) {
 		r->wiring = LOCATE_LOCAL; /* one of the node's own addresses */

@@ -358,3 +358,31 @@ sandbox_orphan() { # name [path under $HR]
 		trap 'node_umounts; node_down' EXIT
 	fi
 }
+
+# shape_fails JSON: the fail finding IDs of a check's document that belong to this test. The
+# machine's /proc is shared: other tests' pods look stale to our host root (stale-listener) and
+# their kernel-log records land in our window; those count only when they name our namespaces.
+shape_fails() {
+	local mine
+	mine=$(for p in "${POD_PIDS[@]}"; do [ -n "$p" ] && stat -L -c %i "/proc/$p/ns/net" 2>/dev/null; done | jq -R . | jq -sc .)
+	jq -r --argjson mine "${mine:-[]}" '[.findings[] | select(.severity == "fail")
+		| select(.id != "conntrack-table-full" and .id != "neigh-table-overflow")
+		| select(.id != "stale-listener" or
+			 (.message as $m | any($mine[]; . as $n | $m | contains("netns " + $n + " "))))
+		| .id] | unique | join(",")' <<<"$1" 2>/dev/null
+}
+# shape_diag NAME WANT_FAILS ARGS...: diagnose --json in the node; its document lands in DJ. The
+# exit code must follow the findings, and this test's own fail findings must be exactly
+# WANT_FAILS ("" on a healthy shape: exit 0, or 1 only because of other tests' pods).
+shape_diag() {
+	local name=$1 want=$2
+	shift 2
+	nr --json diagnose --since 2s "$@" >"$T_TMP/dj.out" 2>"$T_TMP/dj.err"
+	RC=$?
+	DJ=$(cat "$T_TMP/dj.out")
+	expect_json "$name: one JSON document" '.tool == "netrescue" and .command == "diagnose"' "$DJ"
+	expect_eq "$name: exit code follows the findings" "$RC" \
+		"$(jq '[.findings[] | select(.severity == "fail")] | if length > 0 then 1 else 0 end' <<<"$DJ" 2>/dev/null)"
+	expect_eq "$name: fail findings are exactly [$want]" "$(shape_fails "$DJ")" "$want"
+	if [ -n "$want" ]; then expect_eq "$name: exit 1" "$RC" 1; fi
+}
