@@ -91,7 +91,7 @@ int locate_mountinfo_netns(const char *line, size_t len, char *path, size_t cap,
 	} while (!(xn == 1 && x[0] == '-'));
 	if (!field(&p, end, &x, &xn))
 		return -1;
-	if (xn != 4 || memcmp(x, "nsfs", 4) || n[3] < 7 || memcmp(f[3], "net:[", 5) ||
+	if (xn != 4 || memcmp(x, "nsfs", 4) || n[3] < 6 || memcmp(f[3], "net:[", 5) ||
 	    f[3][n[3] - 1] != ']')
 		return 0;
 	for (i = 5; i < (int)n[3] - 1; i++) {
