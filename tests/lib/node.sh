@@ -305,19 +305,16 @@ node_calico() {
 }
 
 pod_calico() { # name ip [uid]
+	# Wired as GKE ptp is (a /32 per pod, the 169.254.1.1 gateway inside); only the veth's
+	# name and Calico's fixed MAC differ. A link going down takes its route with it: re-add.
 	local name=$1 ip=$2 hv
+	pod_routed "$name" "$ip" "${3:-}"
 	hv=cali$(short_hash "$T_ID$name")
-	pod_netns "$name"
-	ip -n "$NODE" link add "$hv" mtu 1460 address ee:ee:ee:ee:ee:ee type veth peer name eth0 mtu 1460 netns "${POD_NS[$name]}"
+	ip -n "$NODE" link set "${POD_IF[$name]}" down
+	ip -n "$NODE" link set "${POD_IF[$name]}" name "$hv" address ee:ee:ee:ee:ee:ee
 	ip -n "$NODE" link set "$hv" up
-	ip netns exec "$NODE" sysctl -qw "net.ipv4.conf.$hv.proxy_arp=1"
 	ip -n "$NODE" route add "$ip/32" dev "$hv" scope link
-	ip -n "${POD_NS[$name]}" addr add "$ip/32" dev eth0
-	ip -n "${POD_NS[$name]}" link set eth0 up
-	ip -n "${POD_NS[$name]}" route add 169.254.1.1 dev eth0 scope link
-	ip -n "${POD_NS[$name]}" route add default via 169.254.1.1 dev eth0
 	POD_IF[$name]=$hv
-	pod_common "$name" "$ip" "${3:-}"
 }
 
 node_flannel() {
