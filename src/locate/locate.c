@@ -381,6 +381,7 @@ static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct l
 	if (!r->npids && (mnt = locate_mount_only(c, r->netns))) {
 		r->sandbox_empty = 1;
 		snprintf(r->netns_path, sizeof r->netns_path, "%s", mnt);
+		locate_sandbox_owner(c->host_root, r);
 	}
 	return 0;
 }
@@ -395,9 +396,10 @@ static void sandbox_empty(const struct locate_report *r, struct findings *fs)
 		return;
 	ip_text(&r->ip, ip, sizeof ip);
 	findings_add(fs, "pod-sandbox-empty", SEV_WARN, ip, NULL,
-		     "pod %s behind %s: its network namespace net:[%llu] is held only by the bind "
-		     "mount %s; no process is left in it (the sandbox died): the kubelet must "
+		     "pod %s%s%s%s behind %s: its network namespace net:[%llu] is held only by the "
+		     "bind mount %s; no process is left in it (the sandbox died): the kubelet must "
 		     "recreate the pod sandbox (check the runtime: crictl pods, its log)", ip,
+		     r->sandbox_pod[0] ? " (" : "", r->sandbox_pod, r->sandbox_pod[0] ? ")" : "",
 		     r->host_if, r->netns, r->netns_path);
 }
 
@@ -597,6 +599,7 @@ void locate_json(struct jw *w, const struct locate_report *r)
 	r->pod_has_ip < 0 ? jw_null(w) : jw_bool(w, r->pod_has_ip);
 	jw_kbool(w, "sandbox_empty", r->sandbox_empty);
 	jw_kstr(w, "netns_path", r->netns_path[0] ? r->netns_path : NULL);
+	jw_kstr(w, "sandbox_pod", r->sandbox_pod[0] ? r->sandbox_pod : NULL);
 }
 
 /* LOCATE_LINE: pids or containers of one pod on one line. */

@@ -58,6 +58,8 @@ struct locate_report {
 	char pod_uid[LOCATE_UID];     /* "" = unknown (JSON null) */
 	int sandbox_empty;            /* the netns is held only by a bind mount (no process) */
 	char netns_path[LOCATE_PATH]; /* that bind mount ("" when a process holds the netns) */
+	char sandbox_pod[520];        /* "namespace/name" (two names <= 256) of the dead sandbox's pod, from
+					  the runtime's task whose netns is that mount ("" unknown) */
 	int not_here;                 /* the route stays on the node but no pod here holds ip */
 	int ncontainers;
 	struct locate_container containers[LOCATE_MAX_CONTAINERS];
@@ -134,6 +136,9 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
  * builds the index of every pod-side address behind the node's veths. 0 or -1. */
 int locate_mounts_read(struct locate_ctx *c, struct nr_err *e);
 int locate_index_build(struct locate_ctx *c, struct nr_err *e);
+/* The pod whose sandbox held r->netns_path (containerd's task config names its netns path):
+ * fills r->pod_uid and r->sandbox_pod when found. */
+void locate_sandbox_owner(const char *host_root, struct locate_report *r);
 /* The pod that holds ip (bridge > 0: behind a port of that bridge): its node-side veth into
  * host. 0 found, 1 none. */
 int locate_index_find(struct locate_ctx *c, const struct nr_addr *ip, int bridge,

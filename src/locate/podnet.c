@@ -17,6 +17,7 @@
 
 #include "locate/locate.h"
 #include "proc/proc.h"
+#include "runtime/runtime.h"
 
 #define MOD "locate"
 /* NSFS_MAGIC (linux/magic.h): the file system of /proc/PID/ns/net and its bind mounts. */
@@ -239,6 +240,78 @@ int locate_netns_is_pod(struct locate_ctx *c, unsigned long long ino)
 		if (proc_read(c->pairs[i].pid, PROC_F_CGROUP, &pi, NULL) == 0)
 			return pi.pod_uid[0] != 0;
 	return 0;
+}
+
+/* --- whose sandbox it was --------------------------------------------------------------------- */
+
+/* TASK_ROOT: containerd's v2 task dirs, one per task, each with the OCI config.json. */
+#define TASK_ROOT "/run/containerd/io.containerd.runtime.v2.task"
+/* SANDBOX_CONF: a sandbox's config.json (a few KiB; the namespaces come early). */
+#define SANDBOX_CONF 65536
+
+/* Reads a regular file (a FIFO or device must not block us) into buf; bytes, -1 on error. */
+static ssize_t read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	ssize_t n = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		n = read(fd, buf, cap);
+	close(fd);
+	return n;
+}
+
+/* A task's config.json whose network namespace is the bind mount named base ("cni-<uuid>"):
+ * its CRI annotations name the pod whose sandbox died. 1 found, 0 not. */
+static int task_owner(const char *dir, const char *base, struct locate_report *r)
+{
+	static char doc[SANDBOX_CONF];
+	char path[LOCATE_PATH], want[LOCATE_PATH];
+	struct rt_container k;
+	ssize_t n;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/config.json", dir) >= sizeof path ||
+	    (size_t)snprintf(want, sizeof want, "/netns/%s\"", base) >= sizeof want ||
+	    (n = read_small(path, doc, sizeof doc - 1)) <= 0)
+		return 0;
+	doc[n] = 0;
+	if (!strstr(doc, want) || rt_names_from_json(doc, (size_t)n, &k) < 0 || !k.pod_uid[0])
+		return 0;
+	snprintf(r->pod_uid, sizeof r->pod_uid, "%s", k.pod_uid);
+	snprintf(r->sandbox_pod, sizeof r->sandbox_pod, "%s/%s", k.pod_namespace, k.pod_name);
+	return 1;
+}
+
+void locate_sandbox_owner(const char *host_root, struct locate_report *r)
+{
+	char root[LOCATE_PATH], ns[LOCATE_PATH];
+	const char *base = strrchr(r->netns_path, '/');
+	struct dirent *de, *te;
+	DIR *d, *t;
+
+	if (!base || !base[1] || path_under(host_root ? host_root : "/", TASK_ROOT, root, sizeof root) < 0 ||
+	    !(d = opendir(root)))
+		return;
+	while ((de = readdir(d))) { /* containerd namespaces: k8s.io, moby, ... */
+		if (de->d_name[0] == '.' ||
+		    (size_t)snprintf(ns, sizeof ns, "%s/%s", root, de->d_name) >= sizeof ns || !(t = opendir(ns)))
+			continue;
+		while ((te = readdir(t))) {
+			char dir[LOCATE_PATH];
+
+			if (te->d_name[0] != '.' &&
+			    (size_t)snprintf(dir, sizeof dir, "%s/%s", ns, te->d_name) < sizeof dir &&
+			    task_owner(dir, base + 1, r))
+				break;
+		}
+		closedir(t);
+		if (r->pod_uid[0])
+			break;
+	}
+	closedir(d);
 }
 
 /* --- the index of pod addresses -------------------------------------------------------------- */

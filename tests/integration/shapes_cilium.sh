@@ -62,6 +62,7 @@ shape() { # native|vxlan
 	expect_json "$mode: orphan: found through the bind mount" ".wiring == \"cilium\" and .host_interface == \"${POD_IF[c3]}\" and .netns != null and .pids == [] and .sandbox_empty == true" "$j"
 	expect_eq "$mode: orphan: netns path is the CNI's mount" "$(jq -r .netns_path <<<"$j")" "$HR/var/run/netns/cni-$mode-$$"
 	expect_eq "$mode: orphan: netns inode = the mount's" "$(jq -r .netns <<<"$j")" "$(stat -L -c %i "$HR/var/run/netns/cni-$mode-$$")"
+	expect_json "$mode: orphan: the dead sandbox's pod from containerd's config" ".sandbox_pod == \"default/c3\" and .pod_uid == \"${POD_UID[c3]}\"" "$j"
 	expect_json "$mode: orphan: pod-sandbox-empty warn" '[.findings[] | select(.id == "pod-sandbox-empty" and .severity == "warn")] | length == 1' "$j"
 	shape_diag "$mode: orphan" "" --pod-ip 10.4.2.12
 	expect_finding_dj pod-sandbox-empty warn "$mode: orphan"

@@ -52,6 +52,7 @@ expect_json "remote subnet: off this node via flannel.1" '.findings[0].id == "ro
 sandbox_orphan f3 var/run/netns/cni-flannel-$$
 expect_rc "orphan: exit 0" 0 nr --json locate 10.4.0.4
 expect_json "orphan: on cni0, held by the CNI's mount" ".wiring == \"bridged\" and .host_interface == \"${POD_IF[f3]}\" and .pids == [] and .sandbox_empty == true and .netns_path == \"$HR/var/run/netns/cni-flannel-$$\"" "$OUT"
+expect_json "orphan: the dead sandbox's pod from containerd's config" ".sandbox_pod == \"default/f3\" and .pod_uid == \"${POD_UID[f3]}\" and (.findings[0].message | test(\"default/f3\"))" "$OUT"
 shape_diag "orphan" "" --pod-ip 10.4.0.4
 expect_json "orphan: pod-sandbox-empty warn" 'any(.findings[]; .id == "pod-sandbox-empty" and .severity == "warn" and .subject == "10.4.0.4")' "$DJ"
 shape_diag "orphan with --port" "port-not-listening" --pod-ip 10.4.0.4 --port 8080

@@ -250,7 +250,8 @@ wait_listen() { # ns port
 #   pod_mtu NAME MTU             both ends of a pod's veth.
 #   sandbox_orphan NAME [PATH]   ends every process of pod NAME: only its netns bind mount is left
 #                                (as the CNI's /run/netns/cni-* after the sandbox died); with PATH
-#                                (e.g. var/run/netns/cni-x) it is also bind-mounted at $HR/PATH.
+#                                (e.g. var/run/netns/cni-x) it is also bind-mounted at $HR/PATH and
+#                                the sandbox's containerd config.json names /PATH as its netns.
 # REMOTE_VTEP_MAC: the MAC of the remote node's VTEP the overlay helpers install.
 REMOTE_VTEP_MAC=66:0a:0b:0c:0d:0e
 T_MOUNTS=()
@@ -351,6 +352,9 @@ sandbox_orphan() { # name [path under $HR]
 		mkdir -p "$(dirname "$HR/$2")"
 		: >"$HR/$2"
 		mount --bind "/run/netns/${POD_NS[$name]}" "$HR/$2" && T_MOUNTS+=("$HR/$2")
+		# containerd's sandbox config names its netns by that path, as the CRI plugin writes it.
+		sed -i "s|{\"ociVersion\":\"1.1.0\",|&\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/$2\"}]},|" \
+			"$HR/run/containerd/io.containerd.runtime.v2.task/k8s.io/${POD_SANDBOX[$name]}/config.json"
 		# Bind mounts go before the host tree is removed.
 		trap 'node_umounts; node_down' EXIT
 	fi
