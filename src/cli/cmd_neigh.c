@@ -26,6 +26,7 @@ struct view {
 	int all;            /* --all: also NOARP entries (multicast maps), as `nud all` */
 	struct jw w;
 	struct tbl t;
+	struct tbl vt;      /* overlay FDB (VXLAN remote VTEPs), a table of its own in text */
 	int count;
 };
 
@@ -105,7 +106,7 @@ static int on_fdb(const struct nl_neigh *n, void *arg)
 	struct view *v = arg;
 	int br = n->master ? n->master : master_of(v->nm, n->ifindex);
 	char mac[3 * NL_HWADDR], dev[32], brn[32], vlan[16], dst[64];
-	const char *cells[6];
+	const char *cells[6], *vcells[4];
 	struct nr_addr a;
 
 	if (!n->master && !(n->flags & NTF_MASTER) && !n->dst_family)
@@ -125,6 +126,14 @@ static int on_fdb(const struct nl_neigh *n, void *arg)
 		a.family = n->dst_family;
 		memcpy(a.a, n->dst, sizeof a.a);
 		cells[5] = addr_str(&a, dst, sizeof dst);
+	}
+	if (!v->c->json && n->dst_family && !n->master) {
+		vcells[0] = cells[0];
+		vcells[1] = cells[1];
+		vcells[2] = cells[5];
+		vcells[3] = cells[3];
+		tbl_add(&v->vt, vcells);
+		return 1;
 	}
 	if (!v->c->json) {
 		tbl_add(&v->t, cells);
@@ -149,7 +158,8 @@ static int on_fdb(const struct nl_neigh *n, void *arg)
 static int dump_text(struct view *v, struct nl *nl, struct nr_err *e)
 {
 	static const char *const hn[] = { "IP", "DEV", "MAC", "STATE" };
-	static const char *const hf[] = { "MAC", "PORT", "BRIDGE", "STATE", "VLAN", "DST" };
+	static const char *const hf[] = { "MAC", "PORT", "BRIDGE", "STATE", "VLAN" };
+	static const char *const hv[] = { "MAC", "DEV", "DST", "STATE" };
 
 	tbl_init(&v->t, 4, hn);
 	if (nl_neigh_dump(nl, AF_UNSPEC, on_neigh, v, e) < 0) {
@@ -157,16 +167,24 @@ static int dump_text(struct view *v, struct nl *nl, struct nr_err *e)
 		return -1;
 	}
 	tbl_print(&v->t, stdout);
-	tbl_init(&v->t, 6, hf);
+	tbl_init(&v->t, 5, hf);
+	tbl_init(&v->vt, 4, hv);
 	if (nl_fdb_dump(nl, 0, on_fdb, v, e) < 0) {
 		tbl_free(&v->t);
+		tbl_free(&v->vt);
 		return -1;
 	}
 	if (v->t.nrows > 1) {
-		printf("\nlearned MACs (FDB; DST: the remote node of an overlay entry):\n");
+		printf("\nlearned MACs (FDB):\n");
 		tbl_print(&v->t, stdout);
 	} else {
 		tbl_free(&v->t);
+	}
+	if (v->vt.nrows > 1) {
+		printf("\noverlay FDB (remote VTEPs: MAC -> remote node):\n");
+		tbl_print(&v->vt, stdout);
+	} else {
+		tbl_free(&v->vt);
 	}
 	return 0;
 }

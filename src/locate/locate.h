@@ -121,7 +121,8 @@ int locate_nsid_open(struct locate_ctx *c, int nsid, unsigned long long *ino, st
  * lives in it). Valid after a lookup (the namespaces are read once per context). */
 const char *locate_mount_only(struct locate_ctx *c, unsigned long long ino);
 /* 1 when netns ino holds a process of a pod (a kubepods cgroup), or is a pod sandbox held only
- * by a bind mount; 0 otherwise (docker, libvirt, test namespaces). */
+ * by a bind mount (the CNI's cni-<uuid>, or one a containerd sandbox task names); 0 otherwise
+ * (docker, libvirt, `ip netns add` and test namespaces). */
 int locate_netns_is_pod(struct locate_ctx *c, unsigned long long ino);
 /* One mountinfo line (len bytes, no NUL needed): 1 with the mount point (octal escapes
  * undone) in path and the inode in *ino when it is a network namespace (nsfs, "net:[INO]"),

@@ -226,15 +226,21 @@ const char *locate_mount_only(struct locate_ctx *c, unsigned long long ino)
 	return NULL;
 }
 
+static int sandbox_pod(const char *host_root, const char *netns_path, struct rt_container *k);
+
 int locate_netns_is_pod(struct locate_ctx *c, unsigned long long ino)
 {
+	struct rt_container k;
 	struct proc_info pi;
+	const char *mnt;
 	int i;
 
 	if (!ino)
 		return 0;
-	if (locate_mount_only(c, ino))
-		return 1; /* a sandbox whose processes are gone: only the CNI keeps a netns so */
+	/* A netns with no process left is a pod's when the CNI named it (cni-<uuid>) or a
+	 * sandbox task names it; `ip netns add` helpers and test namespaces are not. */
+	if ((mnt = locate_mount_only(c, ino)))
+		return strstr(mnt, "/cni-") != NULL || sandbox_pod(c->host_root, mnt, &k);
 	i = netns_pids_first(c->pairs, c->npairs, ino);
 	for (; i >= 0 && i < c->npairs && c->pairs[i].ino == ino; i++)
 		if (proc_read(c->pairs[i].pid, PROC_F_CGROUP, &pi, NULL) == 0)
@@ -266,11 +272,10 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
 
 /* A task's config.json whose network namespace is the bind mount named base ("cni-<uuid>"):
  * its CRI annotations name the pod whose sandbox died. 1 found, 0 not. */
-static int task_owner(const char *dir, const char *base, struct locate_report *r)
+static int task_owner(const char *dir, const char *base, struct rt_container *k)
 {
 	static char doc[SANDBOX_CONF];
 	char path[LOCATE_PATH], want[LOCATE_PATH];
-	struct rt_container k;
 	ssize_t n;
 
 	if ((size_t)snprintf(path, sizeof path, "%s/config.json", dir) >= sizeof path ||
@@ -278,40 +283,46 @@ static int task_owner(const char *dir, const char *base, struct locate_report *r
 	    (n = read_small(path, doc, sizeof doc - 1)) <= 0)
 		return 0;
 	doc[n] = 0;
-	if (!strstr(doc, want) || rt_names_from_json(doc, (size_t)n, &k) < 0 || !k.pod_uid[0])
+	return strstr(doc, want) && rt_names_from_json(doc, (size_t)n, k) == 0 && k->pod_uid[0];
+}
+
+/* The pod whose sandbox task names netns_path as its network namespace. 1 found, 0 not. */
+static int sandbox_pod(const char *host_root, const char *netns_path, struct rt_container *k)
+{
+	char root[LOCATE_PATH], ns[LOCATE_PATH];
+	const char *base = strrchr(netns_path, '/');
+	struct dirent *de, *te;
+	DIR *d, *t;
+	int found = 0;
+
+	if (!base || !base[1] || path_under(host_root ? host_root : "/", TASK_ROOT, root, sizeof root) < 0 ||
+	    !(d = opendir(root)))
 		return 0;
-	snprintf(r->pod_uid, sizeof r->pod_uid, "%s", k.pod_uid);
-	snprintf(r->sandbox_pod, sizeof r->sandbox_pod, "%s/%s", k.pod_namespace, k.pod_name);
-	return 1;
+	while (!found && (de = readdir(d))) { /* containerd namespaces: k8s.io, moby, ... */
+		if (de->d_name[0] == '.' ||
+		    (size_t)snprintf(ns, sizeof ns, "%s/%s", root, de->d_name) >= sizeof ns || !(t = opendir(ns)))
+			continue;
+		while (!found && (te = readdir(t))) {
+			char dir[LOCATE_PATH];
+
+			found = te->d_name[0] != '.' &&
+				(size_t)snprintf(dir, sizeof dir, "%s/%s", ns, te->d_name) < sizeof dir &&
+				task_owner(dir, base + 1, k);
+		}
+		closedir(t);
+	}
+	closedir(d);
+	return found;
 }
 
 void locate_sandbox_owner(const char *host_root, struct locate_report *r)
 {
-	char root[LOCATE_PATH], ns[LOCATE_PATH];
-	const char *base = strrchr(r->netns_path, '/');
-	struct dirent *de, *te;
-	DIR *d, *t;
+	struct rt_container k;
 
-	if (!base || !base[1] || path_under(host_root ? host_root : "/", TASK_ROOT, root, sizeof root) < 0 ||
-	    !(d = opendir(root)))
+	if (!sandbox_pod(host_root, r->netns_path, &k))
 		return;
-	while ((de = readdir(d))) { /* containerd namespaces: k8s.io, moby, ... */
-		if (de->d_name[0] == '.' ||
-		    (size_t)snprintf(ns, sizeof ns, "%s/%s", root, de->d_name) >= sizeof ns || !(t = opendir(ns)))
-			continue;
-		while ((te = readdir(t))) {
-			char dir[LOCATE_PATH];
-
-			if (te->d_name[0] != '.' &&
-			    (size_t)snprintf(dir, sizeof dir, "%s/%s", ns, te->d_name) < sizeof dir &&
-			    task_owner(dir, base + 1, r))
-				break;
-		}
-		closedir(t);
-		if (r->pod_uid[0])
-			break;
-	}
-	closedir(d);
+	snprintf(r->pod_uid, sizeof r->pod_uid, "%s", k.pod_uid);
+	snprintf(r->sandbox_pod, sizeof r->sandbox_pod, "%s/%s", k.pod_namespace, k.pod_name);
 }
 
 /* --- the index of pod addresses -------------------------------------------------------------- */

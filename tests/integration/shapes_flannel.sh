@@ -23,7 +23,8 @@ oracle=$(in_node bridge -j fdb show dev flannel.1 | jq -c "[.[] | select(.dst !=
 expect_eq "FDB entries with dst = bridge -j fdb show dev flannel.1" "$(jq -c '[.fdb[] | select(.dst != null) | {mac, dst}] | sort_by(.mac)' <<<"$J")" "$oracle"
 expect_json "the remote node's VTEP: dst, permanent, self" ".fdb[] | select(.mac == \"$REMOTE_VTEP_MAC\") | .dst == \"10.128.0.3\" and .dev == \"flannel.1\" and .state == \"permanent\" and .self == true" "$J"
 expect_rc "neigh text" 0 nr neigh flannel.1
-expect_match "text: the FDB line carries the remote node" "^$REMOTE_VTEP_MAC +flannel\.1 +- +permanent +- +10\.128\.0\.3" "$OUT"
+expect_match "text: overlay FDB table" '^overlay FDB \(remote VTEPs' "$OUT"
+expect_match "text: the VTEP line carries the remote node" "^$REMOTE_VTEP_MAC +flannel\.1 +10\.128\.0\.3 +permanent" "$OUT"
 expect_rc "neigh (all devices)" 0 nr --json neigh
 expect_json "all devices: the VTEP too" "any(.fdb[]; .mac == \"$REMOTE_VTEP_MAC\" and .dst == \"10.128.0.3\")" "$OUT"
 

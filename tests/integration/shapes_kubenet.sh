@@ -37,6 +37,7 @@ in_node ip link set brtest up
 ip -n "$XNS" link set eth0 up
 ip netns exec "$XNS" sleep 1000 </dev/null >/dev/null 2>&1 &
 T_PIDS+=($!)
+for _ in $(seq 1 100); do [ -n "$(ip netns pids "$XNS")" ] && break; sleep 0.05; done
 
 docker_up() { in_node ip -j link show docker0 | jq -r '.[0].flags | index("UP") != null'; }
 
