@@ -285,7 +285,7 @@ RC=$?
 OUT=$(cat "$T_TMP/u.out")
 ERR=$(cat "$T_TMP/u.err")
 DJ=$OUT
-rc_ok && ok "upload: diagnose --bundle --upload exit $RC" || fail "upload: diagnose --bundle --upload" "exit $RC: $ERR"
+rc_ok && ok "upload: diagnose --bundle --upload exit $RC" || fail "upload: diagnose --bundle --upload" "exit $RC: $ERR; fails: $(fails)"
 expect_json "upload: result in the document" '.upload.done == true and .upload.http_status == 200' "$OUT"
 expect_rc "upload: the server got the bundle byte for byte" 0 cmp "$B2" "$U/got.tgz"
 expect_nomatch "upload: no signature on stdout" "$SECRET" "$OUT"
