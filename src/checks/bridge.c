@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "checks/bridge.h"
+#include "checks/cni.h"
 #include "locate/locate.h"
 #include "report/escape.h"
 #include "report/table.h"
@@ -178,26 +179,46 @@ static void pod_behind(struct locate_ctx *c, struct bridge_port *p)
 	close(fd);
 }
 
-static void pods_behind(struct bridge_report *r)
+/* CNI_BRIDGES: bridge names a CNI config gives (one, plus the defaults, with room). */
+#define CNI_BRIDGES 8
+
+/* Reads the pod behind every port, and tells pod bridges from the rest. */
+static void pods_behind(const char *host_root, struct bridge_report *r)
 {
 	struct locate_ctx *c = calloc(1, sizeof *c);
+	char names[CNI_BRIDGES][NL_IFNAMSIZ];
 	struct nr_err ign;
-	int i, j;
+	int i, j, n = cni_pod_bridges(host_root, names, CNI_BRIDGES);
 
+	for (i = 0; i < r->nbr; i++)
+		for (j = 0; j < n; j++)
+			if (!strcmp(r->br[i].name, names[j]))
+				r->br[i].pod = 1;
 	if (!c || locate_init(c, &ign) < 0) {
 		free(c);
 		return; /* ports still get checked; pods are just not named */
 	}
+	c->host_root = host_root;
 	for (i = 0; i < r->nports; i++) {
 		pod_behind(c, &r->ports[i]);
+		r->ports[i].is_pod = locate_netns_is_pod(c, r->ports[i].peer_netns);
+		if (r->ports[i].is_pod)
+			r->br[r->ports[i].br].pod = 1;
+	}
+	locate_fini(c);
+	free(c);
+}
+
+static void macs_learned(struct bridge_report *r)
+{
+	int i, j;
+
+	for (i = 0; i < r->nports; i++)
 		for (j = 0; j < r->nfdb && r->ports[i].has_pod; j++)
 			if (r->fdb[j].port == r->ports[i].ifindex &&
 			    !memcmp(r->fdb[j].mac, r->ports[i].pod_mac, 6) &&
 			    !(r->fdb[j].state & NUD_PERMANENT))
 				r->ports[i].mac_learned = 1;
-	}
-	locate_fini(c);
-	free(c);
 }
 
 /* --- fix and findings -------------------------------------------------------------------- */
@@ -208,8 +229,8 @@ static int fix_bridges(struct nl *nl, struct bridge_report *r, struct nr_err *e)
 	int i;
 
 	for (i = 0; i < r->nbr; i++) {
-		if (r->br[i].flags & IFF_UP)
-			continue;
+		if ((r->br[i].flags & IFF_UP) || !r->br[i].pod)
+			continue; /* a fix touches only what a finding names: down pod bridges */
 		if (nl_link_set_up(nl, r->br[i].ifindex, e) < 0) {
 			if (e && e->code == NR_E_PERM)
 				nr_fail(e, NR_E_PERM, e->sys, MOD,
@@ -242,7 +263,8 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 	int i;
 
 	for (i = 0; i < r->nbr; i++) {
-		if ((r->br[i].flags & IFF_UP) || findings_has(fs, "bridge-down", r->br[i].name))
+		if ((r->br[i].flags & IFF_UP) || !r->br[i].pod ||
+		    findings_has(fs, "bridge-down", r->br[i].name))
 			continue;
 		snprintf(fix, sizeof fix, "netrescue bridge %s --fix", r->br[i].name);
 		findings_add(fs, "bridge-down", SEV_FAIL, r->br[i].name, fix,
@@ -252,6 +274,8 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 	for (i = 0; i < r->nports; i++) {
 		const struct bridge_port *p = &r->ports[i];
 
+		if (!r->br[p->br].pod)
+			continue;
 		port_subject(r, p, subj, sizeof subj);
 		if (!(p->flags & IFF_UP)) {
 			snprintf(fix, sizeof fix, "ip link set %s up", p->name);
@@ -269,13 +293,13 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 	}
 }
 
-int check_bridge_run(const char *name, int fix, struct bridge_report *r, struct findings *fs,
-		     struct nr_err *e)
+int check_bridge_run_in(const char *host_root, const char *name, int fix, struct bridge_report *r,
+			struct findings *fs, struct nr_err *e)
 {
 	struct bwalk w = { r, name };
 	struct nl_link l;
 	struct nl nl;
-	int rc = -1;
+	int rc = -1, i, pod[BRIDGE_MAX];
 
 	memset(r, 0, offsetof(struct bridge_report, br));
 	r->nports = r->ports_dropped = r->nfdb = r->fdb_dropped = r->changed = 0;
@@ -290,19 +314,24 @@ int check_bridge_run(const char *name, int fix, struct bridge_report *r, struct 
 	}
 	if (nl_link_dump(&nl, add_bridge, &w, e) < 0 || nl_link_dump(&nl, add_port, r, e) < 0)
 		goto out;
+	pods_behind(host_root, r);
 	if (fix && fix_bridges(&nl, r, e) < 0)
 		goto out;
 	if (r->changed) { /* ports leave the disabled STP state once their bridge is up */
+		for (i = 0; i < r->nbr; i++) {
+			pod[i] = r->br[i].pod;
+			r->br[i].nports = 0;
+		}
 		r->nports = r->ports_dropped = 0;
-		for (rc = 0; rc < r->nbr; rc++)
-			r->br[rc].nports = 0;
-		rc = -1;
 		if (nl_link_dump(&nl, add_port, r, e) < 0)
 			goto out;
+		pods_behind(host_root, r);
+		for (i = 0; i < r->nbr; i++)
+			r->br[i].pod |= pod[i];
 	}
 	if (nl_fdb_dump(&nl, 0, add_fdb, r, e) < 0)
 		goto out;
-	pods_behind(r);
+	macs_learned(r);
 	if (nl_neigh_dump(&nl, AF_UNSPEC, neigh_match, r, e) < 0)
 		goto out;
 	if (fs)
@@ -313,6 +342,12 @@ out:
 	if (rc < 0 && e && e->code == NR_E_NOIF && name)
 		nr_fail(e, NR_E_NOIF, 0, MOD, "%s", name);
 	return rc;
+}
+
+int check_bridge_run(const char *name, int fix, struct bridge_report *r, struct findings *fs,
+		     struct nr_err *e)
+{
+	return check_bridge_run_in(NULL, name, fix, r, fs, e);
 }
 
 /* --- output ------------------------------------------------------------------------------- */
@@ -397,6 +432,7 @@ void check_bridge_json(struct jw *w, const struct bridge_report *r)
 		jw_kint(w, "ifindex", r->br[i].ifindex);
 		jw_kstr(w, "state", up_name(r->br[i].flags, r->br[i].operstate));
 		jw_kbool(w, "up", (r->br[i].flags & IFF_UP) != 0);
+		jw_kbool(w, "pod_bridge", r->br[i].pod);
 		jw_kuint(w, "mtu", r->br[i].mtu);
 		jw_kstr(w, "mac", nl_mac_str(r->br[i].mac, 6, mac, sizeof mac));
 		jw_kint(w, "ports", r->br[i].nports);
@@ -429,13 +465,13 @@ void check_bridge_json(struct jw *w, const struct bridge_report *r)
 
 static void bridges_text(FILE *f, const struct bridge_report *r)
 {
-	static const char *const h[] = { "BRIDGE", "STATE", "MTU", "PORTS", "LEARNED", "MAC" };
+	static const char *const h[] = { "BRIDGE", "STATE", "MTU", "PORTS", "LEARNED", "MAC", "POD_BRIDGE" };
 	char mtu[16], np[16], nl_[16], mac[32];
-	const char *cells[6];
+	const char *cells[7];
 	struct tbl t;
 	int i;
 
-	tbl_init(&t, 6, h);
+	tbl_init(&t, 7, h);
 	for (i = 0; i < r->nbr; i++) {
 		snprintf(mtu, sizeof mtu, "%u", r->br[i].mtu);
 		snprintf(np, sizeof np, "%d", r->br[i].nports);
@@ -446,6 +482,7 @@ static void bridges_text(FILE *f, const struct bridge_report *r)
 		cells[3] = np;
 		cells[4] = nl_;
 		cells[5] = nl_mac_str(r->br[i].mac, 6, mac, sizeof mac);
+		cells[6] = r->br[i].pod ? "yes" : "no (not judged)";
 		tbl_add(&t, cells);
 	}
 	tbl_print(&t, f);

@@ -1,5 +1,6 @@
-/* Pod bridge health (kubenet's cbr0, flannel's cni0, any Linux bridge): the bridge's state,
- * its ports with their pods, the MACs it learned. Findings: bridge-down (fail, fix
+/* Pod bridge health (kubenet's cbr0, flannel's cni0): the bridge's state, its ports with their
+ * pods, the MACs it learned. Every Linux bridge is listed; only pod bridges (named by the CNI
+ * config, or carrying a pod's veth) are judged and fixed. Findings: bridge-down (fail, fix
  * `netrescue bridge NAME --fix`), pod-mac-not-learned (warn), link-down (fail: a pod's port
  * is down). With fix, a down bridge is set up through netlink (idempotent, reported). */
 #ifndef NR_CHECKS_BRIDGE_H
@@ -27,6 +28,9 @@ struct bridge_info {
 	unsigned char mac[6];
 	int nports;
 	int nlearned;       /* dynamic FDB entries (learned MACs) */
+	int pod;            /* a pod bridge: the CNI config names it, or a port leads to a pod's
+			       netns; only pod bridges are judged and fixed (docker0, libvirt's
+			       virbr0, test bridges are listed, never judged) */
 	int was_up;         /* IFF_UP before any fix */
 	int fixed;          /* --fix set it up in this run */
 };
@@ -47,6 +51,7 @@ struct bridge_port {
 	unsigned char pod_mac[6];
 	int mac_learned;     /* an FDB entry for pod_mac exists on this port */
 	int neigh_known;     /* the node has a usable neighbour entry pod_ip -> pod_mac */
+	int is_pod;          /* the peer netns is a pod's (kubepods process, or a CNI sandbox) */
 };
 
 struct bridge_fdb {
@@ -74,6 +79,9 @@ struct bridge_report {
  * CAP_NET_ADMIN; without it NR_E_PERM and nothing changes). Findings go to fs. 0 or -1. */
 int check_bridge_run(const char *name, int fix, struct bridge_report *r, struct findings *fs,
 		     struct nr_err *e);
+/* The same, reading the CNI config under host_root (NULL: "/") for the pod bridges it names. */
+int check_bridge_run_in(const char *host_root, const char *name, int fix, struct bridge_report *r,
+			struct findings *fs, struct nr_err *e);
 /* "bridges": [...], "ports": [...], "fdb": [...], "changed": N as members of the current
  * JSON object. */
 void check_bridge_json(struct jw *w, const struct bridge_report *r);

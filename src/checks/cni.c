@@ -21,23 +21,45 @@
 /* CNI_IFS: interface names considered (the first few hundred links tell as well as all). */
 #define CNI_IFS 512
 
+/* The string value of the next member "key" from *at on: its start in *v and length in *n;
+ * *at moves past it. 0 when there is none. A config is JSON; matching the member is enough to
+ * tell plugins apart (no escapes in the values looked for). */
+static int member(const char **at, const char *key, const char **v, size_t *n)
+{
+	const char *p = *at, *q;
+	size_t kl = strlen(key);
+
+	while ((p = strstr(p, key))) {
+		if (p == *at || p[-1] != '"' || p[kl] != '"') {
+			p += kl;
+			continue;
+		}
+		p += kl + 1;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p != '"' || !(q = strchr(p + 1, '"')))
+			continue;
+		*v = p + 1;
+		*n = (size_t)(q - p - 1);
+		*at = q + 1;
+		return 1;
+	}
+	return 0;
+}
+
 static int has_type(const char *conf, const char *type)
 {
-	const char *p = conf;
-	size_t n = strlen(type);
+	const char *p = conf, *v;
+	size_t n;
 
-	/* "type" : "X" — a config is JSON; matching the member is enough to tell plugins apart. */
-	while ((p = strstr(p, "\"type\""))) {
-		p += 6;
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (*p++ != ':')
-			continue;
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (*p == '"' && !strncmp(p + 1, type, n) && p[1 + n] == '"')
+	while (member(&p, "type", &v, &n))
+		if (n == strlen(type) && !strncmp(v, type, n))
 			return 1;
-	}
 	return 0;
 }
 
@@ -82,8 +104,9 @@ static int conf_name(const char *n)
 			       (l > 5 && !strcmp(n + l - 5, ".json")));
 }
 
-/* The lexically first config file (libcni's ConfFiles + sort, as containerd and CRI-O pick). */
-static int first_conf(const char *dir, char *name, size_t cap)
+/* The lexically first config file after `after` (NULL: the first of all; libcni's ConfFiles
+ * + sort, as containerd and CRI-O pick, and as Multus picks its default delegate). */
+static int first_conf(const char *dir, const char *after, char *name, size_t cap)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -93,6 +116,7 @@ static int first_conf(const char *dir, char *name, size_t cap)
 		return 0;
 	while ((de = readdir(d)))
 		if (conf_name(de->d_name) && strlen(de->d_name) < cap &&
+		    (!after || strcmp(de->d_name, after) > 0) &&
 		    (!name[0] || strcmp(de->d_name, name) < 0))
 			snprintf(name, cap, "%s", de->d_name);
 	closedir(d);
@@ -106,7 +130,7 @@ static int read_conf(const char *path, char *buf, size_t cap)
 	ssize_t k;
 
 	if (fd < 0 && errno == ELOOP)
-		fd = open(path, O_RDONLY | O_CLOEXEC); /* symlinked configs are common (netd) */
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* symlinked configs are common (netd) */
 	if (fd < 0)
 		return -1;
 	while (n + 1 < cap && (k = read(fd, buf + n, cap - 1 - n)) > 0)
@@ -134,20 +158,104 @@ static int add_if(const struct nl_link *l, void *arg)
 	return 1;
 }
 
+/* What the runtime's config says: the first file, or for Multus (a meta-plugin that
+ * delegates the cluster network) the delegate's file. */
+struct conf {
+	int have;
+	char path[CNI_PATH];          /* the first file */
+	int multus;
+	char dpath[CNI_PATH];         /* Multus: the delegate's file ("" when embedded) */
+	char text[CNI_CONF_MAX];      /* the text that names the plugin */
+};
+
+static int is_multus(const char *t)
+{
+	return has_type(t, "multus") || has_type(t, "multus-shim");
+}
+
+/* Multus's delegate: "clusterNetwork" as a path (under the host root) or a network name,
+ * else the next config file in lexical order (Multus's own default). */
+static void multus_delegate(const char *host_root, const char *dir, const char *first,
+			    struct conf *c)
+{
+	static char other[CNI_CONF_MAX];
+	char want[256], file[256], prev[256];
+	const char *p = c->text, *v;
+	size_t n;
+
+	if (strcmp(cni_classify(c->text, NULL, 0), "unknown"))
+		return; /* delegates embedded in its own file (the auto-generated 00-multus.conf) */
+	want[0] = 0;
+	if (member(&p, "clusterNetwork", &v, &n) && n && n < sizeof want)
+		snprintf(want, sizeof want, "%.*s", (int)n, v);
+	if (want[0] == '/') {
+		if (path_under(host_root, want, c->dpath, sizeof c->dpath) == 0 &&
+		    read_conf(c->dpath, c->text, sizeof c->text) == 0)
+			return;
+		c->dpath[0] = 0;
+		return;
+	}
+	for (snprintf(prev, sizeof prev, "%s", first); first_conf(dir, prev, file, sizeof file);
+	     snprintf(prev, sizeof prev, "%s", file)) {
+		if ((size_t)snprintf(c->dpath, sizeof c->dpath, "%s/%s", dir, file) >= sizeof c->dpath ||
+		    read_conf(c->dpath, other, sizeof other) < 0)
+			continue;
+		p = other;
+		if (want[0] && !(member(&p, "name", &v, &n) && n == strlen(want) && !strncmp(v, want, n)))
+			continue;
+		memcpy(c->text, other, sizeof other);
+		return;
+	}
+	c->dpath[0] = 0;
+}
+
+static void conf_read(const char *host_root, const char *dir, struct conf *c)
+{
+	char file[256];
+
+	c->have = c->multus = 0;
+	c->dpath[0] = 0;
+	if (!first_conf(dir, NULL, file, sizeof file) ||
+	    (size_t)snprintf(c->path, sizeof c->path, "%s/%s", dir, file) >= sizeof c->path ||
+	    read_conf(c->path, c->text, sizeof c->text) < 0)
+		return;
+	c->have = 1;
+	if ((c->multus = is_multus(c->text)))
+		multus_delegate(host_root, dir, file, c);
+}
+
+static void evidence(const struct conf *c, const char *res, const char *dir, char *why, size_t cap)
+{
+	if (c->have && strcmp(res, cni_classify(c->text, NULL, 0)) == 0) {
+		if (c->multus && c->dpath[0])
+			snprintf(why, cap, "%s (multus) delegates to %s", c->path, c->dpath);
+		else if (c->multus)
+			snprintf(why, cap, "%s (multus, delegates embedded)", c->path);
+		else
+			snprintf(why, cap, "%s", c->path);
+	} else if (c->have && c->multus && strcmp(res, "unknown")) {
+		snprintf(why, cap, "%s (multus: no known delegate) and the node's interfaces", c->path);
+	} else if (strcmp(res, "unknown")) {
+		snprintf(why, cap, "the node's interfaces (no CNI config in %s)", dir);
+	} else {
+		snprintf(why, cap, "no known CNI config in %s and no telling interface", dir);
+	}
+}
+
+static struct conf the_conf; /* 16 KiB of config text: static, one caller at a time */
+
 int cni_detect(const char *host_root, char *name, size_t cap, char *why, size_t why_cap,
 	       struct nr_err *e)
 {
 	static struct ifnames ifs; /* 8 KiB of names: static, one caller at a time */
-	static char conf[CNI_CONF_MAX];
-	char dir[CNI_PATH], path[CNI_PATH], file[256];
+	char dir[CNI_PATH];
 	struct nl nl;
 	const char *res;
-	int have = 0;
 
-	if (path_under(host_root ? host_root : "/", "/etc/cni/net.d", dir, sizeof dir) < 0)
+	host_root = host_root ? host_root : "/";
+	if (path_under(host_root, "/etc/cni/net.d", dir, sizeof dir) < 0)
 		return nr_fail(e, NR_E_TOOBIG, 0, MOD, "%s", host_root);
-	if (first_conf(dir, file, sizeof file) && (size_t)snprintf(path, sizeof path, "%s/%s", dir, file) < sizeof path)
-		have = read_conf(path, conf, sizeof conf) == 0;
+	conf_read(host_root, dir, &the_conf);
 	ifs.n = 0;
 	if (nl_open(&nl, e) < 0)
 		return -1;
@@ -156,15 +264,29 @@ int cni_detect(const char *host_root, char *name, size_t cap, char *why, size_t 
 		return -1;
 	}
 	nl_close(&nl);
-	res = cni_classify(have ? conf : NULL, ifs.p, ifs.n);
+	res = cni_classify(the_conf.have ? the_conf.text : NULL, ifs.p, ifs.n);
 	snprintf(name, cap, "%s", res);
-	if (why && why_cap) {
-		if (have && strcmp(res, cni_classify(conf, NULL, 0)) == 0)
-			snprintf(why, why_cap, "%s", path);
-		else if (strcmp(res, "unknown"))
-			snprintf(why, why_cap, "the node's interfaces (no CNI config in %s)", dir);
-		else
-			snprintf(why, why_cap, "no known CNI config in %s and no telling interface", dir);
-	}
+	if (why && why_cap)
+		evidence(&the_conf, res, dir, why, why_cap);
 	return 0;
+}
+
+int cni_pod_bridges(const char *host_root, char (*names)[NL_IFNAMSIZ], int max)
+{
+	/* Default bridge names: kubenet's cbr0, and cni0 of the bridge plugin (Flannel's). */
+	static const char *const defaults[] = { "cbr0", "cni0" };
+	char dir[CNI_PATH];
+	const char *p, *v;
+	size_t n, i;
+	int k = 0;
+
+	for (i = 0; i < sizeof defaults / sizeof defaults[0] && k < max; i++)
+		snprintf(names[k++], NL_IFNAMSIZ, "%s", defaults[i]);
+	if (path_under(host_root ? host_root : "/", "/etc/cni/net.d", dir, sizeof dir) < 0)
+		return k;
+	conf_read(host_root ? host_root : "/", dir, &the_conf);
+	for (p = the_conf.text; the_conf.have && k < max && member(&p, "bridge", &v, &n);)
+		if (n && n < NL_IFNAMSIZ)
+			snprintf(names[k++], NL_IFNAMSIZ, "%.*s", (int)n, v);
+	return k;
 }

@@ -44,6 +44,13 @@ static int flow_based(const char *name)
 	return 0;
 }
 
+/* Cilium's tunnel devices do not lower the pods' device MTU: cilium-cni gives the pod's eth0
+ * the device MTU and puts the tunnel overhead into the MTU of the pod's routes (RouteMTU). */
+static int lowers_pod_mtu(const struct mtu_overlay *o)
+{
+	return strncmp(o->name, "cilium_", 7) != 0;
+}
+
 /* --- the uplink: the default route's interface ----------------------------------------------- */
 
 struct dflt {
@@ -118,6 +125,7 @@ static struct mtu_iface *add_iface(struct mtu_report *r, const struct nl_link *l
 	f->role = role;
 	f->nsid = role == MTU_ROLE_POD ? l->link_netnsid : -1;
 	f->peer_ifindex = l->link;
+	f->master = l->master;
 	return f;
 }
 
@@ -179,8 +187,12 @@ static void read_inside(struct mtu_report *r, int fd, int nsid, unsigned long lo
 		f->netns = ino;
 		f->pid = pid;
 		if (!uid && proc_read(pid, PROC_F_CGROUP, &pi, &e) == 0)
-			uid = 1;
-		if (uid)
+			uid = pi.pod_uid[0] ? 1 : -1;
+		if (uid < 0) {
+			f->role = MTU_ROLE_NOTPOD; /* docker, libvirt, a test netns: not judged */
+			continue;
+		}
+		if (uid > 0)
 			snprintf(f->pod_uid, sizeof f->pod_uid, "%s", pi.pod_uid);
 		if (!opened && nl_open_in(&pnl, fd, &e) < 0) {
 			snprintf(f->why_unknown, sizeof f->why_unknown, "cannot enter the pod netns: %s",
@@ -242,6 +254,22 @@ static void pod_sides(struct mtu_report *r, struct nl *nl)
 			snprintf(r->ifs[i].why_unknown, sizeof r->ifs[i].why_unknown, "%s", why);
 }
 
+/* Veths into namespaces of processes outside any pod (docker0's containers, libvirt, test
+ * namespaces) are not pod interfaces; a bridge is a pod bridge only with a pod port left. */
+static void drop_not_pods(struct mtu_report *r)
+{
+	int i, j, n = 0, keep;
+
+	for (i = 0; i < r->n; i++) {
+		keep = r->ifs[i].role == MTU_ROLE_POD;
+		for (j = 0; j < r->n && r->ifs[i].role == MTU_ROLE_BRIDGE && !keep; j++)
+			keep = r->ifs[j].role == MTU_ROLE_POD && r->ifs[j].master == r->ifs[i].ifindex;
+		if (keep)
+			r->ifs[n++] = r->ifs[i];
+	}
+	r->n = n;
+}
+
 /* --- findings --------------------------------------------------------------------------------- */
 
 /* "uplink eth0 1460 - 50 (vxlan flannel.1)" into buf. */
@@ -251,7 +279,7 @@ static const char *path_str(const struct mtu_report *r, char *buf, size_t cap)
 	int i;
 
 	for (i = 0; i < r->noverlay; i++)
-		if (!worst || r->overlays[i].overhead > worst->overhead)
+		if (lowers_pod_mtu(&r->overlays[i]) && (!worst || r->overlays[i].overhead > worst->overhead))
 			worst = &r->overlays[i];
 	if (worst)
 		snprintf(buf, cap, "uplink %s %u - %u for %s %s", r->uplink, r->uplink_mtu, worst->overhead,
@@ -341,8 +369,9 @@ int check_mtu_run(struct mtu_report *r, struct findings *fs, struct nr_err *e)
 	collect(r, &s);
 	pod_sides(r, &nl);
 	nl_close(&nl);
+	drop_not_pods(r);
 	for (i = 0; i < r->noverlay; i++)
-		if (r->overlays[i].overhead > worst)
+		if (lowers_pod_mtu(&r->overlays[i]) && r->overlays[i].overhead > worst)
 			worst = r->overlays[i].overhead;
 	if (r->have_uplink)
 		r->pod_max_mtu = r->uplink_mtu > worst ? r->uplink_mtu - worst : 0;

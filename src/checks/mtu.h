@@ -20,7 +20,7 @@
 /* MTU_OVERLAYS_MAX: a node has one or two overlays; more are counted, not kept. */
 #define MTU_OVERLAYS_MAX 16
 
-enum mtu_role { MTU_ROLE_POD = 0, MTU_ROLE_BRIDGE = 1 };
+enum mtu_role { MTU_ROLE_POD = 0, MTU_ROLE_BRIDGE = 1, MTU_ROLE_NOTPOD = 2 /* dropped */ };
 
 struct mtu_iface {
 	char name[NL_IFNAMSIZ];
@@ -30,6 +30,7 @@ struct mtu_iface {
 	enum mtu_role role;
 	int nsid;                      /* the peer's netns id as the node sees it; -1 none */
 	int peer_ifindex;              /* the peer's ifindex inside that netns */
+	int master;                    /* IFLA_MASTER (a pod veth's bridge), 0 none */
 	/* pod side (role POD): the veth peer inside the pod's netns */
 	unsigned long long netns;      /* inode; 0 = unknown */
 	int pid;                       /* a process in it (the sandbox); 0 = none found */

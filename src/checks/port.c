@@ -1,12 +1,15 @@
 /* Port holders and the stale verdict. The expensive parts are bounded by what is asked: one
  * listener dump per network namespace (sock_diag, LISTEN/unconnected only), then the fd tables
  * of only those processes that live in a namespace where a matching listener was found. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -48,6 +51,7 @@ struct vcache {
 /* Scratch of one run; check_port_run is not reentrant (the CLI runs one check at a time). */
 static struct {
 	struct rt rt;
+	const char *host_root;
 	const struct port_report *r;
 	int nns;
 	struct nsent ns[PORT_NETNS_MAX];
@@ -333,6 +337,192 @@ static void socks_text(const struct port_holder *h, char *buf, size_t cap)
 		n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", h->socks[i]);
 }
 
+/* --- evidence that a container of the asked pod fails to bind ------------------------------ */
+
+/* LOG_TAIL: the end of a container's newest log that is searched (a crash loop prints the bind
+ * error last; 64 KiB holds many restarts' worth of it). */
+#define LOG_TAIL 65536
+/* LOG_PATH: --host-root + /var/log/pods/<ns>_<name>_<uid>/<container>/<n>.log. */
+#define LOG_PATH 1024
+
+struct bind_fail {
+	int found;
+	char container[PORT_NAME_MAX];
+	char what[192];
+};
+
+/* Case-insensitive search in n bytes (logs are not NUL-terminated text). */
+static int has_text(const char *buf, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i, j;
+
+	for (i = 0; i + k <= n; i++) {
+		for (j = 0; j < k && (buf[i + j] | 0x20) == (needle[j] | 0x20); j++)
+			;
+		if (j == k)
+			return 1;
+	}
+	return 0;
+}
+
+/* The end of a regular file into buf; bytes read, -1 when it is not one. */
+static ssize_t read_tail(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	ssize_t n = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (st.st_size > (off_t)cap)
+			lseek(fd, st.st_size - (off_t)cap, SEEK_SET);
+		n = read(fd, buf, cap);
+	}
+	close(fd);
+	return n;
+}
+
+/* The restart count of a kubelet log file name ("3.log"), -1 for other names. */
+static long log_number(const char *name)
+{
+	char *end;
+	long v;
+
+	if (name[0] < '0' || name[0] > '9')
+		return -1;
+	v = strtol(name, &end, 10);
+	return strcmp(end, ".log") || v < 0 ? -1 : v;
+}
+
+/* One container's log directory: its newest log says "address already in use", or it has
+ * restarted (the kubelet names logs by restart count: 0.log, 1.log, ...). */
+static void container_logs(const char *dir, const char *cname, struct bind_fail *b)
+{
+	static char tail[LOG_TAIL];
+	char path[LOG_PATH];
+	struct dirent *de;
+	long n, top = -1;
+	ssize_t got;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if ((n = log_number(de->d_name)) > top)
+			top = n;
+	closedir(d);
+	if (top < 0 || (size_t)snprintf(path, sizeof path, "%s/%ld.log", dir, top) >= sizeof path)
+		return;
+	got = read_tail(path, tail, sizeof tail);
+	if (got > 0 && has_text(tail, (size_t)got, "address already in use")) {
+		b->found = 1;
+		snprintf(b->container, sizeof b->container, "%s", cname);
+		snprintf(b->what, sizeof b->what, "its log %ld.log says \"address already in use\"", top);
+	} else if (top > 0 && !b->found) {
+		b->found = 1;
+		snprintf(b->container, sizeof b->container, "%s", cname);
+		snprintf(b->what, sizeof b->what, "it is restarting (%ld restarts: log %ld.log)", top, top);
+	}
+}
+
+/* Looks under --host-root/var/log/pods/<ns>_<name>_<uid>/ for a container of pod uid that
+ * fails to bind. A bind error beats a mere restart as evidence. */
+static void bind_evidence(const char *host_root, const char *uid, struct bind_fail *b)
+{
+	char dir[LOG_PATH], sub[LOG_PATH];
+	struct dirent *de, *ce;
+	size_t ul = strlen(uid), nl;
+	DIR *d, *pd;
+
+	memset(b, 0, sizeof *b);
+	if (!ul || path_under(host_root ? host_root : "/", "/var/log/pods", dir, sizeof dir) < 0 ||
+	    !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		nl = strlen(de->d_name);
+		if (nl <= ul || de->d_name[nl - ul - 1] != '_' || strcmp(de->d_name + nl - ul, uid))
+			continue;
+		if ((size_t)snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name) >= sizeof sub ||
+		    !(pd = opendir(sub)))
+			continue;
+		while ((ce = readdir(pd))) {
+			char cdir[LOG_PATH];
+
+			if (ce->d_name[0] == '.' ||
+			    (size_t)snprintf(cdir, sizeof cdir, "%s/%s", sub, ce->d_name) >= sizeof cdir)
+				continue;
+			container_logs(cdir, ce->d_name, b);
+		}
+		closedir(pd);
+		break;
+	}
+	closedir(d);
+}
+
+/* The pod UID of the asked netns, from a process in it ("" when none is left). */
+static void pod_of_netns(unsigned long long ino, char *uid, size_t cap)
+{
+	const struct nsent *n = ns_find(ino);
+	struct proc_info p;
+
+	uid[0] = 0;
+	if (n && proc_read(n->pid, PROC_F_CGROUP, &p, NULL) == 0)
+		snprintf(uid, cap, "%s", p.pod_uid);
+}
+
+/* Findings about the asked pod's own netns: port-not-listening when nothing holds the port,
+ * port-listening for its own server, port-in-use only with evidence that one of its
+ * containers fails to bind while a stale process or another container holds it. */
+static void pod_port_findings(struct port_report *r, struct findings *fs)
+{
+	char subj[64], fix[64], pod[PORT_NAME_MAX * 2 + 8], comm[PROC_COMM_MAX * 4], uid[PROC_UID_MAX];
+	struct bind_fail b;
+	int i, held = 0;
+
+	snprintf(subj, sizeof subj, "port %u", r->port);
+	snprintf(fix, sizeof fix, "netrescue port %u --kill", r->port);
+	pod_of_netns(r->pod_netns, uid, sizeof uid);
+	bind_evidence(S.host_root, uid, &b);
+	for (i = 0; i < r->n; i++) {
+		const struct port_holder *h = &r->h[i];
+
+		if (h->netns != r->pod_netns)
+			continue;
+		held++;
+		esc_text(comm, sizeof comm, h->comm, strlen(h->comm));
+		pod_label(h, pod, sizeof pod);
+		if (h->verdict == PORT_STALE)
+			findings_add(fs, "port-in-use", SEV_FAIL, subj, fix,
+				     "port %u is already held in the pod's netns by pid %d (%s, %s, stale)%s%s%s",
+				     h->port, h->pid, comm, pod, b.found ? ": container " : "",
+				     b.found ? b.container : "", b.found ? " cannot bind it" : "");
+		else if (b.found && strcmp(b.container, h->container_name))
+			findings_add(fs, "port-in-use", SEV_FAIL, subj, NULL,
+				     "port %u is already held in the pod's netns by pid %d (%s, %s, container "
+				     "%s, %s), while container %s of the pod fails to bind it: %s", h->port,
+				     h->pid, comm, pod, h->container_name[0] ? h->container_name : "?",
+				     port_verdict_name(h->verdict), b.container, b.what);
+		else
+			findings_add(fs, "port-listening", SEV_INFO, subj, NULL,
+				     "port %u is served in the pod's netns by pid %d (%s, %s, container %s, %s)",
+				     h->port, h->pid, comm, pod, h->container_name[0] ? h->container_name : "?",
+				     port_verdict_name(h->verdict));
+	}
+	if (held)
+		return;
+	if (!ns_find(r->pod_netns))
+		findings_add(fs, "port-not-listening", SEV_FAIL, subj, NULL,
+			     "nothing listens on port %u in the pod's netns %llu: no process is left in it "
+			     "(connections are refused)", r->port, r->pod_netns);
+	else if (r->netns_scanned)
+		findings_add(fs, "port-not-listening", SEV_FAIL, subj, NULL,
+			     "nothing listens on port %u (TCP or UDP) in the pod's netns %llu%s%s: connections "
+			     "to it are refused%s%s%s%s", r->port, r->pod_netns, uid[0] ? " of pod " : "", uid,
+			     b.found ? "; container " : "", b.found ? b.container : "", b.found ? ": " : "",
+			     b.found ? b.what : "");
+}
+
 static void add_findings(struct port_report *r, struct findings *fs)
 {
 	char socks[PORT_SOCKS_PER_HOLDER * (PORT_ADDR_MAX + 2)];
@@ -357,12 +547,9 @@ static void add_findings(struct port_report *r, struct findings *fs)
 				     "pid %d (%s) listens on %s in netns %llu of %s: %s", h->pid, comm,
 				     socks, h->netns, pod, h->why);
 		}
-		if (r->pod_netns && h->netns == r->pod_netns)
-			findings_add(fs, "port-in-use", SEV_FAIL, subj,
-				     h->verdict == PORT_STALE ? fix : NULL,
-				     "port %u is already held in the pod's netns by pid %d (%s, %s, %s)", h->port,
-				     h->pid, comm, pod, port_verdict_name(h->verdict));
 	}
+	if (r->pod_netns && r->port)
+		pod_port_findings(r, fs);
 }
 
 static int holder_cmp(const void *a, const void *b)
@@ -383,6 +570,7 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	r->port = port;
 	r->pod_netns = pod_netns;
 	S.r = r;
+	S.host_root = host_root;
 	S.nns = S.ncand = S.nv = 0;
 	rt_open(&S.rt, host_root);
 	r->runtime_known = rt_have_runtime(&S.rt);

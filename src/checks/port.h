@@ -4,7 +4,10 @@
  * behind by a crashed runtime that makes the new container fail with "bind: Address already
  * in use"). Also the all-ports stale-listener scan diagnose runs, and --kill.
  *
- * Findings: stale-listener (fail), port-in-use (fail, when a pod netns is asked for),
+ * Findings: stale-listener (fail); when a pod netns is asked for: port-listening (info: its
+ * own live server), port-not-listening (fail: nothing holds the port there), port-in-use (fail:
+ * a stale holder, or another container's holder while one of the pod's containers fails to
+ * bind, by its log under host_root/var/log/pods or its restarts);
  * runtime-unknown (warn: no runtime state, nothing judged), stale-listener-ended (info, --kill). */
 #ifndef NR_CHECKS_PORT_H
 #define NR_CHECKS_PORT_H

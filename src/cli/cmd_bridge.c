@@ -53,7 +53,7 @@ static int run(struct cli *c, int argc, char **argv)
 		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "bridge" });
 	nr_err_clear(&e);
 	findings_init(&fs);
-	if (check_bridge_run(p.npos ? p.pos[0] : NULL, fix, r, &fs, &e) < 0)
+	if (check_bridge_run_in(c->host_root, p.npos ? p.pos[0] : NULL, fix, r, &fs, &e) < 0)
 		rc = cli_fail(c, &e);
 	else
 		rc = print(c, r);
@@ -66,17 +66,20 @@ const struct cli_cmd cmd_bridge = {
 	"pod bridge health, ports and learned MACs; --fix sets a down bridge up",
 	"Checks every Linux bridge of the node (or only NAME; kubenet's is cbr0): its state, its\n"
 	"ports with the pod behind each (IP and MAC read inside the pod's netns) and whether the\n"
-	"bridge learned that MAC (FDB) or the node has a neighbour entry for it.\n\n"
+	"bridge learned that MAC (FDB) or the node has a neighbour entry for it. Only pod bridges\n"
+	"are judged and fixed: those the CNI config names (\"bridge\": ..., cbr0, cni0) or that carry\n"
+	"a pod's veth; docker0, libvirt's virbr0 or a test bridge are listed (\"pod_bridge\": false)\n"
+	"and left alone.\n\n"
 	"findings: bridge-down (fail; fix: netrescue bridge NAME --fix), link-down (fail: a pod's\n"
 	"port is down), pod-mac-not-learned (warn: no FDB or neighbour entry for a pod's MAC).\n"
 	"exit: 0 no fail finding, 1 a fail finding, 3 NAME missing/not a bridge or --fix refused.\n\n"
 	"options:\n"
-	"  --fix     set down bridges up through netlink (`ip link set NAME up`); idempotent: a\n"
+	"  --fix     set down pod bridges up through netlink (`ip link set NAME up`); idempotent: a\n"
 	"            bridge that is up is left alone. Each change is listed (\"changed\" in JSON).\n"
 	"            Needs CAP_NET_ADMIN: without it exit 3 and nothing changes.\n\n"
 	"arguments:\n"
 	"  NAME      only this bridge (exit 3 when it does not exist or is not a bridge)\n\n"
-	"JSON: \"findings\", \"bridges\": [{\"name\", \"ifindex\", \"state\", \"up\", \"mtu\", \"mac\", \"ports\",\n"
+	"JSON: \"findings\", \"bridges\": [{\"name\", \"ifindex\", \"state\", \"up\", \"pod_bridge\", \"mtu\", \"mac\", \"ports\",\n"
 	"      \"learned\"}], \"ports\": [{\"name\", \"bridge\", \"state\", \"stp_state\", \"learning\", \"peer\",\n"
 	"      \"pod_ip\", \"pod_mac\", \"mac_learned\", \"neigh_known\"}], \"fdb\": [...], \"changed\": [...]\n\n"
 	"examples:\n"

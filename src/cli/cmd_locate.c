@@ -156,6 +156,7 @@ static int run(struct cli *c, int argc, char **argv)
 	nr_err_clear(&e);
 	if (locate_init(&ctx, &e) < 0)
 		return cli_fail(c, &e);
+	ctx.host_root = c->host_root;
 	rc = report(c, ips, p.npos == 1 && !strcmp(p.pos[0], "-") ? -1 : p.npos);
 	locate_fini(&ctx);
 	return rc;
@@ -165,20 +166,28 @@ const struct cli_cmd cmd_locate = {
 	"locate", "locate IP [IP...] | locate -",
 	"find a pod from its IP: host interface, netns, pids, pod UID, containers",
 	"Follows a pod IP the way the kernel does: the route lookup (RTM_GETROUTE) gives the host\n"
-	"interface; on a bridge (kubenet cbr0) the neighbour entry gives the pod's MAC and the\n"
-	"bridge's FDB the port; on routed wirings (GKE ptp gke*, Calico cali*, Dataplane V2 lxc*,\n"
-	"veth*) the route's device is the pod's veth. The veth's peer gives the pod's network\n"
-	"namespace, cross-checked from the pod side (its interface's iflink is the host ifindex);\n"
-	"then every process in that namespace, with the pod UID and container IDs from cgroups.\n\n"
-	"findings: route-missing (fail) when no route leads to the pod (none, or only the default\n"
-	"route off the node); link-down (fail) when the pod's host-side interface is down.\n"
+	"interface; on a bridge (kubenet cbr0, Flannel cni0) the neighbour entry gives the pod's MAC\n"
+	"and the bridge's FDB the port; on routed wirings (GKE ptp gke*, Calico cali*, veth*) the\n"
+	"route's device is the pod's veth; on GKE Dataplane V2 / Cilium (the pod CIDR via the router\n"
+	"IP on cilium_host, no per-pod route, eBPF delivers) the pod whose netns holds the IP, behind\n"
+	"its lxc* veth. The veth's peer gives the pod's network namespace, cross-checked from the pod\n"
+	"side (its interface's iflink is the host ifindex); then every process in that namespace, with\n"
+	"the pod UID and container IDs from cgroups. A netns no process holds any more is read\n"
+	"through its bind mount (the CNI's /run/netns/cni-*, also under --host-root). Every pod\n"
+	"netns is read once per run, whatever the number of IPs.\n\n"
+	"findings: route-missing (fail) when no route leads to the pod (none, a blackhole, or only\n"
+	"the default route off the node); pod-not-found (fail) when the route keeps the IP on the\n"
+	"node (a bridge, cilium_host) but no pod here holds it; link-down (fail) when the pod's\n"
+	"host-side interface is down; pod-sandbox-empty (warn) when only a bind mount holds the\n"
+	"pod's netns (its sandbox died).\n"
 	"exit: 0 found, 1 a fail finding, 2 a malformed IP, 3 could not look.\n\n"
 	"arguments:\n"
 	"  IP        a pod IP (IPv4 or IPv6); several IPs give \"pods\": [...] in JSON\n"
 	"  -         read any number of IPs from stdin (whitespace-separated), as \"pods\"\n\n"
 	"JSON: \"ip\", \"host_interface\", \"ifindex\", \"netns\", \"pids\", \"pod_uid\",\n"
 	"      \"containers\": [{\"id\", \"pids\"}], \"wiring\", \"route_dev\", \"bridge\", \"mac\",\n"
-	"      \"host_state\", \"pod_interface\", \"crosscheck\", \"findings\"\n\n"
+	"      \"host_state\", \"pod_interface\", \"crosscheck\", \"pod_has_ip\", \"sandbox_empty\",\n"
+	"      \"netns_path\", \"findings\"; wiring is routed, bridged, cilium, local or none\n\n"
 	"examples:\n"
 	"  netrescue locate 10.4.0.5\n"
 	"  netrescue --json locate 10.4.0.5 | jq .pids\n"

@@ -26,6 +26,7 @@ struct view {
 	int all;            /* --all: also NOARP entries (multicast maps), as `nud all` */
 	struct jw w;
 	struct tbl t;
+	struct tbl vt;      /* overlay FDB (VXLAN remote VTEPs), a table of its own in text */
 	int count;
 };
 
@@ -97,15 +98,18 @@ static int on_neigh(const struct nl_neigh *n, void *arg)
 }
 
 /* The bridge's own view: entries it forwards by (NDA_MASTER set); the ports' own
- * multicast/self entries are not learned MACs. */
+ * multicast/self entries are not learned MACs. A VXLAN device's own entries (flannel.1,
+ * vxlan.calico) are shown too: each maps a remote VTEP's MAC to that node's IP (NDA_DST),
+ * the overlay's cross-node evidence (`bridge fdb show dev flannel.1`). */
 static int on_fdb(const struct nl_neigh *n, void *arg)
 {
 	struct view *v = arg;
 	int br = n->master ? n->master : master_of(v->nm, n->ifindex);
-	char mac[3 * NL_HWADDR], dev[32], brn[32], vlan[16];
-	const char *cells[5];
+	char mac[3 * NL_HWADDR], dev[32], brn[32], vlan[16], dst[64];
+	const char *cells[6], *vcells[4];
+	struct nr_addr a;
 
-	if (!n->master && !(n->flags & NTF_MASTER))
+	if (!n->master && !(n->flags & NTF_MASTER) && !n->dst_family)
 		return 1;
 	if (v->only && n->ifindex != v->only && br != v->only)
 		return 1;
@@ -117,6 +121,20 @@ static int on_fdb(const struct nl_neigh *n, void *arg)
 	cells[3] = n->state & NUD_PERMANENT ? "permanent" : n->flags & NTF_EXT_LEARNED ?
 		   "extern_learn" : n->state & NUD_NOARP ? "static" : "learned";
 	cells[4] = n->vlan >= 0 ? vlan : NULL;
+	cells[5] = NULL;
+	if (n->dst_family) {
+		a.family = n->dst_family;
+		memcpy(a.a, n->dst, sizeof a.a);
+		cells[5] = addr_str(&a, dst, sizeof dst);
+	}
+	if (!v->c->json && n->dst_family && !n->master) {
+		vcells[0] = cells[0];
+		vcells[1] = cells[1];
+		vcells[2] = cells[5];
+		vcells[3] = cells[3];
+		tbl_add(&v->vt, vcells);
+		return 1;
+	}
 	if (!v->c->json) {
 		tbl_add(&v->t, cells);
 		return 1;
@@ -131,6 +149,8 @@ static int on_fdb(const struct nl_neigh *n, void *arg)
 		jw_int(&v->w, n->vlan);
 	else
 		jw_null(&v->w);
+	jw_kstr(&v->w, "dst", cells[5]);
+	jw_kbool(&v->w, "self", (n->flags & NTF_SELF) != 0);
 	jw_obj_end(&v->w);
 	return 1;
 }
@@ -139,6 +159,7 @@ static int dump_text(struct view *v, struct nl *nl, struct nr_err *e)
 {
 	static const char *const hn[] = { "IP", "DEV", "MAC", "STATE" };
 	static const char *const hf[] = { "MAC", "PORT", "BRIDGE", "STATE", "VLAN" };
+	static const char *const hv[] = { "MAC", "DEV", "DST", "STATE" };
 
 	tbl_init(&v->t, 4, hn);
 	if (nl_neigh_dump(nl, AF_UNSPEC, on_neigh, v, e) < 0) {
@@ -147,8 +168,10 @@ static int dump_text(struct view *v, struct nl *nl, struct nr_err *e)
 	}
 	tbl_print(&v->t, stdout);
 	tbl_init(&v->t, 5, hf);
+	tbl_init(&v->vt, 4, hv);
 	if (nl_fdb_dump(nl, 0, on_fdb, v, e) < 0) {
 		tbl_free(&v->t);
+		tbl_free(&v->vt);
 		return -1;
 	}
 	if (v->t.nrows > 1) {
@@ -156,6 +179,12 @@ static int dump_text(struct view *v, struct nl *nl, struct nr_err *e)
 		tbl_print(&v->t, stdout);
 	} else {
 		tbl_free(&v->t);
+	}
+	if (v->vt.nrows > 1) {
+		printf("\noverlay FDB (remote VTEPs: MAC -> remote node):\n");
+		tbl_print(&v->vt, stdout);
+	} else {
+		tbl_free(&v->vt);
 	}
 	return 0;
 }
@@ -252,7 +281,9 @@ const struct cli_cmd cmd_neigh = {
 	"Lists the node's neighbour (ARP/NDP) entries: IP, device, MAC, state (REACHABLE, STALE,\n"
 	"PERMANENT, FAILED, INCOMPLETE, ...), then the forwarding database of every bridge: each\n"
 	"MAC with the port it was learned on (\"learned\") or configured (\"permanent\", \"static\").\n"
-	"A pod on cbr0 whose MAC is missing there has not sent a frame the bridge saw.\n\n"
+	"A pod on cbr0 whose MAC is missing there has not sent a frame the bridge saw. VXLAN devices\n"
+	"(flannel.1, vxlan.calico) list their remote VTEPs: MAC -> the remote node's IP (\"dst\"),\n"
+	"what `bridge fdb show dev flannel.1` prints as `MAC dst 10.128.0.3 self permanent`.\n\n"
 	"options:\n"
 	"  -a, --all also NOARP entries (the kernel's multicast address maps), which `ip neigh`\n"
 	"            hides too unless given `nud all`\n\n"
@@ -260,10 +291,11 @@ const struct cli_cmd cmd_neigh = {
 	"  IFACE     only entries on this device; for a bridge, also the MACs of all its ports\n"
 	"            (exit 3 when it does not exist)\n\n"
 	"JSON: \"neighbours\": [{\"ip\", \"mac\", \"dev\", \"state\", \"router\"}],\n"
-	"      \"fdb\": [{\"mac\", \"dev\", \"bridge\", \"state\", \"vlan\"}]\n\n"
+	"      \"fdb\": [{\"mac\", \"dev\", \"bridge\", \"state\", \"vlan\", \"dst\", \"self\"}]\n\n"
 	"examples:\n"
 	"  netrescue neigh\n"
 	"  netrescue neigh cbr0\n"
+	"  netrescue --json neigh flannel.1 | jq '.fdb[] | {mac, dst}'\n"
 	"  netrescue neigh --all eth0\n"
 	"  netrescue --json neigh | jq -r '.neighbours[] | select(.ip == \"10.4.0.5\") | .mac'\n",
 	run,

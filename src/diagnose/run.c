@@ -86,7 +86,7 @@ static void run_bridges(const struct diag_opts *o, struct diag_report *r)
 	struct nr_err e;
 	int i;
 
-	if (check_bridge_run(NULL, o->fix, &r->bridges, &r->fs, &e) < 0) {
+	if (check_bridge_run_in(o->host_root, NULL, o->fix, &r->bridges, &r->fs, &e) < 0) {
 		char why[DIAG_TEXT];
 
 		if (!o->fix)
@@ -94,7 +94,7 @@ static void run_bridges(const struct diag_opts *o, struct diag_report *r)
 		/* --fix refused (no CAP_NET_ADMIN): still report the bridges, say the fix failed. */
 		nr_err_text(&e, why, sizeof why);
 		diag_change(r, "bridge --fix not applied: %s", why);
-		if (check_bridge_run(NULL, 0, &r->bridges, &r->fs, &e) < 0)
+		if (check_bridge_run_in(o->host_root, NULL, 0, &r->bridges, &r->fs, &e) < 0)
 			return set_error(c, &e);
 	}
 	c->status = DIAG_OK;
@@ -169,6 +169,7 @@ static void run_pods(const struct diag_opts *o, struct diag_report *r, struct lo
 	}
 	if (locate_init(lc, &e) < 0)
 		return set_error(c, &e);
+	lc->host_root = o->host_root;
 	*lc_ok = 1;
 	for (i = 0; i < o->npods; i++) {
 		struct diag_pod *p = &r->pods[r->npods++];

@@ -1,5 +1,6 @@
 /* Pod IP -> host interface -> netns -> processes -> pod UID and containers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -17,6 +18,9 @@ int locate_init(struct locate_ctx *c, struct nr_err *e)
 {
 	c->ns_ready = 0;
 	c->ns.n = 0;
+	c->nmnt = 0;
+	c->index_ready = 0;
+	c->host_root = NULL;
 	return nl_open(&c->nl, e);
 }
 
@@ -44,6 +48,9 @@ static int ns_prepare(struct locate_ctx *c, struct nr_err *e)
 			c->nsid[i] = -1;
 		close(fd);
 	}
+	/* Sandboxes whose processes are gone keep their netns through the CNI's bind mount. */
+	if (locate_mounts_read(c, e) < 0)
+		return -1;
 	c->ns_ready = 1;
 	return 0;
 }
@@ -62,6 +69,18 @@ int locate_nsid_open(struct locate_ctx *c, int nsid, unsigned long long *ino, st
 		 * processes), but then we cannot tell which; a fresh list would. Check the inode. */
 		fd = netns_open_pid(c->ns.ns[i].pid, &got, NULL);
 		if (fd >= 0 && got == c->ns.ns[i].ino) {
+			if (ino)
+				*ino = got;
+			return fd;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	for (i = 0; i < c->nmnt && nsid >= 0; i++) {
+		if (c->mnt[i].nsid != nsid || c->mnt[i].has_proc)
+			continue;
+		fd = open(c->mnt[i].path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd >= 0 && netns_fd_ino(fd, &got, NULL) == 0 && got == c->mnt[i].ino) {
 			if (ino)
 				*ino = got;
 			return fd;
@@ -206,55 +225,6 @@ out:
 	return rc;
 }
 
-/* kubenet fallback when the neighbour/FDB chain is broken: ask each port's pod whether it
- * holds the IP (the node may simply not have talked to the pod yet). */
-struct port_scan {
-	struct locate_ctx *c;
-	int bridge;
-	struct locate_report *r;
-	struct nl_link *port;
-	int found;
-};
-
-static int port_scan_cb(const struct nl_link *l, void *arg)
-{
-	struct port_scan *s = arg;
-	struct locate_report tmp;
-	struct nr_err ign;
-	int has_ip = 0;
-
-	if ((s->bridge && l->master != s->bridge) || l->link_netnsid < 0 || !l->link)
-		return 1;
-	memset(&tmp, 0, sizeof tmp);
-	tmp.ip = s->r->ip;
-	/* Reading other namespaces while the dump runs would interleave replies on one socket:
-	 * pod_side uses its own socket, and the dump's socket is only read here. */
-	if (pod_side(s->c, l, &tmp, &has_ip, &ign) == 0 && has_ip) {
-		*s->port = *l;
-		s->found = 1;
-		return 0;
-	}
-	return 1;
-}
-
-/* Asks the pod behind every veth of bridge (0: of any kind) whether it holds the IP. The
- * dump runs on a second socket, since c->nl serves the nsid requests meanwhile. */
-static int veth_scan(struct locate_ctx *c, int bridge, struct locate_report *r,
-		     struct nl_link *port, struct nr_err *e)
-{
-	static struct nl scan; /* a second socket for the dump (static: 32 KiB buffer) */
-	struct port_scan s = { c, bridge, r, port, 0 };
-	int rc;
-
-	if (nl_open(&scan, e) < 0)
-		return -1;
-	rc = nl_link_dump(&scan, port_scan_cb, &s, e);
-	nl_close(&scan);
-	if (rc < 0)
-		return -1;
-	return s.found ? 0 : 1;
-}
-
 /* --- processes, pod, containers ---------------------------------------------------------- */
 
 static struct locate_container *container(struct locate_report *r, const char *id)
@@ -366,8 +336,10 @@ static int host_iface(struct locate_ctx *c, const struct nl_link *dev, struct lo
 	r->wiring = LOCATE_BRIDGED;
 	memcpy(r->bridge, dev->name, sizeof r->bridge);
 	rc = bridged_port(c, dev, r, host, e);
+	/* The neighbour/FDB chain is broken when the node never talked to the pod: ask the
+	 * index of pod addresses which port's pod holds the IP. */
 	if (rc == 1)
-		rc = veth_scan(c, dev->ifindex, r, host, e);
+		rc = locate_index_find(c, &r->ip, dev->ifindex, host, e);
 	return rc;
 }
 
@@ -390,6 +362,7 @@ static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct l
 		      struct nr_err *e)
 {
 	int has_ip = 0, i;
+	const char *mnt;
 	struct nr_err ign;
 
 	memcpy(r->host_if, host->name, sizeof r->host_if);
@@ -399,12 +372,105 @@ static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct l
 	if (host->link_netnsid < 0 || !host->link)
 		return 0; /* not a veth into another netns: nothing more to read */
 	if (pod_side(c, host, r, &has_ip, &ign) < 0)
-		return 0; /* the pod's netns has no process (or is gone): host side only */
+		return 0; /* the pod's netns is gone (or not ours to enter): host side only */
 	r->pod_has_ip = has_ip;
 	(void)e; /* a pid that exits meanwhile is normal: nothing here fails */
 	i = netns_pids_first(c->pairs, c->npairs, r->netns);
 	for (; i >= 0 && i < c->npairs && c->pairs[i].ino == r->netns; i++)
 		add_pid(&c->pairs[i].pid, r);
+	if (!r->npids && (mnt = locate_mount_only(c, r->netns))) {
+		r->sandbox_empty = 1;
+		snprintf(r->netns_path, sizeof r->netns_path, "%s", mnt);
+		locate_sandbox_owner(c->host_root, r);
+	}
+	return 0;
+}
+
+/* The pod's netns is held only by a bind mount: its sandbox (pause) process died and nothing
+ * recreated it, so no container can run there although the network still answers ARP. */
+static void sandbox_empty(const struct locate_report *r, struct findings *fs)
+{
+	char ip[64];
+
+	if (!fs || !r->sandbox_empty)
+		return;
+	ip_text(&r->ip, ip, sizeof ip);
+	findings_add(fs, "pod-sandbox-empty", SEV_WARN, ip, NULL,
+		     "pod %s%s%s%s behind %s: its network namespace net:[%llu] is held only by the "
+		     "bind mount %s; no process is left in it (the sandbox died): the kubelet must "
+		     "recreate the pod sandbox (check the runtime: crictl pods, its log)", ip,
+		     r->sandbox_pod[0] ? " (" : "", r->sandbox_pod, r->sandbox_pod[0] ? ")" : "",
+		     r->host_if, r->netns, r->netns_path);
+}
+
+/* The route keeps the IP on the node, but no pod here holds it. */
+static void not_here(struct locate_report *r, const char *where, struct findings *fs)
+{
+	char ip[64];
+
+	r->not_here = 1;
+	if (!fs)
+		return;
+	ip_text(&r->ip, ip, sizeof ip);
+	findings_add(fs, "pod-not-found", SEV_FAIL, ip, NULL,
+		     "no pod on this node holds %s: %s, but no pod network namespace behind the "
+		     "node's veths has this IP (the pod runs on another node, or is gone)", ip, where);
+}
+
+/* Dataplane V2 / Cilium: the pod CIDR goes via the router IP on cilium_host (no per-pod
+ * route); eBPF on the pod's lxc* veth delivers. The index of pod addresses finds the pod. */
+static int is_cilium(const struct nl_route *rt, const struct nl_link *dev)
+{
+	return rt->type == RTN_UNICAST && rt->dst_len && !strncmp(dev->name, "cilium_", 7);
+}
+
+static int locate_cilium(struct locate_ctx *c, const struct nl_route *rt, const struct nl_link *dev,
+			 struct locate_report *r, struct findings *fs, struct nr_err *e)
+{
+	struct nl_link host;
+	char where[160], net[64];
+	int rc;
+
+	r->wiring = LOCATE_CILIUM;
+	rc = locate_index_find(c, &r->ip, 0, &host, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		if (locate_pod(c, &host, r, e) < 0)
+			return -1;
+		link_down(r, fs);
+		sandbox_empty(r, fs);
+		return 0;
+	}
+	raw_text(rt->family, rt->dst, net, sizeof net);
+	snprintf(where, sizeof where, "the route %s/%d leads to Cilium's datapath (%s)", net,
+		 rt->dst_len, dev->name);
+	not_here(r, where, fs);
+	return 0;
+}
+
+/* The kernel refuses the IP (no route, or a blackhole/unreachable/prohibit one such as
+ * Calico's per-block blackhole): when the pod is here after all, its own route is what is
+ * missing (or its link is down), and the finding says where it is. */
+static int no_route(struct locate_ctx *c, struct locate_report *r, int sys, struct findings *fs,
+		    struct nr_err *e)
+{
+	const char *why = sys == EINVAL ? "a blackhole route swallows it" :
+			  sys == EACCES ? "a prohibit route refuses it" :
+			  sys == EHOSTUNREACH ? "an unreachable route refuses it" :
+			  "the kernel has no route to it";
+	char more[256];
+	struct nl_link host;
+
+	nr_err_clear(e);
+	if (locate_index_find(c, &r->ip, 0, &host, e) == 0 && locate_pod(c, &host, r, e) == 0) {
+		if (down_cause(c, &host, r, fs))
+			return 0;
+		snprintf(more, sizeof more, "%s, although the pod is here behind %s (its own route is "
+			 "gone)", why, host.name);
+		why = more;
+	}
+	route_missing(&r->ip, why, fs);
 	return 0;
 }
 
@@ -423,11 +489,7 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	if (nl_route_match(&c->nl, ip, &rt, e) < 0) {
 		if (e->code != NR_E_NL_NOROUTE)
 			return -1;
-		route_missing(ip, e->sys == EINVAL ? "a blackhole route swallows it" :
-			      e->sys == EACCES ? "a prohibit route refuses it" :
-			      e->sys == EHOSTUNREACH ? "an unreachable route refuses it" :
-			      "the kernel has no route to it", fs);
-		return 0;
+		return no_route(c, r, e->sys, fs, e);
 	}
 	if (rt.type == RTN_LOCAL) {
 		r->wiring = LOCATE_LOCAL; /* one of the node's own addresses */
@@ -440,11 +502,13 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	}
 	memcpy(r->route_dev, dev.name, sizeof r->route_dev);
 	r->route_default = rt.dst_len == 0;
+	if (is_cilium(&rt, &dev))
+		return locate_cilium(c, &rt, &dev, r, fs, e);
 	if (route_fault(&rt, &dev, why, sizeof why)) {
 		/* The kernel drops a route when its device goes down: look for the pod behind
 		 * any veth. When its veth or its bridge is down, that is the fault to report
 		 * (link-down, bridge-down), and the missing route only its consequence. */
-		if (veth_scan(c, 0, r, &host, e) == 0 && locate_pod(c, &host, r, e) == 0 &&
+		if (locate_index_find(c, ip, 0, &host, e) == 0 && locate_pod(c, &host, r, e) == 0 &&
 		    down_cause(c, &host, r, fs))
 			return 0;
 		route_missing(ip, why, fs);
@@ -453,10 +517,16 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	rc = host_iface(c, &dev, r, &host, e);
 	if (rc < 0)
 		return -1;
-	if (rc == 0 && locate_pod(c, &host, r, e) < 0)
+	if (rc == 1) {
+		snprintf(why, sizeof why, "the route leads to bridge %s", dev.name);
+		not_here(r, why, fs);
+		return 0;
+	}
+	if (locate_pod(c, &host, r, e) < 0)
 		return -1;
 	wrong_pod(r, fs);
 	link_down(r, fs);
+	sandbox_empty(r, fs);
 	return 0;
 }
 
@@ -476,7 +546,7 @@ int locate_once(const struct nr_addr *ip, struct locate_report *r, struct nr_err
 
 const char *locate_wiring_name(enum locate_wiring w)
 {
-	static const char *const n[] = { "none", "routed", "bridged", "local" };
+	static const char *const n[] = { "none", "routed", "bridged", "local", "cilium" };
 
 	return (unsigned)w < sizeof n / sizeof n[0] ? n[w] : "none";
 }
@@ -527,6 +597,9 @@ void locate_json(struct jw *w, const struct locate_report *r)
 	r->crosscheck < 0 ? jw_null(w) : jw_bool(w, r->crosscheck);
 	jw_key(w, "pod_has_ip");
 	r->pod_has_ip < 0 ? jw_null(w) : jw_bool(w, r->pod_has_ip);
+	jw_kbool(w, "sandbox_empty", r->sandbox_empty);
+	jw_kstr(w, "netns_path", r->netns_path[0] ? r->netns_path : NULL);
+	jw_kstr(w, "sandbox_pod", r->sandbox_pod[0] ? r->sandbox_pod : NULL);
 }
 
 /* LOCATE_LINE: pids or containers of one pod on one line. */

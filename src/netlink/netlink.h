@@ -115,6 +115,8 @@ struct nl_neigh {
 	unsigned char mac[NL_HWADDR];
 	int master;               /* NDA_MASTER: the bridge of an FDB entry, 0 = unknown */
 	int vlan;                 /* NDA_VLAN, -1 = none */
+	int dst_family;           /* FDB of a VXLAN device: the remote VTEP's family, 0 = none */
+	unsigned char dst[16];    /* NDA_DST of that entry (the remote node's IP) */
 };
 typedef int (*nl_neigh_cb)(const struct nl_neigh *n, void *arg);
 /* family: AF_UNSPEC (IPv4 and IPv6), AF_INET or AF_INET6. */

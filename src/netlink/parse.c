@@ -229,6 +229,14 @@ static int parse_neigh(const unsigned char *p, size_t len, struct nl_neigh *n)
 	if (attr_parse(p + NLMSG_ALIGN(sizeof nd), len - NLMSG_ALIGN(sizeof nd), tb, TB_MAX) < 0)
 		return -1;
 	n->has_ip = !attr_ip(&tb[NDA_DST], n->family, n->ip);
+	/* An FDB entry of a VXLAN device carries its remote VTEP in NDA_DST (vxlan_fdb_info),
+	 * 4 or 16 bytes by the underlay's family. */
+	if (n->family == AF_BRIDGE && tb[NDA_DST].p) {
+		if (!attr_ip(&tb[NDA_DST], AF_INET, n->dst))
+			n->dst_family = AF_INET;
+		else if (!attr_ip(&tb[NDA_DST], AF_INET6, n->dst))
+			n->dst_family = AF_INET6;
+	}
 	attr_mac(&tb[NDA_LLADDR], n->mac, &n->mac_len);
 	if (!attr_u32(&tb[NDA_MASTER], &v))
 		n->master = (int)v;

@@ -82,12 +82,28 @@ expect_rc "pod unknown to the kubelet" 1 nr --json port $PORT
 expect_json "pod unknown to the kubelet: stale" '.holders[] | select(.pid == '$PID_A') | .stale == true and (.stale_reason | test("unknown to the kubelet"))' "$OUT"
 mv "$HR/var/lib/kubelet/pods/gone" "$HR/var/lib/kubelet/pods/${POD_UID[a]}"
 
-# --- --pod-ip: only that pod's netns; a holder there is port-in-use ---
-expect_rc "--pod-ip: port held in the pod netns: exit 1" 1 nr --json port $PORT --pod-ip "${POD_IP[c]}"
+# --- --pod-ip: only that pod's netns (contract amended by issue 13: the pod's own live server
+# is port-listening (info); port-in-use needs evidence that a container of the pod fails to bind;
+# nothing listening is port-not-listening) ---
+expect_rc "--pod-ip: the pod's own live server: exit 0" 0 nr --json port $PORT --pod-ip "${POD_IP[c]}"
 expect_json "--pod-ip: only the pod's holder" "[.holders[].pid] == [$PID_C]" "$OUT"
-expect_json "--pod-ip: port-in-use finding" '[.findings[] | select(.id == "port-in-use" and .severity == "fail")] | length == 1' "$OUT"
-expect_rc "--pod-ip: free port in that pod: exit 0" 0 nr --json port $((PORT + 2)) --pod-ip "${POD_IP[c]}"
-expect_json "--pod-ip: free port, no holders" '(.holders | length == 0) and ([.findings[] | select(.id == "port-in-use")] | length == 0)' "$OUT"
+expect_json "--pod-ip: port-listening info, no port-in-use" '([.findings[] | select(.id == "port-listening" and .severity == "info")] | length == 1) and ([.findings[] | select(.id == "port-in-use")] | length == 0)' "$OUT"
+LOGD=$HR/var/log/pods/default_c_${POD_UID[c]}/dns2
+mkdir -p "$LOGD"
+printf '2024-05-01T10:00:00Z stderr F listen udp :%s: bind: address already in use\n' $PORT >"$LOGD/0.log"
+expect_rc "--pod-ip: another container fails to bind: exit 1" 1 nr --json port $PORT --pod-ip "${POD_IP[c]}"
+expect_json "--pod-ip: port-in-use names both containers and the log" '[.findings[] | select(.id == "port-in-use" and .severity == "fail" and (.message | test("container dns.*container dns2.*address already in use")))] | length == 1' "$OUT"
+rm -rf "$LOGD"
+mkdir -p "$LOGD"
+: >"$LOGD/0.log"; : >"$LOGD/1.log"; : >"$LOGD/2.log"
+expect_rc "--pod-ip: another container restarting: exit 1" 1 nr --json port $PORT --pod-ip "${POD_IP[c]}"
+expect_json "--pod-ip: port-in-use from restarts" '[.findings[] | select(.id == "port-in-use" and (.message | test("restarting \\(2 restarts")))] | length == 1' "$OUT"
+rm -rf "$LOGD"
+expect_rc "--pod-ip: stale holder in the pod: exit 1" 1 nr --json port $PORT --pod-ip "${POD_IP[b]}"
+expect_json "--pod-ip: stale holder is port-in-use with the kill fix" '[.findings[] | select(.id == "port-in-use" and .fix == "netrescue port '$PORT' --kill")] | length == 1' "$OUT"
+expect_rc "--pod-ip: nothing listens in that pod: exit 1" 1 nr --json port $((PORT + 2)) --pod-ip "${POD_IP[c]}"
+expect_json "--pod-ip: free port, port-not-listening" '(.holders | length == 0) and ([.findings[] | select(.id == "port-not-listening" and .severity == "fail")] | length == 1) and ([.findings[] | select(.id == "port-in-use")] | length == 0)' "$OUT"
+expect_eq "--pod-ip: ss agrees nothing listens" "$(in_pod c ss -Hlntu "sport = :$((PORT + 2))" | wc -l)" 0
 
 # --- --kill ---
 gone() { ! kill -0 "$1" 2>/dev/null || [ "$(ps -o stat= -p "$1" | cut -c1)" = Z ]; }

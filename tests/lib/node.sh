@@ -255,3 +255,162 @@ pod_resolv() {
 	done
 	return 1
 }
+
+# --- node shapes as the real CNIs build them (issue 13) --------------------------------------
+#   node_cilium [ROUTER] [CIDR] [vxlan]  GKE Dataplane V2 / Cilium: the veth pair cilium_host /
+#                                cilium_net, ROUTER/32 (default 10.4.2.1) on cilium_host, the pod
+#                                CIDR (10.4.2.0/24) "via ROUTER dev cilium_host src ROUTER" and no
+#                                per-pod route; with vxlan also cilium_vxlan (flow-based, 8472) and
+#                                a remote node's CIDR 10.4.9.0/24 via cilium_host.
+#   pod_cilium NAME IP [UID]     a pod on an lxc<hash> veth with no address and no route on the node
+#                                (eBPF delivers); inside IP/32, ROUTER dev eth0 scope link, default
+#                                via ROUTER.
+#   node_calico [BLOCK] [vxlan]  Calico's IPAM block (10.4.3.0/26) as a blackhole route (proto bird);
+#                                with vxlan also vxlan.calico (VNI 4096, 4789, MTU 1410) with a remote
+#                                block via its tunnel address onlink, its neighbour and FDB entries.
+#   pod_calico NAME IP [UID]     a pod on a cali<hash> veth (MAC ee:ee:ee:ee:ee:ee, proxy_arp) with a
+#                                /32 route; inside IP/32 and the 169.254.1.1 gateway.
+#   node_flannel                 Flannel VXLAN: flannel.1 (VNI 1, 8472, nolearning, MTU 1410,
+#                                10.4.0.0/32), the cni0 bridge (10.4.0.1/24, MTU 1410), a remote node's
+#                                subnet 10.4.1.0/24 via 10.4.1.0 onlink with its neighbour and FDB
+#                                entry (dst 10.128.0.3). Pods: pod_bridged then pod_mtu NAME 1410.
+#   pod_mtu NAME MTU             both ends of a pod's veth.
+#   sandbox_orphan NAME [PATH]   ends every process of pod NAME: only its netns bind mount is left
+#                                (as the CNI's /run/netns/cni-* after the sandbox died); with PATH
+#                                (e.g. var/run/netns/cni-x) it is also bind-mounted at $HR/PATH and
+#                                the sandbox's containerd config.json names /PATH as its netns.
+# REMOTE_VTEP_MAC: the MAC of the remote node's VTEP the overlay helpers install.
+REMOTE_VTEP_MAC=66:0a:0b:0c:0d:0e
+T_MOUNTS=()
+CILIUM_ROUTER=
+
+node_cilium() {
+	local r=${1:-10.4.2.1} cidr=${2:-10.4.2.0/24}
+	CILIUM_ROUTER=$r
+	ip -n "$NODE" link add cilium_host mtu 1460 type veth peer name cilium_net mtu 1460
+	ip -n "$NODE" link set cilium_net up
+	ip -n "$NODE" link set cilium_host up
+	ip -n "$NODE" addr add "$r/32" dev cilium_host
+	ip -n "$NODE" route add "$r" dev cilium_host scope link
+	ip -n "$NODE" route add "$cidr" via "$r" dev cilium_host src "$r"
+	if [ "${3:-}" = vxlan ]; then
+		ip -n "$NODE" link add cilium_vxlan mtu 1500 type vxlan external dstport 8472
+		ip -n "$NODE" link set cilium_vxlan up
+		ip -n "$NODE" route add 10.4.9.0/24 via "$r" dev cilium_host src "$r" mtu 1410
+	fi
+}
+
+pod_cilium() { # name ip [uid]
+	local name=$1 ip=$2 hv
+	hv=lxc$(short_hash "$T_ID$name")
+	pod_netns "$name"
+	ip -n "$NODE" link add "$hv" mtu 1460 type veth peer name eth0 mtu 1460 netns "${POD_NS[$name]}"
+	ip -n "$NODE" link set "$hv" up
+	ip -n "${POD_NS[$name]}" addr add "$ip/32" dev eth0
+	ip -n "${POD_NS[$name]}" link set eth0 up
+	ip -n "${POD_NS[$name]}" route add "$CILIUM_ROUTER" dev eth0 scope link
+	# In tunnel mode cilium-cni keeps the device MTU and lowers the routes' MTU instead.
+	if ip -n "$NODE" link show cilium_vxlan >/dev/null 2>&1; then
+		ip -n "${POD_NS[$name]}" route add default via "$CILIUM_ROUTER" dev eth0 mtu 1410
+	else
+		ip -n "${POD_NS[$name]}" route add default via "$CILIUM_ROUTER" dev eth0
+	fi
+	POD_IF[$name]=$hv
+	pod_common "$name" "$ip" "${3:-}"
+}
+
+node_calico() {
+	local block=${1:-10.4.3.0/26}
+	ip -n "$NODE" route add blackhole "$block" proto 12
+	if [ "${2:-}" = vxlan ]; then
+		ip -n "$NODE" link add vxlan.calico mtu 1410 type vxlan id 4096 dstport 4789 local 10.128.0.2 dev eth0 nolearning
+		ip -n "$NODE" addr add "${block%/*}/32" dev vxlan.calico
+		ip -n "$NODE" link set vxlan.calico up
+		ip -n "$NODE" neigh add 10.4.9.0 lladdr "$REMOTE_VTEP_MAC" dev vxlan.calico nud permanent
+		ip netns exec "$NODE" bridge fdb add "$REMOTE_VTEP_MAC" dev vxlan.calico dst 10.128.0.3 self permanent
+		ip -n "$NODE" route add 10.4.9.0/26 via 10.4.9.0 dev vxlan.calico onlink
+	fi
+}
+
+pod_calico() { # name ip [uid]
+	# Wired as GKE ptp is (a /32 per pod, the 169.254.1.1 gateway inside); only the veth's
+	# name and Calico's fixed MAC differ. A link going down takes its route with it: re-add.
+	local name=$1 ip=$2 hv
+	pod_routed "$name" "$ip" "${3:-}"
+	hv=cali$(short_hash "$T_ID$name")
+	ip -n "$NODE" link set "${POD_IF[$name]}" down
+	ip -n "$NODE" link set "${POD_IF[$name]}" name "$hv" address ee:ee:ee:ee:ee:ee
+	ip -n "$NODE" link set "$hv" up
+	ip -n "$NODE" route add "$ip/32" dev "$hv" scope link
+	POD_IF[$name]=$hv
+}
+
+node_flannel() {
+	ip -n "$NODE" link add flannel.1 mtu 1410 type vxlan id 1 dstport 8472 local 10.128.0.2 dev eth0 nolearning
+	ip -n "$NODE" addr add 10.4.0.0/32 dev flannel.1
+	ip -n "$NODE" link set flannel.1 up
+	ip -n "$NODE" neigh add 10.4.1.0 lladdr "$REMOTE_VTEP_MAC" dev flannel.1 nud permanent
+	ip netns exec "$NODE" bridge fdb add "$REMOTE_VTEP_MAC" dev flannel.1 dst 10.128.0.3 self permanent
+	ip -n "$NODE" route add 10.4.1.0/24 via 10.4.1.0 dev flannel.1 onlink
+	node_bridge cni0 10.4.0.1/24
+	ip -n "$NODE" link set cni0 mtu 1410
+}
+
+pod_mtu() { # name mtu
+	ip -n "$NODE" link set "${POD_IF[$1]}" mtu "$2"
+	ip -n "${POD_NS[$1]}" link set eth0 mtu "$2"
+}
+
+node_umounts() {
+	local m
+	for m in "${T_MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
+	T_MOUNTS=()
+}
+
+sandbox_orphan() { # name [path under $HR]
+	local name=$1 p i
+	for p in $(ip netns pids "${POD_NS[$name]}"); do kill -9 "$p" 2>/dev/null; done
+	for i in $(seq 1 100); do
+		[ -z "$(ip netns pids "${POD_NS[$name]}")" ] && break
+		sleep 0.05
+	done
+	POD_PIDS[$name]=
+	if [ -n "${2:-}" ]; then
+		mkdir -p "$(dirname "$HR/$2")"
+		: >"$HR/$2"
+		mount --bind "/run/netns/${POD_NS[$name]}" "$HR/$2" && T_MOUNTS+=("$HR/$2")
+		# containerd's sandbox config names its netns by that path, as the CRI plugin writes it.
+		sed -i "s|{\"ociVersion\":\"1.1.0\",|&\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/$2\"}]},|" \
+			"$HR/run/containerd/io.containerd.runtime.v2.task/k8s.io/${POD_SANDBOX[$name]}/config.json"
+		# Bind mounts go before the host tree is removed.
+		trap 'node_umounts; node_down' EXIT
+	fi
+}
+
+# shape_fails JSON: the fail finding IDs of a check's document that belong to this test. The
+# machine's /proc is shared: other tests' pods look stale to our host root (stale-listener) and
+# their kernel-log records land in our window; those count only when they name our namespaces.
+shape_fails() {
+	local mine
+	mine=$(for p in "${POD_PIDS[@]}"; do [ -n "$p" ] && stat -L -c %i "/proc/$p/ns/net" 2>/dev/null; done | jq -R . | jq -sc .)
+	jq -r --argjson mine "${mine:-[]}" '[.findings[] | select(.severity == "fail")
+		| select(.id != "conntrack-table-full" and .id != "neigh-table-overflow")
+		| select(.id != "stale-listener" or
+			 (.message as $m | any($mine[]; . as $n | $m | contains("netns " + $n + " "))))
+		| .id] | unique | join(",")' <<<"$1" 2>/dev/null
+}
+# shape_diag NAME WANT_FAILS ARGS...: diagnose --json in the node; its document lands in DJ. The
+# exit code must follow the findings, and this test's own fail findings must be exactly
+# WANT_FAILS ("" on a healthy shape: exit 0, or 1 only because of other tests' pods).
+shape_diag() {
+	local name=$1 want=$2
+	shift 2
+	nr --json diagnose --since 2s "$@" >"$T_TMP/dj.out" 2>"$T_TMP/dj.err"
+	RC=$?
+	DJ=$(cat "$T_TMP/dj.out")
+	expect_json "$name: one JSON document" '.tool == "netrescue" and .command == "diagnose"' "$DJ"
+	expect_eq "$name: exit code follows the findings" "$RC" \
+		"$(jq '[.findings[] | select(.severity == "fail")] | if length > 0 then 1 else 0 end' <<<"$DJ" 2>/dev/null)"
+	expect_eq "$name: fail findings are exactly [$want]" "$(shape_fails "$DJ")" "$want"
+	if [ -n "$want" ]; then expect_eq "$name: exit 1" "$RC" 1; fi
+}
