@@ -134,6 +134,8 @@ void nr_err_clear(struct nr_err *e);
 const char *nr_err_message(int code);
 /* 1 when the code is a usage error (exit 2), else 0 (exit 3). */
 int nr_err_is_usage(int code);
+/* The symbolic name of an errno value ("EACCES"); "E?" for one netrescue does not meet. */
+const char *nr_errno_name(int sys);
 /* The one-line text of e: "module: ctx: message (strerror)", without a trailing newline. */
 void nr_err_text(const struct nr_err *e, char *buf, size_t cap);
 

@@ -90,8 +90,16 @@ static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
 		if (parse_duration(v, &a->d.since_secs) < 0 || !a->d.since_secs)
 			return cli_usage(c, "--since '%s' is not a duration (90s, 15m, 2h, 1d)", v);
 		return 0;
-	case O_CAPDIR: a->capdir = v; return 0;
-	case O_BUNDLE: a->bundle = v; return 0;
+	case O_CAPDIR:
+		if (!*v)
+			return cli_usage(c, "--capture-dir needs a directory");
+		a->capdir = v;
+		return 0;
+	case O_BUNDLE:
+		if (!*v)
+			return cli_usage(c, "--bundle needs a file name");
+		a->bundle = v;
+		return 0;
 	case O_UPLOAD: a->upload = v; return 0;
 	case O_FIX: a->d.fix = 1; return 0;
 	case O_FORCE: a->force = 1; return 0;
@@ -373,6 +381,7 @@ static int run(struct cli *c, int argc, char **argv)
 		failed = 1;
 	}
 	if (c->json) {
+		c->doc = 1;
 		write_json(stdout, r, &o);
 	} else {
 		diag_text(stdout, r);

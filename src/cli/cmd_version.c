@@ -19,8 +19,7 @@ static int run(struct cli *c, int argc, char **argv)
 	if (p.npos)
 		return cli_usage(c, "takes no arguments");
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "version");
+		cli_json_begin(c, &w, "version");
 		jw_kstr(&w, "commit", NR_COMMIT);
 		jw_kstr(&w, "libpcap", pcap_lib_version());
 		jw_kstr(&w, "libpcap_debian", NR_LIBPCAP_DEBIAN);
@@ -28,7 +27,7 @@ static int run(struct cli *c, int argc, char **argv)
 		jw_kstr(&w, "bearssl_debian", NR_BEARSSL_DEBIAN);
 		jw_kstr(&w, "ca_roots", NR_CA_BUNDLE);
 		jw_kint(&w, "build_epoch", NR_BUILD_EPOCH);
-		return jw_end(&w) ? EXIT_CANNOT : EXIT_OK;
+		return cli_json_end(c, &w) ? EXIT_CANNOT : EXIT_OK;
 	}
 	printf("netrescue %s (commit %s)\n", NR_VERSION, NR_COMMIT);
 	printf("%s (Debian %s)\n", pcap_lib_version(), NR_LIBPCAP_DEBIAN);
