@@ -110,6 +110,10 @@ enum nr_code {
 
 	/* io (base/io.c: whole-file reads and writes with deadlines): 1250-1299 */
 	NR_R_IO = 1250,
+	NR_E_IO_OPEN,       /* a node file could not be opened; sys holds errno */
+	NR_E_IO_READ,       /* reading failed; sys holds errno */
+	NR_E_IO_NOTREG,     /* not a regular file (a FIFO, device or socket is never read) */
+	NR_E_IO_TIMEOUT,    /* the read did not finish within its deadline */
 };
 
 /* NR_ERR_CTX: room for the subject plus a detail ("cbr0", "/proc/123/fd"). */

@@ -90,6 +90,10 @@ static const struct nr_errdef table[] = {
 	/* health */
 
 	/* io */
+	{ NR_E_IO_OPEN, 0, "cannot open" },
+	{ NR_E_IO_READ, 0, "cannot read" },
+	{ NR_E_IO_NOTREG, 0, "is not a regular file (FIFOs, devices and sockets are never read)" },
+	{ NR_E_IO_TIMEOUT, 0, "did not answer within its deadline" },
 
 };
 

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include "base/parse.h"
+#include "base/io.h"
 #include "checks/cni.h"
 #include "netlink/netlink.h"
 
 #define MOD "cni"
 /* CNI_CONF_MAX: CNI configs are a few hundred bytes; a 16 KiB prefix holds every plugin type. */
 #define CNI_CONF_MAX 16384
+#define NETD "/etc/cni/net.d"
 /* CNI_PATH: --host-root plus /etc/cni/net.d/ plus a file name (NAME_MAX 255). */
 #define CNI_PATH 1024
 /* CNI_IFS: interface names considered (the first few hundred links tell as well as all). */
@@ -83,9 +85,9 @@ static int conf_name(const char *n)
 }
 
 /* The lexically first config file (libcni's ConfFiles + sort, as containerd and CRI-O pick). */
-static int first_conf(const char *dir, char *name, size_t cap)
+static int first_conf(const char *root, char *name, size_t cap)
 {
-	DIR *d = opendir(dir);
+	DIR *d = hostfs_opendir(root, NETD);
 	struct dirent *de;
 
 	name[0] = 0;
@@ -99,21 +101,15 @@ static int first_conf(const char *dir, char *name, size_t cap)
 	return name[0] != 0;
 }
 
-static int read_conf(const char *path, char *buf, size_t cap)
+/* Symlinked configs are common (netd): followed, inside the host root. */
+static int read_conf(const char *root, const char *file, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t n = 0;
-	ssize_t k;
+	char path[CNI_PATH];
+	size_t n;
 
-	if (fd < 0 && errno == ELOOP)
-		fd = open(path, O_RDONLY | O_CLOEXEC); /* symlinked configs are common (netd) */
-	if (fd < 0)
+	if ((size_t)snprintf(path, sizeof path, NETD "/%s", file) >= sizeof path)
 		return -1;
-	while (n + 1 < cap && (k = read(fd, buf + n, cap - 1 - n)) > 0)
-		n += (size_t)k;
-	close(fd);
-	buf[n] = 0;
-	return 0;
+	return io_read_file(root, path, buf, cap, &n, NULL);
 }
 
 struct ifnames {
@@ -144,10 +140,10 @@ int cni_detect(const char *host_root, char *name, size_t cap, char *why, size_t 
 	const char *res;
 	int have = 0;
 
-	if (path_under(host_root ? host_root : "/", "/etc/cni/net.d", dir, sizeof dir) < 0)
+	if (path_under(host_root ? host_root : "/", NETD, dir, sizeof dir) < 0)
 		return nr_fail(e, NR_E_TOOBIG, 0, MOD, "%s", host_root);
-	if (first_conf(dir, file, sizeof file) && (size_t)snprintf(path, sizeof path, "%s/%s", dir, file) < sizeof path)
-		have = read_conf(path, conf, sizeof conf) == 0;
+	if (first_conf(host_root, file, sizeof file) && (size_t)snprintf(path, sizeof path, "%s/%s", dir, file) < sizeof path)
+		have = read_conf(host_root, file, conf, sizeof conf) == 0;
 	ifs.n = 0;
 	if (nl_open(&nl, e) < 0)
 		return -1;
