@@ -12,6 +12,7 @@
 #include "checks/bridge.h"
 #include "locate/locate.h"
 #include "report/escape.h"
+#include "report/shell.h"
 #include "report/table.h"
 
 #define MOD "bridge"
@@ -244,7 +245,7 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 	for (i = 0; i < r->nbr; i++) {
 		if ((r->br[i].flags & IFF_UP) || findings_has(fs, "bridge-down", r->br[i].name))
 			continue;
-		snprintf(fix, sizeof fix, "netrescue bridge %s --fix", r->br[i].name);
+		sh_printf(fix, sizeof fix, "netrescue bridge %s --fix", r->br[i].name);
 		findings_add(fs, "bridge-down", SEV_FAIL, r->br[i].name, fix,
 			     "bridge %s is down: its %d pod port(s) cannot reach the node or each other",
 			     r->br[i].name, r->br[i].nports);
@@ -254,7 +255,7 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 
 		port_subject(r, p, subj, sizeof subj);
 		if (!(p->flags & IFF_UP)) {
-			snprintf(fix, sizeof fix, "ip link set %s up", p->name);
+			sh_printf(fix, sizeof fix, "ip link set %s up", p->name);
 			findings_add(fs, "link-down", SEV_FAIL, subj, fix,
 				     "port %s of bridge %s (the pod's host side) is down", p->name,
 				     r->br[p->br].name);

@@ -51,8 +51,9 @@ static struct {
 	const struct port_report *r;
 	int nns;
 	struct nsent ns[PORT_NETNS_MAX];
-	int ncand;
-	struct cand cand[PORT_CANDS_MAX];
+	int ncand, capcand;
+	struct cand *cand;          /* grows: one netns may hold 12,000 listeners */
+	int unreadable, unreadable_err; /* namespaces we could not look into, and why */
 	int nv;
 	struct vcache v[VERDICT_CACHE];
 } S;
@@ -114,6 +115,11 @@ static int scan_proc(const struct proc_info *p, void *arg)
 	struct nsent *n;
 
 	(void)arg;
+	if (!p->netns && (p->netns_err == EACCES || p->netns_err == EPERM)) {
+		S.unreadable++;
+		S.unreadable_err = p->netns_err;
+		return 1;
+	}
 	ns_add(p->netns, p->pid);
 	/* All-ports scan: only namespaces holding a stale process are worth a listener dump. */
 	if (S.r->port == 0 && (p->pod_uid[0] || p->container_id[0]) &&
@@ -136,8 +142,20 @@ static int add_listener(const struct sock_entry *s, void *arg)
 
 	if (S.r->port && s->lport != S.r->port)
 		return 1;
-	if (!s->inode || S.ncand >= PORT_CANDS_MAX)
+	if (!s->inode)
 		return 1;
+	if (S.ncand >= S.capcand) {
+		int cap = S.capcand ? S.capcand * 2 : PORT_CANDS_MAX;
+		struct cand *nc = realloc(S.cand, (size_t)cap * sizeof *nc);
+
+		if (!nc) {
+			S.unreadable++;
+			S.unreadable_err = ENOMEM;
+			return -1;
+		}
+		S.cand = nc;
+		S.capcand = cap;
+	}
 	c = &S.cand[S.ncand++];
 	c->inode = s->inode;
 	c->netns = l->netns;
@@ -179,10 +197,16 @@ static void dump_listeners(struct port_report *r, int *next)
 		l.netns = S.ns[i].ino;
 		diag = 1;
 		nr_err_clear(&e);
-		/* A namespace whose last process exited meanwhile just has no listeners. */
+		/* A namespace whose last process exited meanwhile just has no listeners; one we
+		 * may not enter is counted, never taken for "nothing listens". */
 		if (sock_walk_netns(S.ns[i].pid, SOCK_F_TCP | SOCK_F_UDP | SOCK_F_LISTEN, add_listener, &l,
-				    &diag, &e) < 0)
+				    &diag, &e) < 0) {
+			if (e.code == NR_E_PERM || e.sys == EACCES || e.sys == EPERM) {
+				S.unreadable++;
+				S.unreadable_err = e.sys ? e.sys : EPERM;
+			}
 			continue;
+		}
 		r->netns_scanned++;
 		if (!diag)
 			r->sockdiag_fallbacks++;
@@ -383,7 +407,7 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	r->port = port;
 	r->pod_netns = pod_netns;
 	S.r = r;
-	S.nns = S.ncand = S.nv = 0;
+	S.nns = S.ncand = S.nv = S.unreadable = 0;
 	rt_open(&S.rt, host_root);
 	r->runtime_known = rt_have_runtime(&S.rt);
 	rt_sources(&S.rt, r->sources, sizeof r->sources);
@@ -396,14 +420,27 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	for (next = 0; next < S.nns;) {
 		dump_listeners(r, &next);
 		if (S.ncand && proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP),
-					      owner_scan, r, e) < 0)
+					      owner_scan, r, e) < 0) {
+			free(S.cand);
+			S.cand = NULL;
+			S.capcand = 0;
 			return -1;
+		}
 		if (port)
 			add_unowned(r);
 		for (i = 0; i < S.nns; i++)
 			if (S.ns[i].wanted == WANT_BATCH)
 				S.ns[i].wanted = WANT_DONE;
 	}
+	free(S.cand);
+	S.cand = NULL;
+	S.capcand = 0;
+	if (S.unreadable)
+		return nr_fail(e, S.unreadable_err == ENOMEM ? NR_E_NOMEM : NR_E_PERM, S.unreadable_err, "port",
+			       "the network namespaces of %d processes could not be read, so a listener there "
+			       "would be missed (reading /proc/PID/ns/net needs CAP_SYS_PTRACE, entering a netns "
+			       "CAP_SYS_ADMIN)",
+			       S.unreadable);
 	for (i = 0; i < r->n; i++)
 		if (r->h[i].pid > 0)
 			describe(&r->h[i]);
