@@ -259,14 +259,18 @@ static int upload_report(struct args *a, const struct diag_report *r, struct out
 		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
 	f = fdopen(fd, "w");
 	if (!f) {
+		int err = errno; /* close and unlink may change errno */
+
 		close(fd);
 		unlink(path);
-		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
+		return nr_fail(e, NR_E_SYS, err, "diagnose", "temporary report file");
 	}
 	write_json(f, r, NULL);
 	if (fclose(f) != 0) {
+		int err = errno;
+
 		unlink(path);
-		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
+		return nr_fail(e, NR_E_SYS, err, "diagnose", "temporary report file");
 	}
 	rc = upload_file(path, a->upload, &a->uo, &o->ur, e);
 	unlink(path);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -373,7 +374,7 @@ static int split_logdir(const char *s, struct rt_pod *p)
 	return 0;
 }
 
-static int walk_dir(const struct rt *rt, const char *rel, int logdirs,
+static int walk_dir(const struct rt *rt, const char *rel, int logdirs, const struct rt_pod_index *ix,
 		    int (*cb)(const struct rt_pod *p, void *arg), void *arg)
 {
 	char p[RT_PATH_MAX];
@@ -392,7 +393,7 @@ static int walk_dir(const struct rt *rt, const char *rel, int logdirs,
 				continue;
 		} else {
 			/* A UID the log dirs already named was reported with its name. */
-			if ((rt->have & RT_LOGPODS) && rt_pod_by_uid(rt, d->d_name, &pod) == 0 && pod.name[0])
+			if (ix && rt_pod_index_find(ix, d->d_name, &pod) == 0 && pod.name[0])
 				continue;
 			memset(&pod, 0, sizeof pod);
 			scopy(pod.uid, sizeof pod.uid, d->d_name);
@@ -405,13 +406,94 @@ static int walk_dir(const struct rt *rt, const char *rel, int logdirs,
 
 int rt_pod_walk(const struct rt *rt, int (*cb)(const struct rt_pod *p, void *arg), void *arg)
 {
+	struct rt_pod_index ix = { NULL, 0 };
 	int r = 1;
 
 	if (rt->have & RT_LOGPODS)
-		r = walk_dir(rt, LOG_PODS, 1, cb, arg);
-	if (r > 0 && (rt->have & RT_KUBELET))
-		r = walk_dir(rt, KUBELET_PODS, 0, cb, arg);
+		r = walk_dir(rt, LOG_PODS, 1, NULL, cb, arg);
+	if (r > 0 && (rt->have & RT_KUBELET)) {
+		/* UIDs the log dirs already named were reported with their names. */
+		if ((rt->have & RT_LOGPODS) && rt_pod_index_load(rt, &ix) < 0)
+			return -1;
+		r = walk_dir(rt, KUBELET_PODS, 0, &ix, cb, arg);
+		rt_pod_index_free(&ix);
+	}
 	return r < 0 ? r : 0;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rt_pod_ref *)a)->uid, ((const struct rt_pod_ref *)b)->uid);
+}
+
+/* RT_INDEX_FIRST: entries allocated first; doubled as needed. */
+#define RT_INDEX_FIRST 256
+
+static int index_add(struct rt_pod_index *ix, size_t *cap, const char *dir, const struct rt_pod *p)
+{
+	struct rt_pod_ref *nv;
+
+	if (ix->n == *cap) {
+		nv = realloc(ix->v, (*cap ? *cap * 2 : RT_INDEX_FIRST) * sizeof *nv);
+		if (!nv)
+			return -1;
+		ix->v = nv;
+		*cap = *cap ? *cap * 2 : RT_INDEX_FIRST;
+	}
+	scopy(ix->v[ix->n].uid, sizeof ix->v[ix->n].uid, p->uid);
+	ix->v[ix->n].dir = strdup(dir);
+	if (!ix->v[ix->n].dir)
+		return -1;
+	ix->n++;
+	return 0;
+}
+
+int rt_pod_index_load(const struct rt *rt, struct rt_pod_index *ix)
+{
+	struct dirent *d;
+	struct rt_pod pod;
+	size_t cap = 0;
+	DIR *dir;
+	int rc = 0;
+
+	ix->v = NULL;
+	ix->n = 0;
+	if (!(rt->have & RT_LOGPODS) || !(dir = hostfs_opendir(rt->root, LOG_PODS)))
+		return 0;
+	while (rc == 0 && (d = readdir(dir)))
+		if (d->d_name[0] != '.' && split_logdir(d->d_name, &pod) == 0)
+			rc = index_add(ix, &cap, d->d_name, &pod);
+	closedir(dir);
+	if (rc < 0) {
+		rt_pod_index_free(ix);
+		return -1;
+	}
+	qsort(ix->v, ix->n, sizeof ix->v[0], ref_cmp);
+	return 0;
+}
+
+int rt_pod_index_find(const struct rt_pod_index *ix, const char *uid, struct rt_pod *out)
+{
+	struct rt_pod_ref key;
+	const struct rt_pod_ref *r;
+
+	memset(out, 0, sizeof *out);
+	if (!ix->n || strlen(uid) >= sizeof key.uid)
+		return -1;
+	scopy(key.uid, sizeof key.uid, uid);
+	r = bsearch(&key, ix->v, ix->n, sizeof ix->v[0], ref_cmp);
+	return r ? split_logdir(r->dir, out) : -1;
+}
+
+void rt_pod_index_free(struct rt_pod_index *ix)
+{
+	size_t i;
+
+	for (i = 0; i < ix->n; i++)
+		free(ix->v[i].dir);
+	free(ix->v);
+	ix->v = NULL;
+	ix->n = 0;
 }
 
 int rt_pod_by_uid(const struct rt *rt, const char *uid, struct rt_pod *out)
