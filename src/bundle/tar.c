@@ -174,7 +174,7 @@ int bundle_add_file(struct bundle *b, const char *name, const char *path, struct
 	unsigned long long left;
 	struct stat st;
 	ssize_t r;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); /* a FIFO is refused, not waited on */
 
 	if (fd < 0)
 		return nr_fail(e, errno == ENOENT ? NR_E_NOENT : NR_E_SYS, errno, "bundle", "%s", path);
