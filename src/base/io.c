@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +98,18 @@ int io_read_file(const char *root, const char *path, char *buf, size_t cap, size
 	rc = io_read_fd(fd, buf, cap, len, IO_DEADLINE_MS, path, e);
 	close(fd);
 	return rc;
+}
+
+long long io_mount_id(int fd)
+{
+	char path[48], buf[512], *p;
+	struct nr_err e;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	if (io_read_file(NULL, path, buf, sizeof buf, &n, &e) < 0 || !(p = strstr(buf, "mnt_id:")))
+		return -1;
+	return strtoll(p + 7, NULL, 10);
 }
 
 int io_write_all(int fd, const void *buf, size_t n)

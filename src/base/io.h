@@ -45,6 +45,9 @@ int io_read_fd(int fd, char *buf, size_t cap, size_t *len, int deadline_ms, cons
  * regular file NR_E_IO_NOTREG. */
 int io_read_file(const char *root, const char *path, char *buf, size_t cap, size_t *len,
 		 struct nr_err *e);
+/* The id of the mount fd lives on (/proc/self/fdinfo's mnt_id): a file bind-mounted over
+ * itself has its own, which st_dev does not show. -1 when unknown. */
+long long io_mount_id(int fd);
 /* Writes all n bytes (retrying short writes and EINTR). 0, or -1 with errno set. */
 int io_write_all(int fd, const void *buf, size_t n);
 

@@ -356,19 +356,22 @@ static long conf_read(struct conf_plan *pl, char *buf, size_t cap, struct nr_err
  * cannot be renamed over: EBUSY). */
 static int conf_writable(struct conf_plan *pl, struct nr_err *e)
 {
-	struct stat d, f;
+	long long dm, fm;
+	int fd;
 
-	if (fstat(pl->dirfd, &d) < 0)
-		return conf_fail(pl, errno, e);
 	if (faccessat(pl->dirfd, ".", W_OK, AT_EACCESS) < 0)
 		return conf_fail(pl, errno, e);
 	if (!pl->meta.exists)
 		return 0;
 	if (faccessat(pl->dirfd, CONF_NAME, W_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) < 0)
 		return conf_fail(pl, errno, e);
-	if (fstatat(pl->dirfd, CONF_NAME, &f, AT_SYMLINK_NOFOLLOW) < 0)
+	fd = openat(pl->dirfd, CONF_NAME, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return conf_fail(pl, errno, e);
-	if (f.st_dev != d.st_dev)
+	dm = io_mount_id(pl->dirfd);
+	fm = io_mount_id(fd);
+	close(fd);
+	if (dm >= 0 && fm >= 0 && dm != fm)
 		return conf_fail(pl, EBUSY, e);
 	return 0;
 }

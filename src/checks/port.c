@@ -2,6 +2,7 @@
  * listener dump per network namespace (sock_diag, LISTEN/unconnected only), then the fd tables
  * of only those processes that live in a namespace where a matching listener was found. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/caps.h"
 #include "checks/port.h"
 #include "report/escape.h"
 #include "report/table.h"
@@ -54,6 +56,7 @@ static struct {
 	int ncand, capcand;
 	struct cand *cand;          /* grows: one netns may hold 12,000 listeners */
 	int unreadable, unreadable_err; /* namespaces we could not look into, and why */
+	int can_ptrace;             /* CAP_SYS_PTRACE: an EACCES is then a race, not a refusal */
 	int nv;
 	struct vcache v[VERDICT_CACHE];
 } S;
@@ -116,6 +119,8 @@ static int scan_proc(const struct proc_info *p, void *arg)
 
 	(void)arg;
 	if (!p->netns && (p->netns_err == EACCES || p->netns_err == EPERM)) {
+		if (S.can_ptrace)
+			return 1; /* exiting or changing credentials meanwhile: gone, in effect */
 		S.unreadable++;
 		S.unreadable_err = p->netns_err;
 		return 1;
@@ -408,6 +413,7 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	r->pod_netns = pod_netns;
 	S.r = r;
 	S.nns = S.ncand = S.nv = S.unreadable = 0;
+	S.can_ptrace = nr_cap_effective(CAP_SYS_PTRACE);
 	rt_open(&S.rt, host_root);
 	r->runtime_known = rt_have_runtime(&S.rt);
 	rt_sources(&S.rt, r->sources, sizeof r->sources);

@@ -220,7 +220,14 @@ struct port_scan {
 	struct locate_report *r;
 	struct nl_link *port;
 	int found;
+	int denied;          /* some pod could not be asked (EACCES/EPERM): why holds it */
+	struct nr_err why;
 };
+
+static int denied(const struct nr_err *e)
+{
+	return e->code == NR_E_PERM || e->sys == EACCES || e->sys == EPERM;
+}
 
 static int port_scan_cb(const struct nl_link *l, void *arg)
 {
@@ -240,6 +247,10 @@ static int port_scan_cb(const struct nl_link *l, void *arg)
 		s->found = 1;
 		return 0;
 	}
+	if (denied(&ign) && !s->denied) {
+		s->denied = 1;
+		s->why = ign;
+	}
 	return 1;
 }
 
@@ -249,7 +260,7 @@ static int veth_scan(struct locate_ctx *c, int bridge, struct locate_report *r,
 		     struct nl_link *port, struct nr_err *e)
 {
 	static struct nl scan; /* a second socket for the dump (static: 32 KiB buffer) */
-	struct port_scan s = { c, bridge, r, port, 0 };
+	struct port_scan s = { c, bridge, r, port, 0, 0, { 0 } };
 	int rc;
 
 	if (nl_open(&scan, e) < 0)
@@ -258,6 +269,11 @@ static int veth_scan(struct locate_ctx *c, int bridge, struct locate_report *r,
 	nl_close(&scan);
 	if (rc < 0)
 		return -1;
+	/* Not found among the pods we could ask is not "not found". */
+	if (!s.found && s.denied) {
+		*e = s.why;
+		return -1;
+	}
 	return s.found ? 0 : 1;
 }
 
@@ -406,7 +422,7 @@ static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct l
 		return 0; /* not a veth into another netns: nothing more to read */
 	if (pod_side(c, host, r, &has_ip, &ign) < 0) {
 		/* Could not look is an error; a netns with no process (or gone) is host side only. */
-		if (ign.code == NR_E_PERM || ign.sys == EACCES || ign.sys == EPERM) {
+		if (denied(&ign)) {
 			*e = ign;
 			return -1;
 		}

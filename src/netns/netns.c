@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/caps.h"
 #include "netns/netns.h"
 
 /* PATH_PROC: "/proc/" + a pid (at most 10 digits) + "/ns/net" with room. */
@@ -135,8 +137,10 @@ static int pid_ino(int dfd, int pid, unsigned long long *ino, struct nr_err *e)
 	}
 	/* EACCES: another user's process when not root: skipped here, counted by the caller
 	 * (who must say what it could not see). */
-	if (errno == EACCES || errno == EPERM)
+	if ((errno == EACCES || errno == EPERM) && !nr_cap_effective(CAP_SYS_PTRACE))
 		return 2;
+	if (errno == EACCES || errno == EPERM)
+		return 0; /* with CAP_SYS_PTRACE: exiting or changing credentials meanwhile */
 	if (gone(errno))
 		return 0;
 	return ns_errno(e, errno, path);
