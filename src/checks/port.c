@@ -57,6 +57,7 @@ static struct {
 	struct cand *cand;          /* grows: one netns may hold 12,000 listeners */
 	int unreadable, unreadable_err; /* namespaces we could not look into, and why */
 	int can_ptrace;             /* CAP_SYS_PTRACE: an EACCES is then a race, not a refusal */
+	int ns_dropped;             /* namespaces beyond PORT_NETNS_MAX: said, never ignored */
 	int nv;
 	struct vcache v[VERDICT_CACHE];
 } S;
@@ -101,8 +102,12 @@ static void ns_add(unsigned long long ino, int pid)
 {
 	int i;
 
-	if (!ino || ns_find(ino) || S.nns >= PORT_NETNS_MAX)
+	if (!ino || ns_find(ino))
 		return;
+	if (S.nns >= PORT_NETNS_MAX) {
+		S.ns_dropped++;
+		return;
+	}
 	/* Kept sorted by insertion: namespaces are few (<= a few hundred). */
 	for (i = S.nns; i > 0 && S.ns[i - 1].ino > ino; i--)
 		S.ns[i] = S.ns[i - 1];
@@ -412,7 +417,7 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	r->port = port;
 	r->pod_netns = pod_netns;
 	S.r = r;
-	S.nns = S.ncand = S.nv = S.unreadable = 0;
+	S.nns = S.ncand = S.nv = S.unreadable = S.ns_dropped = 0;
 	S.can_ptrace = nr_cap_effective(CAP_SYS_PTRACE);
 	rt_open(&S.rt, host_root);
 	r->runtime_known = rt_have_runtime(&S.rt);
@@ -441,6 +446,9 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	free(S.cand);
 	S.cand = NULL;
 	S.capcand = 0;
+	if (S.ns_dropped)
+		return nr_fail(e, NR_E_TOOBIG, 0, "port", "%d processes live in network namespaces beyond the %d this scan holds",
+			       S.ns_dropped, PORT_NETNS_MAX);
 	if (S.unreadable)
 		return nr_fail(e, S.unreadable_err == ENOMEM ? NR_E_NOMEM : NR_E_PERM, S.unreadable_err, "port",
 			       "the network namespaces of %d processes could not be read, so a listener there "
