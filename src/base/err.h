@@ -127,6 +127,10 @@ enum nr_code {
 
 	/* io (base/io.c: whole-file reads and writes with deadlines): 1250-1299 */
 	NR_R_IO = 1250,
+	NR_E_IO_OPEN,       /* a node file could not be opened; sys holds errno */
+	NR_E_IO_READ,       /* reading failed; sys holds errno */
+	NR_E_IO_NOTREG,     /* not a regular file (a FIFO, device or socket is never read) */
+	NR_E_IO_TIMEOUT,    /* the read did not finish within its deadline */
 };
 
 /* NR_ERR_CTX: room for the subject plus a detail ("cbr0", "/proc/123/fd"). */
@@ -151,6 +155,8 @@ void nr_err_clear(struct nr_err *e);
 const char *nr_err_message(int code);
 /* 1 when the code is a usage error (exit 2), else 0 (exit 3). */
 int nr_err_is_usage(int code);
+/* The symbolic name of an errno value ("EACCES"); "E?" for one netrescue does not meet. */
+const char *nr_errno_name(int sys);
 /* The one-line text of e: "module: ctx: message (strerror)", without a trailing newline. */
 void nr_err_text(const struct nr_err *e, char *buf, size_t cap);
 

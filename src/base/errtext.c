@@ -1,6 +1,7 @@
 /* The one table that turns error codes into words: modules add their codes to base/err.h
  * and one row here. Whether a code is a usage error (exit 2) is part of its row; the CLI maps
  * the rest to exit 3. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,6 +107,10 @@ static const struct nr_errdef table[] = {
 	/* health */
 
 	/* io */
+	{ NR_E_IO_OPEN, 0, "cannot open" },
+	{ NR_E_IO_READ, 0, "cannot read" },
+	{ NR_E_IO_NOTREG, 0, "is not a regular file (FIFOs, devices and sockets are never read)" },
+	{ NR_E_IO_TIMEOUT, 0, "did not answer within its deadline" },
 
 };
 
@@ -139,6 +144,28 @@ int nr_err_is_usage(int code)
 	return d ? d->usage : 0;
 }
 
+const char *nr_errno_name(int sys)
+{
+	static const struct { int no; const char *name; } names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EINTR, "EINTR" },
+		{ EIO, "EIO" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" },
+		{ EACCES, "EACCES" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
+		{ ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" }, { EINVAL, "EINVAL" }, { ENFILE, "ENFILE" },
+		{ EMFILE, "EMFILE" }, { EFBIG, "EFBIG" }, { ENOSPC, "ENOSPC" }, { EROFS, "EROFS" },
+		{ EPIPE, "EPIPE" }, { ENAMETOOLONG, "ENAMETOOLONG" }, { ELOOP, "ELOOP" },
+		{ ENOSYS, "ENOSYS" }, { ENXIO, "ENXIO" }, { EXDEV, "EXDEV" }, { ETIMEDOUT, "ETIMEDOUT" },
+		{ ECONNREFUSED, "ECONNREFUSED" }, { ECONNRESET, "ECONNRESET" }, { EPROTO, "EPROTO" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" }, { EADDRINUSE, "EADDRINUSE" }, { ENETUNREACH, "ENETUNREACH" },
+		{ EHOSTUNREACH, "EHOSTUNREACH" }, { EDQUOT, "EDQUOT" }, { ENOTSOCK, "ENOTSOCK" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (names[i].no == sys)
+			return names[i].name;
+	return "E?";
+}
+
 void nr_err_text(const struct nr_err *e, char *buf, size_t cap)
 {
 	const char *msg = nr_err_message(e->code);
@@ -156,5 +183,9 @@ void nr_err_text(const struct nr_err *e, char *buf, size_t cap)
 	/* errno adds facts only where the code does not already say them. */
 	if (e->sys && e->code != NR_E_PERM && e->code != NR_E_NOIF)
 		ADD(" (%s)", strerror(e->sys));
+	/* A refused read names its errno: EACCES (file modes, LSM) and EPERM (capabilities) differ
+	 * in what the operator must change. */
+	if (e->sys == EACCES || e->sys == EPERM)
+		ADD(" [%s]", nr_errno_name(e->sys));
 #undef ADD
 }

@@ -38,6 +38,7 @@ struct gz {
 	unsigned long long in_total, out_total;
 	int raw;                         /* 1: bare DEFLATE stream, no gzip header/trailer */
 	int failed;
+	int overflow;                    /* a byte did not fit in out (a bug): fails the stream */
 	gz_sink sink;
 	void *arg;
 };

@@ -45,6 +45,10 @@ uint32_t bundle_crc32(uint32_t crc, const void *p, size_t n)
 
 static int flush_out(struct gz *z, struct nr_err *e)
 {
+	if (z->overflow && !z->failed) {
+		z->failed = 1;
+		nr_fail(e, NR_E_TOOBIG, 0, "bundle", "compressor output buffer");
+	}
 	if (z->failed)
 		return -1;
 	if (z->outlen && z->sink(z->arg, z->out, z->outlen, e) < 0) {
@@ -56,7 +60,9 @@ static int flush_out(struct gz *z, struct nr_err *e)
 	return 0;
 }
 
-/* Queues n (<= 32) bits, least significant first, as DEFLATE packs everything but codes. */
+/* Queues n (<= 32) bits, least significant first, as DEFLATE packs everything but codes.
+ * The callers keep room (flush before out fills); a byte that would not fit is never dropped
+ * silently: it marks the stream failed, and the next flush says so. */
 static void put_bits(struct gz *z, uint32_t v, int n)
 {
 	z->bits |= (uint64_t)v << z->nbits;
@@ -64,6 +70,8 @@ static void put_bits(struct gz *z, uint32_t v, int n)
 	while (z->nbits >= 8) {
 		if (z->outlen < GZ_OUT)
 			z->out[z->outlen++] = (unsigned char)z->bits;
+		else
+			z->overflow = 1;
 		z->bits >>= 8;
 		z->nbits -= 8;
 	}
@@ -224,6 +232,7 @@ int gz_init(struct gz *z, int raw, gz_sink sink, void *arg, struct nr_err *e)
 	z->in_total = z->out_total = 0;
 	z->raw = raw;
 	z->failed = 0;
+	z->overflow = 0;
 	z->sink = sink;
 	z->arg = arg;
 	memset(z->head, 0xff, sizeof z->head);
@@ -267,8 +276,12 @@ static void put_le32(struct gz *z, uint32_t v)
 {
 	int i;
 
-	for (i = 0; i < 4; i++)
-		z->out[z->outlen++] = (unsigned char)(v >> (8 * i));
+	for (i = 0; i < 4; i++) {
+		if (z->outlen < GZ_OUT)
+			z->out[z->outlen++] = (unsigned char)(v >> (8 * i));
+		else
+			z->overflow = 1;
+	}
 }
 
 int gz_finish(struct gz *z, struct nr_err *e)

@@ -117,7 +117,9 @@ static int member(struct bundle *b, const char *name, unsigned long long size, c
 
 int bundle_open(struct bundle *b, const char *path, int force, long long mtime, struct nr_err *e)
 {
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
+	/* O_NONBLOCK: a FIFO without a reader must be refused, not waited on; no O_TRUNC until
+	 * the file is known to be a regular one. */
+	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (force ? 0 : O_EXCL);
 	struct stat st;
 
 	b->fd = -1;
@@ -131,6 +133,8 @@ int bundle_open(struct bundle *b, const char *path, int force, long long mtime, 
 			return nr_fail(e, NR_E_EXISTS, 0, "bundle", "%s", path);
 		if (errno == ELOOP)
 			return nr_fail(e, NR_E_BUNDLE_WRITE, errno, "bundle", "%s: is a symlink, not followed", path);
+		if (errno == ENXIO)
+			return nr_fail(e, NR_E_BUNDLE_WRITE, 0, "bundle", "%s: not a regular file", path);
 		return nr_fail(e, NR_E_BUNDLE_WRITE, errno, "bundle", "%s", path);
 	}
 	/* --force replaces a regular file only: never write into a device or FIFO. */
@@ -138,6 +142,13 @@ int bundle_open(struct bundle *b, const char *path, int force, long long mtime, 
 		close(b->fd);
 		b->fd = -1;
 		return nr_fail(e, NR_E_BUNDLE_WRITE, 0, "bundle", "%s: not a regular file", path);
+	}
+	if ((force && ftruncate(b->fd, 0) < 0) || fcntl(b->fd, F_SETFL, 0) < 0) {
+		int err = errno;
+
+		close(b->fd);
+		b->fd = -1;
+		return nr_fail(e, NR_E_BUNDLE_WRITE, err, "bundle", "%s", path);
 	}
 	if (gz_init(&b->z, 0, fd_sink, b, e) < 0) {
 		bundle_abort(b);
@@ -163,7 +174,7 @@ int bundle_add_file(struct bundle *b, const char *name, const char *path, struct
 	unsigned long long left;
 	struct stat st;
 	ssize_t r;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC); /* a FIFO is refused, not waited on */
 
 	if (fd < 0)
 		return nr_fail(e, errno == ENOENT ? NR_E_NOENT : NR_E_SYS, errno, "bundle", "%s", path);

@@ -13,6 +13,7 @@
 #include "checks/cni.h"
 #include "locate/locate.h"
 #include "report/escape.h"
+#include "report/shell.h"
 #include "report/table.h"
 
 #define MOD "bridge"
@@ -266,7 +267,7 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 		if ((r->br[i].flags & IFF_UP) || !r->br[i].pod ||
 		    findings_has(fs, "bridge-down", r->br[i].name))
 			continue;
-		snprintf(fix, sizeof fix, "netrescue bridge %s --fix", r->br[i].name);
+		sh_printf(fix, sizeof fix, "netrescue bridge %s --fix", r->br[i].name);
 		findings_add(fs, "bridge-down", SEV_FAIL, r->br[i].name, fix,
 			     "bridge %s is down: its %d pod port(s) cannot reach the node or each other",
 			     r->br[i].name, r->br[i].nports);
@@ -278,7 +279,7 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 			continue;
 		port_subject(r, p, subj, sizeof subj);
 		if (!(p->flags & IFF_UP)) {
-			snprintf(fix, sizeof fix, "ip link set %s up", p->name);
+			sh_printf(fix, sizeof fix, "ip link set %s up", p->name);
 			findings_add(fs, "link-down", SEV_FAIL, subj, fix,
 				     "port %s of bridge %s (the pod's host side) is down", p->name,
 				     r->br[p->br].name);

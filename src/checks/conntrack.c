@@ -3,13 +3,16 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "base/parse.h"
 #include "checks/conntrack.h"
 
@@ -291,23 +294,9 @@ next:
 	return b.over ? -1 : (long)b.len;
 }
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Reads path without following a symlink (a planted link must not redirect our write). */
+/* sysctl.conf is reached through its directory, opened inside --host-root (an absolute
+ * symlink such as etc -> /etc stays in the node's tree); the file itself is never followed
+ * when it is a symlink (a planted link must not redirect our write). */
 struct conf_meta {
 	mode_t mode;
 	int exists;       /* owner below is meaningful */
@@ -315,154 +304,166 @@ struct conf_meta {
 	gid_t gid;
 };
 
-static long conf_read(const char *path, char *buf, size_t cap, struct conf_meta *mt, struct nr_err *e)
+/* sysctl.conf, read and checked before anything changes; its new content is staged in a
+ * temporary file beside it before the live value changes, and renamed over it after. */
+struct conf_plan {
+	char path[4096];   /* for messages: as the node names it, under --host-root */
+	int dirfd;         /* HOST_ROOT/etc, or -1 */
+	struct conf_meta meta;
+	long len;          /* of the current content in conf_in */
+	char tmp[64];      /* the staged file's name in dirfd; "" when none */
+};
+static char conf_in[CT_CONF_MAX], conf_out[CT_CONF_MAX + 256];
+#define CONF_DIR "/etc"
+#define CONF_NAME "sysctl.conf"
+
+static int conf_fail(const struct conf_plan *pl, int err, struct nr_err *e)
 {
+	return nr_fail(e, NR_E_CT_CONF, err, "conntrack", "%s", pl->path);
+}
+
+static long conf_read(struct conf_plan *pl, char *buf, size_t cap, struct nr_err *e)
+{
+	struct conf_meta *mt = &pl->meta;
 	struct stat st;
-	long len = 0;
-	ssize_t n;
-	int fd;
+	size_t len;
+	int fd, err;
 
 	mt->mode = 0644;
 	mt->exists = 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(pl->dirfd, CONF_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", path);
+		return errno == ENOENT ? 0 : conf_fail(pl, errno, e);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return nr_fail(e, NR_E_CT_CONF, EINVAL, "conntrack", "%s: not a regular file", path);
+		return nr_fail(e, NR_E_CT_CONF, EINVAL, "conntrack", "%s: not a regular file", pl->path);
 	}
 	mt->mode = st.st_mode & 07777;
 	mt->exists = 1;
 	mt->uid = st.st_uid;
 	mt->gid = st.st_gid;
-	while ((size_t)len + 1 < cap && (n = read(fd, buf + len, cap - 1 - (size_t)len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			return nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", path);
-		}
-		len += n;
+	if (io_read_fd(fd, buf, cap, &len, IO_DEADLINE_MS, pl->path, e) < 0) {
+		err = e && e->code == NR_E_TOOBIG ? EFBIG : e ? e->sys : EIO;
+		close(fd);
+		return conf_fail(pl, err, e);
 	}
 	close(fd);
-	if ((size_t)len + 1 >= cap)
-		return nr_fail(e, NR_E_CT_CONF, EFBIG, "conntrack", "%s", path);
-	buf[len] = 0;
-	return len;
+	return (long)len;
 }
 
-/* Replaces path by new content atomically: temp file in the same directory, fsync, rename. */
-/* fsync of the directory makes the rename itself survive a crash (ext4 without it may come
- * back with neither file after a power cut on some mount options). */
-static void sync_dir(const char *path)
+/* What would make the final rename fail, found before anything changes: a directory we may
+ * not write, a read-only file system, a file that is a mount point of its own (a bind mount
+ * cannot be renamed over: EBUSY). */
+static int conf_writable(struct conf_plan *pl, struct nr_err *e)
 {
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd, n = slash ? (int)(slash - path) : 0;
-
-	snprintf(dir, sizeof dir, "%.*s", n ? n : 1, n ? path : ".");
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
-static int conf_replace(const char *path, const char *s, size_t n, const struct conf_meta *mt, struct nr_err *e)
-{
-	char tmp[4096];
+	long long dm, fm;
 	int fd;
 
-	if (snprintf(tmp, sizeof tmp, "%s.netrescue.XXXXXX", path) >= (int)sizeof tmp)
-		return nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "%s", path);
-	fd = mkostemp(tmp, O_CLOEXEC); /* O_CREAT|O_EXCL: never follows a planted link */
+	if (faccessat(pl->dirfd, ".", W_OK, AT_EACCESS) < 0)
+		return conf_fail(pl, errno, e);
+	if (!pl->meta.exists)
+		return 0;
+	if (faccessat(pl->dirfd, CONF_NAME, W_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) < 0)
+		return conf_fail(pl, errno, e);
+	fd = openat(pl->dirfd, CONF_NAME, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", tmp);
-	/* Same mode and owner as the file it replaces. */
-	if (write_all(fd, s, n) < 0 || fchmod(fd, mt->mode) < 0 ||
-	    (mt->exists && fchown(fd, mt->uid, mt->gid) < 0) || fsync(fd) < 0) {
-		int err = errno;
-		close(fd);
-		unlink(tmp);
-		return nr_fail(e, NR_E_CT_CONF, err, "conntrack", "%s", tmp);
-	}
+		return conf_fail(pl, errno, e);
+	dm = io_mount_id(pl->dirfd);
+	fm = io_mount_id(fd);
 	close(fd);
-	if (rename(tmp, path) < 0) {
-		int err = errno;
-		unlink(tmp);
-		return nr_fail(e, NR_E_CT_CONF, err, "conntrack", "%s", path);
-	}
-	sync_dir(path);
-	return 0;
-}
-
-static void change(struct conntrack_report *r, const char *what, unsigned long long a, unsigned long long b)
-{
-	struct conntrack_change *c;
-
-	if (r->nchanges >= (int)(sizeof r->changes / sizeof r->changes[0]))
-		return;
-	c = &r->changes[r->nchanges++];
-	snprintf(c->what, sizeof c->what, "%s", what);
-	snprintf(c->detail, sizeof c->detail, "%llu -> %llu", a, b);
-}
-
-/* sysctl.conf, read and checked before anything changes, written after the live value. */
-struct conf_plan {
-	char path[4096];
-	struct conf_meta meta;
-	long len;          /* of the current content in conf_in */
-};
-static char conf_in[CT_CONF_MAX], conf_out[CT_CONF_MAX + 256];
-
-/* The temp file goes next to sysctl.conf: its directory must be there (checked before the
- * live value changes, so a bad --host-root changes nothing). */
-static int conf_dir_ok(const char *path, struct nr_err *e)
-{
-	char dir[4096];
-	struct stat st;
-	const char *slash = strrchr(path, '/');
-	int n = slash ? (int)(slash - path) : 0;
-
-	snprintf(dir, sizeof dir, "%.*s", n ? n : 1, n ? path : "/");
-	if (stat(dir, &st) < 0)
-		return nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", dir);
-	if (!S_ISDIR(st.st_mode))
-		return nr_fail(e, NR_E_CT_CONF, ENOTDIR, "conntrack", "%s", dir);
-	if (access(dir, W_OK) < 0)
-		return nr_fail(e, NR_E_CT_CONF, errno, "conntrack", "%s", dir);
+	if (dm >= 0 && fm >= 0 && dm != fm)
+		return conf_fail(pl, EBUSY, e);
 	return 0;
 }
 
 static int conf_prepare(const struct conntrack_opts *o, struct conf_plan *pl, struct nr_err *e)
 {
-	if (path_under(o->host_root ? o->host_root : "/", "/etc/sysctl.conf", pl->path, sizeof pl->path) < 0)
+	const char *root = o->host_root ? o->host_root : "/";
+
+	pl->tmp[0] = 0;
+	if (path_under(root, CONF_DIR "/" CONF_NAME, pl->path, sizeof pl->path) < 0)
 		return nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "--host-root");
-	pl->len = conf_read(pl->path, conf_in, sizeof conf_in, &pl->meta, e);
+	pl->dirfd = hostfs_open(root, CONF_DIR, O_RDONLY | O_DIRECTORY);
+	if (pl->dirfd < 0)
+		return conf_fail(pl, errno, e);
+	pl->len = conf_read(pl, conf_in, sizeof conf_in, e);
 	if (pl->len < 0)
 		return -1;
-	return conf_dir_ok(pl->path, e);
+	return conf_writable(pl, e);
 }
 
-static int persist(struct conntrack_report *r, const struct conf_plan *pl, const char *conf_key,
-		   unsigned long long value, struct nr_err *e)
+/* The new content, written whole and synced under a fresh name beside sysctl.conf. */
+static int conf_stage(struct conf_plan *pl, const char *s, size_t n, struct nr_err *e)
 {
-	long m;
-	int changed, line;
+	struct timespec ts;
+	int fd, err, i;
 
-	m = conntrack_conf_edit(conf_in, (size_t)pl->len, conf_key, value, conf_out, sizeof conf_out, &changed, &line);
-	if (m < 0)
-		return nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "%s", pl->path);
-	if (!changed)
-		return 0;
-	if (conf_replace(pl->path, conf_out, (size_t)m, &pl->meta, e) < 0)
-		return -1;
-	if (r->nchanges < (int)(sizeof r->changes / sizeof r->changes[0])) {
-		struct conntrack_change *c = &r->changes[r->nchanges++];
-		snprintf(c->what, sizeof c->what, "sysctl.conf");
-		snprintf(c->detail, sizeof c->detail, "%.120s line %d: %s = %llu", pl->path, line, conf_key, value);
+	for (i = 0, fd = -1; fd < 0 && i < 8; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(pl->tmp, sizeof pl->tmp, ".%s.netrescue.%d.%ld", CONF_NAME, (int)getpid(),
+			 (long)(ts.tv_nsec + i));
+		/* O_EXCL: never follows or reuses a planted name. */
+		fd = openat(pl->dirfd, pl->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
 	}
+	if (fd < 0) {
+		pl->tmp[0] = 0;
+		return conf_fail(pl, errno, e);
+	}
+	/* Same mode and owner as the file it replaces. */
+	if (io_write_all(fd, s, n) < 0 || fchmod(fd, pl->meta.mode) < 0 ||
+	    (pl->meta.exists && fchown(fd, pl->meta.uid, pl->meta.gid) < 0) || fsync(fd) < 0) {
+		err = errno;
+		close(fd);
+		unlinkat(pl->dirfd, pl->tmp, 0);
+		pl->tmp[0] = 0;
+		return conf_fail(pl, err, e);
+	}
+	close(fd);
 	return 0;
+}
+
+/* The rename, then an fsync of the directory so that the rename itself survives a crash. */
+static int conf_commit(struct conf_plan *pl, struct nr_err *e)
+{
+	int err;
+
+	if (renameat(pl->dirfd, pl->tmp, pl->dirfd, CONF_NAME) < 0) {
+		err = errno;
+		unlinkat(pl->dirfd, pl->tmp, 0);
+		pl->tmp[0] = 0;
+		return conf_fail(pl, err, e);
+	}
+	pl->tmp[0] = 0;
+	(void)fsync(pl->dirfd);
+	return 0;
+}
+
+static void conf_done(struct conf_plan *pl)
+{
+	if (pl->tmp[0])
+		unlinkat(pl->dirfd, pl->tmp, 0);
+	pl->tmp[0] = 0;
+	if (pl->dirfd >= 0)
+		close(pl->dirfd);
+	pl->dirfd = -1;
+}
+
+static void change(struct conntrack_report *r, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void change(struct conntrack_report *r, const char *what, const char *fmt, ...)
+{
+	struct conntrack_change *c;
+	va_list ap;
+
+	if (r->nchanges >= (int)(sizeof r->changes / sizeof r->changes[0]))
+		return;
+	c = &r->changes[r->nchanges++];
+	snprintf(c->what, sizeof c->what, "%s", what);
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+	va_end(ap);
 }
 
 static int ro_code(int err)
@@ -470,15 +471,26 @@ static int ro_code(int err)
 	return err == EACCES || err == EPERM || err == EROFS ? NR_E_CT_RO : NR_E_SYS;
 }
 
+/* Writes v to the open sysctl; 0 or -1 with errno. */
+static int set_live(int fd, unsigned long long v)
+{
+	char num[32];
+	int len = snprintf(num, sizeof num, "%llu\n", v);
+
+	return pwrite(fd, num, (size_t)len, 0) == len ? 0 : -1;
+}
+
 /* --fix: everything that can refuse is checked first (the sysctl opens for writing,
- * sysctl.conf is a readable regular file), then the live value is set, then sysctl.conf. */
+ * sysctl.conf is a readable regular file in a writable place, its new content is staged),
+ * then the live value is set, then the staged file replaces sysctl.conf. Should that last
+ * step still fail, the live value is put back: the node is left as it was found. */
 static int fix(const struct conntrack_opts *o, struct conntrack_report *r, const struct ct_paths *cp,
 	       struct nr_err *e)
 {
 	static struct conf_plan pl;
-	char num[32];
-	unsigned long long target = r->recommended_max;
-	int fd, len;
+	unsigned long long target = r->recommended_max, old = r->max.v, keep;
+	long m;
+	int fd, changed = 0, line = 0, rc = -1, err;
 
 	if (!r->loaded)
 		return 0; /* nothing to raise: said in the report */
@@ -490,23 +502,41 @@ static int fix(const struct conntrack_opts *o, struct conntrack_report *r, const
 	fd = open(cp->max, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return nr_fail(e, geteuid() != 0 ? NR_E_PERM : ro_code(errno), errno, "conntrack", "%s", cp->max);
-	if (conf_prepare(o, &pl, e) < 0) {
-		close(fd);
-		return -1;
+	pl.dirfd = -1;
+	if (conf_prepare(o, &pl, e) < 0)
+		goto out;
+	/* Persist what will be live: --fix never lowers anything. */
+	keep = old > target ? old : target;
+	m = conntrack_conf_edit(conf_in, (size_t)pl.len, cp->key, keep, conf_out, sizeof conf_out, &changed, &line);
+	if (m < 0) {
+		nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "%s", pl.path);
+		goto out;
 	}
-	if (r->max.v < target) {
-		len = snprintf(num, sizeof num, "%llu\n", target);
-		if (write_all(fd, num, (size_t)len) < 0) {
-			int err = errno;
-			close(fd);
-			return nr_fail(e, ro_code(err), err, "conntrack", "%s", cp->max);
+	if (changed && conf_stage(&pl, conf_out, (size_t)m, e) < 0)
+		goto out;
+	if (old < target) {
+		if (set_live(fd, target) < 0) {
+			err = errno;
+			nr_fail(e, ro_code(err), err, "conntrack", "%s", cp->max);
+			goto out;
 		}
-		change(r, "nf_conntrack_max", r->max.v, target);
+		change(r, "nf_conntrack_max", "%llu -> %llu", old, target);
 		r->max.v = target;
 	}
+	if (changed && conf_commit(&pl, e) < 0) {
+		if (old < target && set_live(fd, old) == 0) {
+			r->nchanges--;
+			r->max.v = old;
+		}
+		goto out;
+	}
+	if (changed)
+		change(r, "sysctl.conf", "%.120s line %d: %s = %llu", pl.path, line, cp->key, keep);
+	rc = 0;
+out:
+	conf_done(&pl);
 	close(fd);
-	/* Persist what is live now when it is higher: --fix never lowers anything. */
-	return persist(r, &pl, cp->key, r->max.v > target ? r->max.v : target, e);
+	return rc;
 }
 
 /* --- findings --------------------------------------------------------------------------------- */

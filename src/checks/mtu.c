@@ -9,6 +9,7 @@
 #include "checks/mtu.h"
 #include "netns/netns.h"
 #include "proc/proc.h"
+#include "report/shell.h"
 #include "report/table.h"
 
 unsigned mtu_overlay_overhead(const char *kind, const char *name)
@@ -301,7 +302,7 @@ static void findings(const struct mtu_report *r, struct findings *fs)
 		const struct mtu_overlay *o = &r->overlays[i];
 		if (!o->max_mtu || o->mtu <= o->max_mtu || o->flow_based)
 			continue;
-		snprintf(fix, sizeof fix, "ip link set dev %s mtu %u", o->name, o->max_mtu);
+		sh_printf(fix, sizeof fix, "ip link set dev %s mtu %u", o->name, o->max_mtu);
 		findings_add(fs, "mtu-mismatch", SEV_FAIL, o->name, fix,
 			     "%s device MTU %u leaves no room for its %u-byte encapsulation over uplink %s (MTU %u): "
 			     "full-size packets are dropped or fragmented; it should be at most %u",
@@ -316,10 +317,12 @@ static void findings(const struct mtu_report *r, struct findings *fs)
 			continue;
 		fix[0] = 0;
 		if (host_bad)
-			n += (size_t)snprintf(fix + n, sizeof fix - n, "ip link set dev %s mtu %u", f->name, max);
+			n += (size_t)sh_printf(fix + n, sizeof fix - n, "ip link set dev %s mtu %u", f->name, max);
+		if (pod_bad && n && n < sizeof fix)
+			n += (size_t)snprintf(fix + n, sizeof fix - n, "; ");
 		if (pod_bad && n < sizeof fix)
-			n += (size_t)snprintf(fix + n, sizeof fix - n, "%snsenter -t %d -n ip link set dev %s mtu %u",
-					      n ? "; " : "", f->pid, f->pod_ifname, max);
+			n += (size_t)sh_printf(fix + n, sizeof fix - n, "nsenter -t %d -n ip link set dev %s mtu %u",
+					       f->pid, f->pod_ifname, max);
 		if (f->role == MTU_ROLE_POD && n < sizeof fix)
 			snprintf(fix + n, sizeof fix - n, "; and set \"mtu\": %u in the CNI config (/etc/cni/net.d)", max);
 		snprintf(subj, sizeof subj, "%s", f->name);

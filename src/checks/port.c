@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/caps.h"
 #include "checks/port.h"
 #include "report/escape.h"
 #include "report/table.h"
@@ -55,8 +57,11 @@ static struct {
 	const struct port_report *r;
 	int nns;
 	struct nsent ns[PORT_NETNS_MAX];
-	int ncand;
-	struct cand cand[PORT_CANDS_MAX];
+	int ncand, capcand;
+	struct cand *cand;          /* grows: one netns may hold 12,000 listeners */
+	int unreadable, unreadable_err; /* namespaces we could not look into, and why */
+	int can_ptrace;             /* CAP_SYS_PTRACE: an EACCES is then a race, not a refusal */
+	int ns_dropped;             /* namespaces beyond PORT_NETNS_MAX: said, never ignored */
 	int nv;
 	struct vcache v[VERDICT_CACHE];
 } S;
@@ -101,8 +106,12 @@ static void ns_add(unsigned long long ino, int pid)
 {
 	int i;
 
-	if (!ino || ns_find(ino) || S.nns >= PORT_NETNS_MAX)
+	if (!ino || ns_find(ino))
 		return;
+	if (S.nns >= PORT_NETNS_MAX) {
+		S.ns_dropped++;
+		return;
+	}
 	/* Kept sorted by insertion: namespaces are few (<= a few hundred). */
 	for (i = S.nns; i > 0 && S.ns[i - 1].ino > ino; i--)
 		S.ns[i] = S.ns[i - 1];
@@ -118,6 +127,13 @@ static int scan_proc(const struct proc_info *p, void *arg)
 	struct nsent *n;
 
 	(void)arg;
+	if (!p->netns && (p->netns_err == EACCES || p->netns_err == EPERM)) {
+		if (S.can_ptrace)
+			return 1; /* exiting or changing credentials meanwhile: gone, in effect */
+		S.unreadable++;
+		S.unreadable_err = p->netns_err;
+		return 1;
+	}
 	ns_add(p->netns, p->pid);
 	/* All-ports scan: only namespaces holding a stale process are worth a listener dump. */
 	if (S.r->port == 0 && (p->pod_uid[0] || p->container_id[0]) &&
@@ -140,8 +156,20 @@ static int add_listener(const struct sock_entry *s, void *arg)
 
 	if (S.r->port && s->lport != S.r->port)
 		return 1;
-	if (!s->inode || S.ncand >= PORT_CANDS_MAX)
+	if (!s->inode)
 		return 1;
+	if (S.ncand >= S.capcand) {
+		int cap = S.capcand ? S.capcand * 2 : PORT_CANDS_MAX;
+		struct cand *nc = realloc(S.cand, (size_t)cap * sizeof *nc);
+
+		if (!nc) {
+			S.unreadable++;
+			S.unreadable_err = ENOMEM;
+			return -1;
+		}
+		S.cand = nc;
+		S.capcand = cap;
+	}
 	c = &S.cand[S.ncand++];
 	c->inode = s->inode;
 	c->netns = l->netns;
@@ -183,10 +211,16 @@ static void dump_listeners(struct port_report *r, int *next)
 		l.netns = S.ns[i].ino;
 		diag = 1;
 		nr_err_clear(&e);
-		/* A namespace whose last process exited meanwhile just has no listeners. */
+		/* A namespace whose last process exited meanwhile just has no listeners; one we
+		 * may not enter is counted, never taken for "nothing listens". */
 		if (sock_walk_netns(S.ns[i].pid, SOCK_F_TCP | SOCK_F_UDP | SOCK_F_LISTEN, add_listener, &l,
-				    &diag, &e) < 0)
+				    &diag, &e) < 0) {
+			if (e.code == NR_E_PERM || e.sys == EACCES || e.sys == EPERM) {
+				S.unreadable++;
+				S.unreadable_err = e.sys ? e.sys : EPERM;
+			}
 			continue;
+		}
 		r->netns_scanned++;
 		if (!diag)
 			r->sockdiag_fallbacks++;
@@ -571,7 +605,8 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	r->pod_netns = pod_netns;
 	S.r = r;
 	S.host_root = host_root;
-	S.nns = S.ncand = S.nv = 0;
+	S.nns = S.ncand = S.nv = S.unreadable = S.ns_dropped = 0;
+	S.can_ptrace = nr_cap_effective(CAP_SYS_PTRACE);
 	rt_open(&S.rt, host_root);
 	r->runtime_known = rt_have_runtime(&S.rt);
 	rt_sources(&S.rt, r->sources, sizeof r->sources);
@@ -584,14 +619,30 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	for (next = 0; next < S.nns;) {
 		dump_listeners(r, &next);
 		if (S.ncand && proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP),
-					      owner_scan, r, e) < 0)
+					      owner_scan, r, e) < 0) {
+			free(S.cand);
+			S.cand = NULL;
+			S.capcand = 0;
 			return -1;
+		}
 		if (port)
 			add_unowned(r);
 		for (i = 0; i < S.nns; i++)
 			if (S.ns[i].wanted == WANT_BATCH)
 				S.ns[i].wanted = WANT_DONE;
 	}
+	free(S.cand);
+	S.cand = NULL;
+	S.capcand = 0;
+	if (S.ns_dropped)
+		return nr_fail(e, NR_E_TOOBIG, 0, "port", "%d processes live in network namespaces beyond the %d this scan holds",
+			       S.ns_dropped, PORT_NETNS_MAX);
+	if (S.unreadable)
+		return nr_fail(e, S.unreadable_err == ENOMEM ? NR_E_NOMEM : NR_E_PERM, S.unreadable_err, "port",
+			       "the network namespaces of %d processes could not be read, so a listener there "
+			       "would be missed (reading /proc/PID/ns/net needs CAP_SYS_PTRACE, entering a netns "
+			       "CAP_SYS_ADMIN)",
+			       S.unreadable);
 	for (i = 0; i < r->n; i++)
 		if (r->h[i].pid > 0)
 			describe(&r->h[i]);

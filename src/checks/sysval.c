@@ -5,39 +5,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "checks/sysval.h"
 #include "report/json.h"
 
 long sysval_slurp(const char *path, char *buf, size_t cap)
 {
-	size_t len = 0;
-	ssize_t n;
-	int fd, saved;
+	struct nr_err e;
+	size_t len;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	while (len + 1 < cap) {
-		n = read(fd, buf + len, cap - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
-	if (len + 1 >= cap) {
-		errno = EFBIG;
-		return -1;
-	}
-	return (long)len;
+	if (io_read_file(NULL, path, buf, cap, &len, &e) == 0)
+		return (long)len;
+	errno = e.code == NR_E_TOOBIG ? EFBIG : e.code == NR_E_IO_TIMEOUT ? ETIMEDOUT :
+		e.code == NR_E_IO_NOTREG ? EINVAL : e.sys ? e.sys : EIO;
+	return -1;
 }
 
 int sysval_read(const char *path, struct sysval *v)

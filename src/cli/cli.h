@@ -15,11 +15,22 @@ enum {
 	EXIT_CANNOT = 3,  /* permission, missing interface, network, TLS, server refused */
 };
 
+/* CLI_MSG_MAX: one error line: an nr_err's context and message, escaped (x4 at worst). */
+#define CLI_MSG_MAX 1024
+
 struct cli {
 	int json;              /* --json: exactly one JSON document on stdout */
 	const char *host_root; /* --host-root: where the node's files are ("/" by default) */
 	int stderr_tty;        /* progress bars only when stderr is a terminal */
 	const struct cli_cmd *cmd;
+	/* The one JSON document: cli_json_begin sets doc; the first error a command reports
+	 * (cli_usage/cli_fail) is kept so that cli_json_end and cli_finish can put it in
+	 * "error": {"code", "message"} when --json is given. */
+	int doc;
+	int err_exit;          /* exit code of the first error (0: none) */
+	int err_sys;           /* its errno, 0 when none */
+	char err_msg[CLI_MSG_MAX]; /* its line without "netrescue: ", control bytes escaped */
+	int out_errno;         /* errno of a failed write of the document (stdio keeps none) */
 };
 
 struct cli_cmd {
@@ -68,6 +79,21 @@ int cli_next(struct cli_parse *p, const struct cli_opt *opts);
 /* Standard handling of CLI_HELP / CLI_ERROR inside a command's option loop:
  *   if (id < 0) return cli_parse_end(p, id);  */
 int cli_parse_end(struct cli_parse *p, int id);
+
+/* --- the JSON document ---------------------------------------------------------------------
+ * Every command opens its stdout document with cli_json_begin and closes it with cli_json_end,
+ * which adds "error": {"code", "message"} when the command reported an error before it. When
+ * a command ends with no document (an error before any output), cli_finish prints one. */
+struct jw;
+void cli_json_begin(struct cli *c, struct jw *w, const char *command);
+/* 0, or -1 when the document could not be written (stdout full, closed). */
+int cli_json_end(struct cli *c, struct jw *w);
+/* After the command: the error document when none was written, the check that stdout was
+ * written completely (exit 3 and one line when not). Returns the final exit code. */
+int cli_finish(struct cli *c, int rc);
+/* The help text of one command (or the overview) as the command's output: plain text, or
+ * with --json one document {"usage", "summary", "help"}. Returns EXIT_OK. */
+int cli_help_out(struct cli *c, const struct cli_cmd *cmd);
 
 /* --- messages ------------------------------------------------------------------------------ */
 /* "netrescue: CMD: message" on stderr; returns EXIT_USAGE. */

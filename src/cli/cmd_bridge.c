@@ -15,11 +15,10 @@ static int print(struct cli *c, const struct bridge_report *r)
 
 	findings_sort(&fs);
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "bridge");
+		cli_json_begin(c, &w, "bridge");
 		findings_json(&w, &fs);
 		check_bridge_json(&w, r);
-		if (jw_end(&w))
+		if (cli_json_end(c, &w))
 			return EXIT_CANNOT;
 	} else {
 		check_bridge_text(stdout, r);

@@ -133,8 +133,7 @@ static void open_doc(struct state *s, int packets)
 {
 	if (!s->c->json || s->doc)
 		return;
-	jw_init(&s->w, stdout);
-	jw_begin_doc(&s->w, "capture");
+	cli_json_begin(s->c, &s->w, "capture");
 	s->doc = 1;
 	if (packets) {
 		jw_key(&s->w, "packets");

@@ -45,30 +45,25 @@ static int run(struct cli *c, int argc, char **argv)
 	rc = check_conntrack_run(&o, &r, &fs, &e);
 	check_neigh_overflow_run(o.since_secs, &nr, &fs, NULL);
 	findings_sort(&fs);
+	/* Reported before the document closes, so that its "error" says what was not done. */
+	if (rc < 0)
+		rc = cli_fail(c, &e);
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "conntrack");
+		cli_json_begin(c, &w, "conntrack");
 		check_conntrack_json(&w, &r);
 		jw_key(&w, "neighbour_table");
 		jw_obj(&w);
 		check_neigh_overflow_json(&w, &nr);
 		jw_obj_end(&w);
 		findings_json(&w, &fs);
-		if (rc < 0) {
-			char msg[NR_ERR_CTX + 512];
-			nr_err_text(&e, msg, sizeof msg);
-			jw_kstr(&w, "error", msg);
-		}
-		if (jw_end(&w))
+		if (cli_json_end(c, &w))
 			return EXIT_CANNOT;
 	} else {
 		check_conntrack_text(stdout, &r);
 		check_neigh_overflow_text(stdout, &nr);
 		findings_text(stdout, &fs);
 	}
-	if (rc < 0)
-		return cli_fail(c, &e);
-	return findings_exit(&fs);
+	return rc ? rc : findings_exit(&fs);
 }
 
 const struct cli_cmd cmd_conntrack = {

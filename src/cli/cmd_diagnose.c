@@ -103,7 +103,11 @@ static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
 		if (parse_duration(v, &a->d.since_secs) < 0 || !a->d.since_secs)
 			return cli_usage(c, "--since '%s' is not a duration (90s, 15m, 2h, 1d)", v);
 		return 0;
-	case O_CAPDIR: a->capdir = v; return 0;
+	case O_CAPDIR:
+		if (!*v)
+			return cli_usage(c, "--capture-dir needs a directory");
+		a->capdir = v;
+		return 0;
 	case O_PROBE: {
 		char host[PROBE_HOST_MAX];
 		unsigned port;
@@ -116,7 +120,11 @@ static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
 		a->d.probes[a->d.nprobes++] = v;
 		return 0;
 	}
-	case O_BUNDLE: a->bundle = v; return 0;
+	case O_BUNDLE:
+		if (!*v)
+			return cli_usage(c, "--bundle needs a file name");
+		a->bundle = v;
+		return 0;
 	case O_UPLOAD: a->upload = v; return 0;
 	case O_FIX: a->d.fix = 1; return 0;
 	case O_FORCE: a->force = 1; return 0;
@@ -293,14 +301,18 @@ static int upload_report(struct args *a, const struct diag_report *r, struct out
 		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
 	f = fdopen(fd, "w");
 	if (!f) {
+		int err = errno; /* close and unlink may change errno */
+
 		close(fd);
 		unlink(path);
-		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
+		return nr_fail(e, NR_E_SYS, err, "diagnose", "temporary report file");
 	}
 	write_json(f, r, NULL);
 	if (fclose(f) != 0) {
+		int err = errno;
+
 		unlink(path);
-		return nr_fail(e, NR_E_SYS, errno, "diagnose", "temporary report file");
+		return nr_fail(e, NR_E_SYS, err, "diagnose", "temporary report file");
 	}
 	rc = send_file(a, path, o, e);
 	unlink(path);
@@ -430,14 +442,14 @@ static int run(struct cli *c, int argc, char **argv)
 	if (a.summary_only && c->json) {
 		struct jw w;
 
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "diagnose");
+		cli_json_begin(c, &w, "diagnose");
 		diag_summary_json(&w, r);
 		jw_kstr(&w, "object", o.uploaded > 0 ? o.ur.object : NULL);
-		jw_end(&w);
+		cli_json_end(c, &w);
 	} else if (a.summary_only) {
 		diag_summary_line(stdout, r);
 	} else if (c->json) {
+		c->doc = 1;
 		write_json(stdout, r, &o);
 	} else {
 		diag_text(stdout, r);

@@ -24,8 +24,7 @@ static void start(struct out *o)
 	if (o->started || !o->c->json)
 		return;
 	o->started = 1;
-	jw_init(&o->w, stdout);
-	jw_begin_doc(&o->w, "kmsg");
+	cli_json_begin(o->c, &o->w, "kmsg");
 	jw_kstr(&o->w, "source", o->info->source);
 	if (o->since)
 		jw_kuint(&o->w, "since_seconds", o->since);
@@ -134,24 +133,20 @@ static int run(struct cli *c, int argc, char **argv)
 	rc = kmsg_walk(&f, print_rec, &o, &info, &e);
 	if (rc < 0 && !o.started)
 		return cli_fail(c, &e);
+	/* Reported first, so that the document's "error" says why the list stops there. */
+	if (rc < 0)
+		rc = cli_fail(c, &e);
 	if (c->json) {
 		start(&o);
 		jw_arr_end(&o.w);
 		jw_kuint(&o.w, "lost", info.lost);
 		jw_kuint(&o.w, "matched", o.shown);
-		if (rc < 0) {
-			char msg[NR_ERR_CTX + 512];
-			nr_err_text(&e, msg, sizeof msg);
-			jw_kstr(&o.w, "error", msg);
-		}
-		if (jw_end(&o.w))
+		if (cli_json_end(c, &o.w))
 			return EXIT_CANNOT;
 	} else if (info.lost) {
 		cli_warn(c, "%llu records were overwritten while reading", info.lost);
 	}
-	if (rc < 0)
-		return cli_fail(c, &e);
-	return EXIT_OK;
+	return rc;
 }
 
 const struct cli_cmd cmd_kmsg = {

@@ -48,12 +48,11 @@ static int run(struct cli *c, int argc, char **argv)
 		return rc;
 	}
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "links");
+		cli_json_begin(c, &w, "links");
 		jw_kuint(&w, "netns", r->self_netns);
 		cni_json(&w, c->host_root);
 		links_json(&w, r);
-		rc = jw_end(&w) ? EXIT_CANNOT : EXIT_OK;
+		rc = cli_json_end(c, &w) ? EXIT_CANNOT : EXIT_OK;
 	} else {
 		links_text(stdout, r);
 		rc = EXIT_OK;

@@ -109,8 +109,7 @@ static int report(struct cli *c, const struct nr_addr *ips, int n)
 	if (c->json) {
 		/* An error stops the walk (one line on stderr, exit 3), but the document is still
 		 * closed so stdout stays valid JSON. */
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "locate");
+		cli_json_begin(c, &w, "locate");
 		if (n != 1) {
 			jw_key(&w, "pods");
 			jw_arr(&w);
@@ -120,7 +119,7 @@ static int report(struct cli *c, const struct nr_addr *ips, int n)
 			jw_arr_end(&w);
 		findings_sort(&fs);
 		findings_json(&w, &fs);
-		if (jw_end(&w))
+		if (cli_json_end(c, &w))
 			return EXIT_CANNOT;
 		return rc ? rc : findings_exit(&fs);
 	}

@@ -29,11 +29,10 @@ static int run(struct cli *c, int argc, char **argv)
 		return cli_fail(c, &e);
 	findings_sort(&fs);
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "mtu");
+		cli_json_begin(c, &w, "mtu");
 		check_mtu_json(&w, &r);
 		findings_json(&w, &fs);
-		if (jw_end(&w))
+		if (cli_json_end(c, &w))
 			return EXIT_CANNOT;
 	} else {
 		check_mtu_text(stdout, &r);

@@ -193,19 +193,15 @@ static int dump_text(struct view *v, struct nl *nl, struct nr_err *e)
  * "error" saying why it stops there (the same line goes to stderr, exit 3). */
 static int json_fail(struct view *v, const struct nr_err *e)
 {
-	char msg[NR_ERR_CTX + 512];
-
 	jw_arr_end(&v->w);
-	nr_err_text(e, msg, sizeof msg);
-	jw_kstr(&v->w, "error", msg);
-	jw_end(&v->w);
+	cli_fail(v->c, e);
+	cli_json_end(v->c, &v->w);
 	return -1;
 }
 
 static int dump_json(struct view *v, struct nl *nl, struct nr_err *e)
 {
-	jw_init(&v->w, stdout);
-	jw_begin_doc(&v->w, "neigh");
+	cli_json_begin(v->c, &v->w, "neigh");
 	jw_key(&v->w, "neighbours");
 	jw_arr(&v->w);
 	if (nl_neigh_dump(nl, AF_UNSPEC, on_neigh, v, e) < 0)
@@ -216,8 +212,7 @@ static int dump_json(struct view *v, struct nl *nl, struct nr_err *e)
 	if (nl_fdb_dump(nl, 0, on_fdb, v, e) < 0)
 		return json_fail(v, e);
 	jw_arr_end(&v->w);
-	jw_knull(&v->w, "error");
-	return jw_end(&v->w);
+	return cli_json_end(v->c, &v->w);
 }
 
 static int view(struct cli *c, const char *ifname, int all, struct names *nm, struct nl *nl,
@@ -269,7 +264,10 @@ static int run(struct cli *c, int argc, char **argv)
 		free(nm);
 		return cli_fail(c, &e);
 	}
-	rc = view(c, p.npos ? p.pos[0] : NULL, all, nm, &nl, &e) < 0 ? cli_fail(c, &e) : EXIT_OK;
+	rc = EXIT_OK;
+	/* A JSON dump that failed half-way has reported its error already (in its document). */
+	if (view(c, p.npos ? p.pos[0] : NULL, all, nm, &nl, &e) < 0)
+		rc = c->err_exit ? c->err_exit : cli_fail(c, &e);
 	nl_close(&nl);
 	free(nm);
 	return rc;

@@ -94,13 +94,12 @@ static int run(struct cli *c, int argc, char **argv)
 		check_port_kill(&rep, force, (unsigned)wait_s * 1000, &fs);
 	findings_sort(&fs);
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "port");
+		cli_json_begin(c, &w, "port");
 		if (podip)
 			jw_kstr(&w, "pod_ip", podip);
 		check_port_json(&w, &rep);
 		findings_json(&w, &fs);
-		if (jw_end(&w))
+		if (cli_json_end(c, &w))
 			return EXIT_CANNOT;
 	} else {
 		check_port_text(stdout, &rep);

@@ -45,12 +45,11 @@ static int run(struct cli *c, int argc, char **argv)
 	if (tree)
 		ps_tree(&l);
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "ps");
+		cli_json_begin(c, &w, "ps");
 		if (pod)
 			jw_kstr(&w, "pod_uid", uid);
 		ps_json(&w, &l);
-		if (jw_end(&w))
+		if (cli_json_end(c, &w))
 			rc = EXIT_CANNOT;
 	} else {
 		ps_text(stdout, &l);

@@ -72,12 +72,11 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	rc = EXIT_OK;
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "sockets");
+		cli_json_begin(c, &w, "sockets");
 		if (podip)
 			jw_kstr(&w, "pod_ip", podip);
 		sock_view_json(&w, &v);
-		if (jw_end(&w))
+		if (cli_json_end(c, &w))
 			rc = EXIT_CANNOT;
 	} else {
 		sock_view_text(stdout, &v);

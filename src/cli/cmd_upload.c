@@ -257,8 +257,7 @@ static int run(struct cli *c, int argc, char **argv)
 	if (c->json) {
 		struct jw w;
 
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "upload");
+		cli_json_begin(c, &w, "upload");
 		jw_kstr(&w, "file", p.pos[0]);
 		upload_json(&w, &r);
 		return jw_end(&w) ? EXIT_CANNOT : EXIT_OK;

@@ -32,8 +32,7 @@ static int run(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "takes no arguments");
 	tls_impl(&ti);
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "version");
+		cli_json_begin(c, &w, "version");
 		jw_kstr(&w, "commit", NR_COMMIT);
 		jw_kstr(&w, "arch", NR_ARCH);
 		jw_kstr(&w, "libpcap", pcap_lib_version());
@@ -50,7 +49,7 @@ static int run(struct cli *c, int argc, char **argv)
 		jw_kstr(&w, "chacha20", ti.chacha20);
 		jw_kstr(&w, "tls_first_suite", ti.first);
 		jw_obj_end(&w);
-		return jw_end(&w) ? EXIT_CANNOT : EXIT_OK;
+		return cli_json_end(c, &w) ? EXIT_CANNOT : EXIT_OK;
 	}
 	printf("netrescue %s (commit %s) %s\n", NR_VERSION, NR_COMMIT, NR_ARCH);
 	printf("%s (Debian %s)\n", pcap_lib_version(), NR_LIBPCAP_DEBIAN);

@@ -168,9 +168,7 @@ int cli_next(struct cli_parse *p, const struct cli_opt *opts)
 
 int cli_parse_end(struct cli_parse *p, int id)
 {
-	if (id == CLI_HELP) {
-		cli_help(stdout, p->c->cmd);
-		return EXIT_OK;
-	}
+	if (id == CLI_HELP)
+		return cli_help_out(p->c, p->c->cmd);
 	return EXIT_USAGE;
 }

@@ -45,8 +45,10 @@ static int view_add(struct bundle *b, struct view *v, const char *name, struct n
 	int rc;
 
 	if (fclose(v->f) != 0) {
+		int err = errno; /* free may change errno */
+
 		free(v->buf);
-		return nr_fail(e, NR_E_NOMEM, errno, "diagnose", "view %s", name);
+		return nr_fail(e, NR_E_NOMEM, err, "diagnose", "view %s", name);
 	}
 	rc = bundle_add(b, name, v->buf, v->len, e);
 	free(v->buf);
@@ -134,8 +136,10 @@ static int view_netlink(struct bundle *b, const struct diag_report *r, const cha
 	int rc = 0;
 
 	if (!nl || view_open(&v) < 0) {
+		int err = errno; /* free may change errno */
+
 		free(nl);
-		return nr_fail(e, NR_E_NOMEM, errno, "diagnose", "view %s", name);
+		return nr_fail(e, NR_E_NOMEM, err, "diagnose", "view %s", name);
 	}
 	w.f = v.f;
 	w.r = r;

@@ -11,6 +11,7 @@
 
 #include "locate/locate.h"
 #include "proc/proc.h"
+#include "report/shell.h"
 
 #define MOD "locate"
 
@@ -88,6 +89,11 @@ int locate_nsid_open(struct locate_ctx *c, int nsid, unsigned long long *ino, st
 		if (fd >= 0)
 			close(fd);
 	}
+	/* Not found among what we could read is not "gone" when some was unreadable. */
+	if (c->ns.unreadable)
+		return nr_fail(e, NR_E_PERM, EACCES, MOD, "netns id %d: the network namespaces of %d "
+			       "processes could not be read (needs CAP_SYS_PTRACE and CAP_SYS_ADMIN)", nsid,
+			       c->ns.unreadable);
 	return nr_fail(e, NR_E_NL_NONETNS, 0, MOD, "netns id %d", nsid);
 }
 
@@ -225,6 +231,11 @@ out:
 	return rc;
 }
 
+static int denied(const struct nr_err *e)
+{
+	return e->code == NR_E_PERM || e->sys == EACCES || e->sys == EPERM;
+}
+
 /* --- processes, pod, containers ---------------------------------------------------------- */
 
 static struct locate_container *container(struct locate_report *r, const char *id)
@@ -270,7 +281,7 @@ static void link_down(const struct locate_report *r, struct findings *fs)
 	if (!fs || !r->ifindex || ((r->host_flags & IFF_UP) && (r->host_flags & IFF_LOWER_UP)))
 		return;
 	ip_text(&r->ip, ip, sizeof ip);
-	snprintf(fix, sizeof fix, "ip link set %s up", r->host_if);
+	sh_printf(fix, sizeof fix, "ip link set %s up", r->host_if);
 	if (!(r->host_flags & IFF_UP))
 		findings_add(fs, "link-down", SEV_FAIL, ip, fix,
 			     "the pod's host-side interface %s (ifindex %d) is administratively down",
@@ -301,7 +312,7 @@ static int down_cause(struct locate_ctx *c, const struct nl_link *host, struct l
 	snprintf(r->bridge, sizeof r->bridge, "%s", br.name);
 	if (fs && !findings_has(fs, "bridge-down", br.name)) {
 		ip_text(&r->ip, ip, sizeof ip);
-		snprintf(fix, sizeof fix, "netrescue bridge %s --fix", br.name);
+		sh_printf(fix, sizeof fix, "netrescue bridge %s --fix", br.name);
 		findings_add(fs, "bridge-down", SEV_FAIL, br.name, fix,
 			     "bridge %s is down, so the kernel dropped the route to its pods: "
 			     "pod %s behind port %s is unreachable", br.name, ip, host->name);
@@ -371,8 +382,14 @@ static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct l
 	r->peer_ifindex = host->link;
 	if (host->link_netnsid < 0 || !host->link)
 		return 0; /* not a veth into another netns: nothing more to read */
-	if (pod_side(c, host, r, &has_ip, &ign) < 0)
-		return 0; /* the pod's netns is gone (or not ours to enter): host side only */
+	if (pod_side(c, host, r, &has_ip, &ign) < 0) {
+		/* Could not look is an error; a netns with no process (or gone) is host side only. */
+		if (denied(&ign)) {
+			*e = ign;
+			return -1;
+		}
+		return 0;
+	}
 	r->pod_has_ip = has_ip;
 	(void)e; /* a pid that exits meanwhile is normal: nothing here fails */
 	i = netns_pids_first(c->pairs, c->npairs, r->netns);

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/caps.h"
 #include "netns/netns.h"
 
 /* PATH_PROC: "/proc/" + a pid (at most 10 digits) + "/ns/net" with room. */
@@ -133,8 +135,13 @@ static int pid_ino(int dfd, int pid, unsigned long long *ino, struct nr_err *e)
 		*ino = (unsigned long long)st.st_ino;
 		return 1;
 	}
-	/* EACCES: another user's process when not root; what we cannot see is not an error. */
-	if (gone(errno) || errno == EACCES || errno == EPERM)
+	/* EACCES: another user's process when not root: skipped here, counted by the caller
+	 * (who must say what it could not see). */
+	if ((errno == EACCES || errno == EPERM) && !nr_cap_effective(CAP_SYS_PTRACE))
+		return 2;
+	if (errno == EACCES || errno == EPERM)
+		return 0; /* with CAP_SYS_PTRACE: exiting or changing credentials meanwhile */
+	if (gone(errno))
 		return 0;
 	return ns_errno(e, errno, path);
 }
@@ -155,10 +162,10 @@ static int proc_each(int (*fn)(int pid, unsigned long long ino, void *arg), void
 		if (!pid)
 			continue;
 		rc = pid_ino(dirfd(d), pid, &ino, e);
-		if (rc > 0)
+		if (rc == 1)
 			rc = fn(pid, ino, arg);
-		else if (rc == 0)
-			rc = 1;
+		else if (rc >= 0)
+			rc = rc == 2 ? fn(pid, 0, arg) : 1;
 	}
 	closedir(d);
 	return rc < 0 ? -1 : 0;
@@ -184,7 +191,13 @@ static int list_pos(const struct netns_list *l, unsigned long long ino)
 static int list_add(int pid, unsigned long long ino, void *arg)
 {
 	struct netns_list *l = arg;
-	int i = list_pos(l, ino);
+	int i;
+
+	if (!ino) {
+		l->unreadable++;
+		return 1;
+	}
+	i = list_pos(l, ino);
 
 	if (i >= 0) {
 		l->ns[i].npids++;
@@ -209,6 +222,7 @@ int netns_list_all(struct netns_list *l, struct nr_err *e)
 {
 	l->n = 0;
 	l->dropped = 0;
+	l->unreadable = 0;
 	return proc_each(list_add, l, e);
 }
 
@@ -222,6 +236,8 @@ static int pair_add(int pid, unsigned long long ino, void *arg)
 {
 	struct pairs *p = arg;
 
+	if (!ino)
+		return list_add(pid, ino, p->l);
 	if (p->n < p->cap) {
 		p->v[p->n].ino = ino;
 		p->v[p->n].pid = pid;
@@ -249,6 +265,7 @@ int netns_list_pids(struct netns_list *l, struct netns_pid *pairs, int cap, int 
 
 	l->n = 0;
 	l->dropped = 0;
+	l->unreadable = 0;
 	rc = proc_each(pair_add, &p, e);
 	qsort(pairs, (size_t)p.n, sizeof *pairs, pair_cmp);
 	*n = p.n;
@@ -288,7 +305,7 @@ static int pid_match(int pid, unsigned long long ino, void *arg)
 {
 	struct pid_walk *w = arg;
 
-	return ino == w->ino ? w->cb(&pid, w->arg) : 1;
+	return ino && ino == w->ino ? w->cb(&pid, w->arg) : 1;
 }
 
 int netns_pid_walk(unsigned long long ino, int (*cb)(const int *pid, void *arg), void *arg,

@@ -37,6 +37,7 @@ struct netns_info {
 struct netns_list {
 	int n;
 	int dropped;
+	int unreadable;         /* processes whose namespace we may not read (EACCES, EPERM) */
 	struct netns_info ns[NETNS_MAX]; /* sorted by ino */
 };
 

@@ -106,9 +106,13 @@ static unsigned long long netns_at(int procfd, int pid)
 	ssize_t n;
 
 	snprintf(rel, sizeof rel, "%d/ns/net", pid);
+	errno = 0;
 	n = readlinkat(procfd, rel, lnk, sizeof lnk - 1);
-	if (n <= 0)
+	if (n <= 0) {
+		if (!errno)
+			errno = EINVAL;
 		return 0;
+	}
 	lnk[n] = 0;
 	return link_inode(lnk, "net:");
 }
@@ -211,8 +215,10 @@ static int read_one(int procfd, int pid, unsigned want, struct proc_info *p)
 		read_wchan(procfd, pid, p);
 	if (want & PROC_F_NETNS) {
 		p->netns = netns_at(procfd, pid);
-		/* Without stat, a vanished process shows only here. */
-		if (!p->netns && (want & PROC_F_NOSTAT))
+		p->netns_err = p->netns ? 0 : errno;
+		/* Without stat, a vanished process shows only here; one we may not look into is
+		 * still there (its caller must say what it could not see). */
+		if (!p->netns && (want & PROC_F_NOSTAT) && p->netns_err != EACCES && p->netns_err != EPERM)
 			return -1;
 	}
 	if (want & PROC_F_CGROUP)

@@ -48,6 +48,7 @@ struct proc_info {
 	char args[PROC_ARGS_MAX];       /* argv joined by spaces, raw; "" for kernel threads */
 	char wchan[PROC_WCHAN_MAX];     /* "" when running or unreadable */
 	unsigned long long netns;       /* inode of the network namespace; 0 when unreadable */
+	int netns_err;                  /* why netns is 0: errno (EACCES without CAP_SYS_PTRACE) */
 	char cgroup[PROC_CGROUP_MAX];   /* the path that names the pod, else the v2 (0::) path */
 	char pod_uid[PROC_UID_MAX];     /* dashed form; "" when not in a pod cgroup */
 	char container_id[PROC_CID_MAX];/* "" when not in a container cgroup */

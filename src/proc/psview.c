@@ -28,6 +28,8 @@ struct collect {
 	struct ps_list *l;
 	struct rt rt;
 	const char *uid;
+	struct rt_pod_index ix;  /* pod names by UID: loaded at the first process in a pod */
+	int ix_loaded;
 };
 
 static int meta_for(struct collect *c, const struct proc_info *p)
@@ -54,7 +56,10 @@ static int meta_for(struct collect *c, const struct proc_info *p)
 		scopy(m->pod_name, sizeof m->pod_name, rc.pod_name);
 		scopy(m->pod_namespace, sizeof m->pod_namespace, rc.pod_namespace);
 	}
-	if (!m->pod_name[0] && p->pod_uid[0] && rt_pod_by_uid(&c->rt, p->pod_uid, &pod) == 0) {
+	if (!m->pod_name[0] && p->pod_uid[0] && !c->ix_loaded)
+		c->ix_loaded = rt_pod_index_load(&c->rt, &c->ix) == 0 ? 1 : -1;
+	if (!m->pod_name[0] && p->pod_uid[0] && c->ix_loaded > 0 &&
+	    rt_pod_index_find(&c->ix, p->pod_uid, &pod) == 0) {
 		scopy(m->pod_name, sizeof m->pod_name, pod.name);
 		scopy(m->pod_namespace, sizeof m->pod_namespace, pod.namespace_);
 	}
@@ -90,20 +95,21 @@ static int collect_one(const struct proc_info *p, void *arg)
 int ps_collect(struct ps_list *l, const char *host_root, const char *pod_uid, struct nr_err *e)
 {
 	struct collect c;
+	int rc;
 
 	memset(l, 0, sizeof *l);
 	l->meta = calloc(PS_META_MAX, sizeof *l->meta);
 	if (!l->meta)
 		return nr_fail(e, NR_E_NOMEM, 0, MOD, "process list");
+	memset(&c, 0, sizeof c);
 	c.l = l;
 	c.uid = pod_uid;
 	rt_open(&c.rt, host_root);
-	if (proc_walk(collect_one, &c, e) < 0) {
-		if (l->oom)
-			nr_fail(e, NR_E_NOMEM, 0, MOD, "process list");
-		return -1;
-	}
-	return 0;
+	rc = proc_walk(collect_one, &c, e);
+	rt_pod_index_free(&c.ix);
+	if (rc < 0 && l->oom)
+		nr_fail(e, NR_E_NOMEM, 0, MOD, "process list");
+	return rc < 0 ? -1 : 0;
 }
 
 void ps_free(struct ps_list *l)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "base/parse.h"
 #include "runtime/runtime.h"
 
@@ -31,20 +33,19 @@ static char cfgbuf[CONFIG_MAX];
 /* DOCKER_TIMEOUT_S: a wedged dockerd must not hang the investigation. */
 #define DOCKER_TIMEOUT_S 2
 
+/* The node path (as the node sees it; resolved inside rt->root by base/io's hostfs). */
 static int under(const struct rt *rt, char *buf, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int under(const struct rt *rt, char *buf, const char *fmt, ...)
 {
-	char rel[RT_PATH_MAX];
 	va_list ap;
 	int n;
 
+	(void)rt;
 	va_start(ap, fmt);
-	n = vsnprintf(rel, sizeof rel, fmt, ap);
+	n = vsnprintf(buf, RT_PATH_MAX, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof rel)
-		return -1;
-	return path_under(rt->root, rel, buf, RT_PATH_MAX);
+	return n < 0 || (size_t)n >= RT_PATH_MAX ? -1 : 0;
 }
 
 /* Copies s into d (cap bytes), cut to fit, always NUL-terminated. */
@@ -56,16 +57,16 @@ static void scopy(char *d, size_t cap, const char *s)
 	d[n] = 0;
 }
 
-static int is_dir(const char *p)
+static int is_dir(const struct rt *rt, const char *p)
 {
 	struct stat st;
-	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	return hostfs_stat(rt->root, p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int exists(const char *p)
+static int exists(const struct rt *rt, const char *p)
 {
 	struct stat st;
-	return stat(p, &st) == 0;
+	return hostfs_stat(rt->root, p, &st) == 0;
 }
 
 /* An id or uid that goes into a path must not climb out of it. */
@@ -75,35 +76,59 @@ static int safe_name(const char *s)
 }
 
 /* --- Docker Engine API over the unix socket ----------------------------------------------- */
-/* Sends one GET and reads the answer into cfgbuf; returns the HTTP status, or -1. */
+/* The socket's address: the node path itself under the live root; else the socket found
+ * inside the host root (symlinks such as /var/run -> /run resolved there), reached through
+ * its O_PATH descriptor's /proc/self/fd link. *pathfd is -1 or that descriptor. */
+static int docker_addr(const struct rt *rt, struct sockaddr_un *sa, int *pathfd)
+{
+	struct stat st;
+
+	*pathfd = -1;
+	if (!strcmp(rt->root, "/")) {
+		snprintf(sa->sun_path, sizeof sa->sun_path, "%s", DOCKER_SOCK);
+		return 0;
+	}
+	*pathfd = hostfs_open(rt->root, DOCKER_SOCK, O_PATH);
+	if (*pathfd < 0 || fstat(*pathfd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return -1;
+	snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d", *pathfd);
+	return 0;
+}
+
+/* Sends one GET and reads the answer into cfgbuf; returns the HTTP status, or -1. The whole
+ * exchange has one deadline (a daemon that trickles a byte a second is cut off there). */
 static int docker_get(const struct rt *rt, const char *what)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { DOCKER_TIMEOUT_S, 0 };
 	char req[RT_PATH_MAX];
 	size_t got = 0;
-	ssize_t n;
-	int fd, status = -1, len;
+	int fd, pathfd, status = -1, len;
 
-	if (under(rt, sa.sun_path, DOCKER_SOCK) < 0 || strlen(sa.sun_path) >= sizeof sa.sun_path)
+	if (docker_addr(rt, &sa, &pathfd) < 0) {
+		if (pathfd >= 0)
+			close(pathfd);
 		return -1;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		goto out;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	/* HTTP/1.0: the daemon closes after the answer, so EOF ends the body. */
 	len = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: docker\r\n\r\n", what);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || len < 0 || (size_t)len >= sizeof req ||
-	    write(fd, req, (size_t)len) != len)
+	    io_write_all(fd, req, (size_t)len) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
 		goto out;
-	while (got < sizeof cfgbuf - 1 && (n = read(fd, cfgbuf + got, sizeof cfgbuf - 1 - got)) > 0)
-		got += (size_t)n;
-	cfgbuf[got] = 0;
+	/* Too big or too slow is no answer: the container counts as not known to Docker. */
+	if (io_read_fd(fd, cfgbuf, sizeof cfgbuf, &got, DOCKER_TIMEOUT_S * 1000, DOCKER_SOCK, NULL) < 0)
+		goto out;
 	if (got > 12 && !memcmp(cfgbuf, "HTTP/1.", 7) && sscanf(cfgbuf + 9, "%3d", &status) != 1)
 		status = -1;
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	if (pathfd >= 0)
+		close(pathfd);
 	return status;
 }
 
@@ -137,20 +162,12 @@ static int json_str_after(const char *doc, const char *key, char *out, size_t ca
 	return 0;
 }
 
-/* Reads a file into cfgbuf; 0 or -1. */
-static int read_cfg(const char *path)
+/* Reads a node file into cfgbuf (a regular file only, within the deadline); 0 or -1. */
+static int read_cfg(const struct rt *rt, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-	ssize_t n;
+	size_t got;
 
-	if (fd < 0)
-		return -1;
-	while (got < sizeof cfgbuf - 1 && (n = read(fd, cfgbuf + got, sizeof cfgbuf - 1 - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	cfgbuf[got] = 0;
-	return 0;
+	return io_read_file(rt->root, path, cfgbuf, sizeof cfgbuf, &got, NULL);
 }
 
 static int running_in_doc(const char *doc)
@@ -172,17 +189,17 @@ void rt_open(struct rt *rt, const char *host_root)
 
 	memset(rt, 0, sizeof *rt);
 	scopy(rt->root, sizeof rt->root, host_root && *host_root ? host_root : "/");
-	if (under(rt, p, TASK_ROOT) == 0 && is_dir(p))
+	if (under(rt, p, TASK_ROOT) == 0 && is_dir(rt, p))
 		rt->have |= RT_CONTAINERD;
 	if (docker_get(rt, "/_ping") == 200)
 		rt->have |= RT_DOCKER_API;
-	if (under(rt, p, DOCKER_DIR) == 0 && is_dir(p))
+	if (under(rt, p, DOCKER_DIR) == 0 && is_dir(rt, p))
 		rt->have |= RT_DOCKER_DIR;
-	if (under(rt, p, CRIO_DIR) == 0 && is_dir(p))
+	if (under(rt, p, CRIO_DIR) == 0 && is_dir(rt, p))
 		rt->have |= RT_CRIO;
-	if (under(rt, p, KUBELET_PODS) == 0 && is_dir(p))
+	if (under(rt, p, KUBELET_PODS) == 0 && is_dir(rt, p))
 		rt->have |= RT_KUBELET;
-	if (under(rt, p, LOG_PODS) == 0 && is_dir(p))
+	if (under(rt, p, LOG_PODS) == 0 && is_dir(rt, p))
 		rt->have |= RT_LOGPODS;
 }
 
@@ -218,7 +235,7 @@ static int docker_running(const struct rt *rt, const char *id)
 		if (docker_get(rt, what) == 200 && running_in_doc(cfgbuf))
 			return 1;
 	} else if (rt->have & RT_DOCKER_DIR) {
-		if (under(rt, p, DOCKER_DIR "/%s/config.v2.json", id) == 0 && read_cfg(p) == 0 &&
+		if (under(rt, p, DOCKER_DIR "/%s/config.v2.json", id) == 0 && read_cfg(rt, p) == 0 &&
 		    running_in_doc(cfgbuf))
 			return 1;
 	}
@@ -236,9 +253,9 @@ int rt_container_running(const struct rt *rt, const char *id)
 		return 0;
 	if (rt->have & RT_CONTAINERD)
 		for (i = 0; i < sizeof task_ns / sizeof task_ns[0]; i++)
-			if (under(rt, p, TASK_ROOT "/%s/%s", task_ns[i], id) == 0 && exists(p))
+			if (under(rt, p, TASK_ROOT "/%s/%s", task_ns[i], id) == 0 && exists(rt, p))
 				return 1;
-	if ((rt->have & RT_CRIO) && under(rt, p, CRIO_DIR "/%s/userdata", id) == 0 && exists(p))
+	if ((rt->have & RT_CRIO) && under(rt, p, CRIO_DIR "/%s/userdata", id) == 0 && exists(rt, p))
 		return 1;
 	if ((rt->have & (RT_DOCKER_API | RT_DOCKER_DIR)) && docker_running(rt, id))
 		return 1;
@@ -251,7 +268,7 @@ int rt_pod_known(const struct rt *rt, const char *uid)
 
 	if (!(rt->have & RT_KUBELET))
 		return -1;
-	return safe_name(uid) && under(rt, p, KUBELET_PODS "/%s", uid) == 0 && exists(p);
+	return safe_name(uid) && under(rt, p, KUBELET_PODS "/%s", uid) == 0 && exists(rt, p);
 }
 
 /* Fills out from the annotations (containerd/CRI) or labels (Docker) in cfgbuf. */
@@ -296,7 +313,7 @@ int rt_container_info(const struct rt *rt, const char *id, struct rt_container *
 	if (!safe_name(id))
 		return -1;
 	for (i = 0; (rt->have & RT_CONTAINERD) && i < sizeof task_ns / sizeof task_ns[0]; i++)
-		if (under(rt, p, TASK_ROOT "/%s/%s/config.json", task_ns[i], id) == 0 && read_cfg(p) == 0) {
+		if (under(rt, p, TASK_ROOT "/%s/%s/config.json", task_ns[i], id) == 0 && read_cfg(rt, p) == 0) {
 			names_from_doc(out);
 			return 0;
 		}
@@ -308,7 +325,7 @@ int rt_container_info(const struct rt *rt, const char *id, struct rt_container *
 		}
 	}
 	if ((rt->have & RT_DOCKER_DIR) && under(rt, p, DOCKER_DIR "/%s/config.v2.json", id) == 0 &&
-	    read_cfg(p) == 0) {
+	    read_cfg(rt, p) == 0) {
 		names_from_doc(out);
 		return 0;
 	}
@@ -357,7 +374,7 @@ static int split_logdir(const char *s, struct rt_pod *p)
 	return 0;
 }
 
-static int walk_dir(const struct rt *rt, const char *rel, int logdirs,
+static int walk_dir(const struct rt *rt, const char *rel, int logdirs, const struct rt_pod_index *ix,
 		    int (*cb)(const struct rt_pod *p, void *arg), void *arg)
 {
 	char p[RT_PATH_MAX];
@@ -366,7 +383,7 @@ static int walk_dir(const struct rt *rt, const char *rel, int logdirs,
 	DIR *dir;
 	int r = 1;
 
-	if (under(rt, p, "%s", rel) < 0 || !(dir = opendir(p)))
+	if (under(rt, p, "%s", rel) < 0 || !(dir = hostfs_opendir(rt->root, p)))
 		return 1;
 	while (r > 0 && (d = readdir(dir))) {
 		if (d->d_name[0] == '.')
@@ -376,7 +393,7 @@ static int walk_dir(const struct rt *rt, const char *rel, int logdirs,
 				continue;
 		} else {
 			/* A UID the log dirs already named was reported with its name. */
-			if ((rt->have & RT_LOGPODS) && rt_pod_by_uid(rt, d->d_name, &pod) == 0 && pod.name[0])
+			if (ix && rt_pod_index_find(ix, d->d_name, &pod) == 0 && pod.name[0])
 				continue;
 			memset(&pod, 0, sizeof pod);
 			scopy(pod.uid, sizeof pod.uid, d->d_name);
@@ -389,13 +406,94 @@ static int walk_dir(const struct rt *rt, const char *rel, int logdirs,
 
 int rt_pod_walk(const struct rt *rt, int (*cb)(const struct rt_pod *p, void *arg), void *arg)
 {
+	struct rt_pod_index ix = { NULL, 0 };
 	int r = 1;
 
 	if (rt->have & RT_LOGPODS)
-		r = walk_dir(rt, LOG_PODS, 1, cb, arg);
-	if (r > 0 && (rt->have & RT_KUBELET))
-		r = walk_dir(rt, KUBELET_PODS, 0, cb, arg);
+		r = walk_dir(rt, LOG_PODS, 1, NULL, cb, arg);
+	if (r > 0 && (rt->have & RT_KUBELET)) {
+		/* UIDs the log dirs already named were reported with their names. */
+		if ((rt->have & RT_LOGPODS) && rt_pod_index_load(rt, &ix) < 0)
+			return -1;
+		r = walk_dir(rt, KUBELET_PODS, 0, &ix, cb, arg);
+		rt_pod_index_free(&ix);
+	}
 	return r < 0 ? r : 0;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct rt_pod_ref *)a)->uid, ((const struct rt_pod_ref *)b)->uid);
+}
+
+/* RT_INDEX_FIRST: entries allocated first; doubled as needed. */
+#define RT_INDEX_FIRST 256
+
+static int index_add(struct rt_pod_index *ix, size_t *cap, const char *dir, const struct rt_pod *p)
+{
+	struct rt_pod_ref *nv;
+
+	if (ix->n == *cap) {
+		nv = realloc(ix->v, (*cap ? *cap * 2 : RT_INDEX_FIRST) * sizeof *nv);
+		if (!nv)
+			return -1;
+		ix->v = nv;
+		*cap = *cap ? *cap * 2 : RT_INDEX_FIRST;
+	}
+	scopy(ix->v[ix->n].uid, sizeof ix->v[ix->n].uid, p->uid);
+	ix->v[ix->n].dir = strdup(dir);
+	if (!ix->v[ix->n].dir)
+		return -1;
+	ix->n++;
+	return 0;
+}
+
+int rt_pod_index_load(const struct rt *rt, struct rt_pod_index *ix)
+{
+	struct dirent *d;
+	struct rt_pod pod;
+	size_t cap = 0;
+	DIR *dir;
+	int rc = 0;
+
+	ix->v = NULL;
+	ix->n = 0;
+	if (!(rt->have & RT_LOGPODS) || !(dir = hostfs_opendir(rt->root, LOG_PODS)))
+		return 0;
+	while (rc == 0 && (d = readdir(dir)))
+		if (d->d_name[0] != '.' && split_logdir(d->d_name, &pod) == 0)
+			rc = index_add(ix, &cap, d->d_name, &pod);
+	closedir(dir);
+	if (rc < 0) {
+		rt_pod_index_free(ix);
+		return -1;
+	}
+	qsort(ix->v, ix->n, sizeof ix->v[0], ref_cmp);
+	return 0;
+}
+
+int rt_pod_index_find(const struct rt_pod_index *ix, const char *uid, struct rt_pod *out)
+{
+	struct rt_pod_ref key;
+	const struct rt_pod_ref *r;
+
+	memset(out, 0, sizeof *out);
+	if (!ix->n || strlen(uid) >= sizeof key.uid)
+		return -1;
+	scopy(key.uid, sizeof key.uid, uid);
+	r = bsearch(&key, ix->v, ix->n, sizeof ix->v[0], ref_cmp);
+	return r ? split_logdir(r->dir, out) : -1;
+}
+
+void rt_pod_index_free(struct rt_pod_index *ix)
+{
+	size_t i;
+
+	for (i = 0; i < ix->n; i++)
+		free(ix->v[i].dir);
+	free(ix->v);
+	ix->v = NULL;
+	ix->n = 0;
 }
 
 int rt_pod_by_uid(const struct rt *rt, const char *uid, struct rt_pod *out)
@@ -407,7 +505,7 @@ int rt_pod_by_uid(const struct rt *rt, const char *uid, struct rt_pod *out)
 	int found = -1;
 
 	memset(out, 0, sizeof *out);
-	if (!ul || under(rt, p, LOG_PODS) < 0 || !(dir = opendir(p)))
+	if (!ul || under(rt, p, LOG_PODS) < 0 || !(dir = hostfs_opendir(rt->root, p)))
 		return -1;
 	while ((d = readdir(dir))) {
 		nl = strlen(d->d_name);

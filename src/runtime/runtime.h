@@ -80,7 +80,24 @@ int rt_stale(const struct rt *rt, const char *pod_uid, const char *cid, char *wh
 /* Each pod the node knows (var/log/pods names it; var/lib/kubelet/pods adds UID-only ones).
  * cb as for every walker: <0 error, 0 stop, >0 go on. */
 int rt_pod_walk(const struct rt *rt, int (*cb)(const struct rt_pod *p, void *arg), void *arg);
-/* The pod with this UID (0), or -1. */
+/* The pod with this UID (0), or -1. One scan of var/log/pods per call: for many UIDs, use
+ * an rt_pod_index. */
 int rt_pod_by_uid(const struct rt *rt, const char *uid, struct rt_pod *out);
+
+/* The pods named by var/log/pods, by UID, read in one directory scan (a node with 20,000 pod
+ * log dirs is answered in one readdir, not one per question). */
+struct rt_pod_ref {
+	char uid[RT_UID_MAX];
+	char *dir;                       /* "<namespace>_<name>_<uid>" (owned) */
+};
+struct rt_pod_index {
+	struct rt_pod_ref *v;            /* sorted by uid */
+	size_t n;
+};
+/* Loads the index (empty when var/log/pods is unreadable). 0, or -1 when out of memory. */
+int rt_pod_index_load(const struct rt *rt, struct rt_pod_index *ix);
+/* The pod with this UID from the index (0), or -1. */
+int rt_pod_index_find(const struct rt_pod_index *ix, const char *uid, struct rt_pod *out);
+void rt_pod_index_free(struct rt_pod_index *ix);
 
 #endif

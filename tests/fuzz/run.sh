@@ -2,6 +2,7 @@
 # Builds every tests/fuzz/fuzz_*.c with clang's libFuzzer (+ASan/UBSan) against the modules and
 # runs each for FUZZ_SECONDS (default 60; `./build.sh test` uses 5) on its corpus in
 # tests/fuzz/corpus/NAME/ (new inputs found go to build/fuzz/NAME-new/, not into the repo).
+# Then tests/fuzz/cli.sh fuzzes the command line of dist/netrescue for as long (NAME "cli": only it).
 #   ./build.sh fuzz [SECONDS] [NAME]
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,4 +38,8 @@ for t in "$ROOT"/tests/fuzz/fuzz_*.c; do
 		echo "not ok - $n: crashed, see $B/$n.log"; grep -A15 'ERROR' "$B/$n.log" | head -30; rc=1
 	fi
 done
+# The command line itself: random argv over every command against dist/netrescue.
+if [ -z "$ONLY" ] || [ "$ONLY" = cli ]; then
+	CLI_FUZZ_SECONDS=$SECS bash "$ROOT/tests/fuzz/cli.sh" || rc=1
+fi
 exit $rc

@@ -78,7 +78,7 @@ else
 	expect_eq "child netns: sysctl.conf untouched" "$(sha256sum <"$HR/etc/sysctl.conf")" "$sum0"
 	expect_eq "child netns: live max unchanged" "$(cat "$MAXF")" "$START_MAX"
 	expect_rc "--fix in a child netns, --json: exit 3" 3 nr --json conntrack --fix --since "$(win)"
-	expect_json "JSON says why and changed nothing" '(.error | test("read-only")) and .changes == []' "$OUT"
+	expect_json "JSON says why and changed nothing" '(.error.message | test("read-only")) and .changes == []' "$OUT"
 fi
 expect_one_line_error "--fix on a read-only /proc/sys" 3 "read-only" \
 	unshare -m sh -c 'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$0" --host-root "$1" conntrack --fix --since 5s' "$NR" "$HR"
