@@ -710,8 +710,7 @@ static int list_ifs(struct cli *c, const struct cap_pods *pods)
 
 	nr_err_clear(&e);
 	if (c->json) {
-		jw_init(&l.w, stdout);
-		jw_begin_doc(&l.w, "capture");
+		cli_json_begin(c, &l.w, "capture");
 		jw_key(&l.w, "interfaces");
 		jw_arr(&l.w);
 	}

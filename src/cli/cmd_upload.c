@@ -149,8 +149,7 @@ static int fail(struct cli *c, const char *file, const struct upload_result *r, 
 	fprintf(stderr, "netrescue: %s\n", msg);
 	if (!c->json)
 		return ex;
-	jw_init(&w, stdout);
-	jw_begin_doc(&w, "upload");
+	cli_json_begin(c, &w, "upload");
 	jw_kstr(&w, "file", file);
 	upload_json(&w, r);
 	jw_kuint(&w, "bytes_sent", r->bytes_sent);

@@ -7,27 +7,9 @@
 #include "cli/pod_from.h"
 #include "probe/probe.h"
 
-static void doc(struct cli *c, const char *msg)
-{
-	struct jw w;
-
-	jw_init(&w, stdout);
-	jw_begin_doc(&w, c->cmd ? c->cmd->name : "netrescue");
-	jw_key(&w, "error");
-	jw_obj(&w);
-	jw_kstr(&w, "message", msg);
-	jw_obj_end(&w);
-	jw_end(&w);
-}
-
 int cli_fail_doc(struct cli *c, const struct nr_err *e)
 {
-	char msg[NR_ERR_CTX + 512];
-
-	if (c->json) {
-		nr_err_text(e, msg, sizeof msg);
-		doc(c, msg);
-	}
+	/* With --json, cli_finish prints the one error document. */
 	return cli_fail(c, e);
 }
 
@@ -39,8 +21,6 @@ int cli_usage_doc(struct cli *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	if (c->json)
-		doc(c, msg);
 	return cli_usage(c, "%s", msg);
 }
 
@@ -60,8 +40,7 @@ int cli_pod_from(struct cli *c, const char *from, struct locate_report *lr, int 
 
 void cli_from_doc(struct cli *c, struct jw *w, const char *from, const struct locate_report *lr)
 {
-	jw_init(w, stdout);
-	jw_begin_doc(w, c->cmd ? c->cmd->name : "netrescue");
+	cli_json_begin(c, w, c->cmd ? c->cmd->name : "netrescue");
 	jw_key(w, "from");
 	jw_obj(w);
 	jw_kstr(w, "ip", from);
