@@ -16,6 +16,7 @@
 
 #include "base/caps.h"
 #include "checks/port.h"
+#include "locate/locate.h"
 #include "report/escape.h"
 #include "report/table.h"
 #include "sockets/sockets.h"
@@ -399,24 +400,6 @@ static int has_text(const char *buf, size_t n, const char *needle)
 	return 0;
 }
 
-/* The end of a regular file into buf; bytes read, -1 when it is not one. */
-static ssize_t read_tail(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	struct stat st;
-	ssize_t n = -1;
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		if (st.st_size > (off_t)cap)
-			lseek(fd, st.st_size - (off_t)cap, SEEK_SET);
-		n = read(fd, buf, cap);
-	}
-	close(fd);
-	return n;
-}
-
 /* The restart count of a kubelet log file name ("3.log"), -1 for other names. */
 static long log_number(const char *name)
 {
@@ -448,7 +431,7 @@ static void container_logs(const char *dir, const char *cname, struct bind_fail 
 	closedir(d);
 	if (top < 0 || (size_t)snprintf(path, sizeof path, "%s/%ld.log", dir, top) >= sizeof path)
 		return;
-	got = read_tail(path, tail, sizeof tail);
+	got = locate_read_regular(path, tail, sizeof tail, 1);
 	if (got > 0 && has_text(tail, (size_t)got, "address already in use")) {
 		b->found = 1;
 		snprintf(b->container, sizeof b->container, "%s", cname);

@@ -7,6 +7,7 @@
 #ifndef NR_LOCATE_LOCATE_H
 #define NR_LOCATE_LOCATE_H
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "base/err.h"
 #include "base/parse.h"
@@ -124,6 +125,10 @@ const char *locate_mount_only(struct locate_ctx *c, unsigned long long ino);
  * by a bind mount (the CNI's cni-<uuid>, or one a containerd sandbox task names); 0 otherwise
  * (docker, libvirt, `ip netns add` and test namespaces). */
 int locate_netns_is_pod(struct locate_ctx *c, unsigned long long ino);
+/* Reads a node file into buf (its end when tail and it is larger): only a regular file, opened
+ * without following a symlink and without blocking (a FIFO planted there must not hang us).
+ * Bytes read, or -1. Used for runtime configs and pod logs under --host-root. */
+ssize_t locate_read_regular(const char *path, char *buf, size_t cap, int tail);
 /* One mountinfo line (len bytes, no NUL needed): 1 with the mount point (octal escapes
  * undone) in path and the inode in *ino when it is a network namespace (nsfs, "net:[INO]"),
  * 0 when it is another mount, -1 when the line is malformed or the path does not fit. */

@@ -255,8 +255,7 @@ int locate_netns_is_pod(struct locate_ctx *c, unsigned long long ino)
 /* SANDBOX_CONF: a sandbox's config.json (a few KiB; the namespaces come early). */
 #define SANDBOX_CONF 65536
 
-/* Reads a regular file (a FIFO or device must not block us) into buf; bytes, -1 on error. */
-static ssize_t read_small(const char *path, char *buf, size_t cap)
+ssize_t locate_read_regular(const char *path, char *buf, size_t cap, int tail)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat st;
@@ -264,8 +263,11 @@ static ssize_t read_small(const char *path, char *buf, size_t cap)
 
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (tail && st.st_size > (off_t)cap)
+			lseek(fd, st.st_size - (off_t)cap, SEEK_SET);
 		n = read(fd, buf, cap);
+	}
 	close(fd);
 	return n;
 }
@@ -280,7 +282,7 @@ static int task_owner(const char *dir, const char *base, struct rt_container *k)
 
 	if ((size_t)snprintf(path, sizeof path, "%s/config.json", dir) >= sizeof path ||
 	    (size_t)snprintf(want, sizeof want, "/netns/%s\"", base) >= sizeof want ||
-	    (n = read_small(path, doc, sizeof doc - 1)) <= 0)
+	    (n = locate_read_regular(path, doc, sizeof doc - 1, 0)) <= 0)
 		return 0;
 	doc[n] = 0;
 	return strstr(doc, want) && rt_names_from_json(doc, (size_t)n, k) == 0 && k->pod_uid[0];
