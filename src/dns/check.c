@@ -73,14 +73,13 @@ static struct dns_ask *udp_step(const struct dns_opts *o, struct dns_report *r, 
 /* One lost half of a pair: ask both again one at a time, each from a fresh socket (glibc's
  * single-request-reopen). Both answering means the loss comes from sending them together. */
 static int seq_retry(const struct dns_opts *o, struct dns_report *r, int si, const char *name,
-		     struct dns_server *s, struct nr_err *e)
+		     struct dns_server *s, unsigned long long before, struct nr_err *e)
 {
 	unsigned t[2] = { DNS_T_A, DNS_T_AAAA };
-	unsigned long long before = 0, after = 0;
+	unsigned long long after = 0;
 	struct dns_query *q;
 	int i, ok = 0;
 
-	s->ct_ok = o->insert_failed && !o->insert_failed(&before, o->arg);
 	for (i = 0; i < 2; i++) {
 		q = q_new(r, si, name, t[i]);
 		if (!q)
@@ -103,8 +102,11 @@ static int one_server(const struct dns_opts *o, struct dns_report *r, int si, st
 	struct dns_server *s = &r->s[si];
 	struct dns_ask *x = NULL;
 	struct dns_query *t;
+	unsigned long long ct0 = 0;
 	int i, rc, lost_at = -1;
 
+	/* insert_failed before the first pair: the delta spans the lost one and its retry. */
+	s->ct_ok = o->insert_failed && !o->insert_failed(&ct0, o->arg);
 	s->kind = ns_kind(&r->rc, &r->rc.ns[si]);
 	s->found = -1;
 	for (i = 0; i < r->ncand; i++) {
@@ -134,7 +136,7 @@ static int one_server(const struct dns_opts *o, struct dns_report *r, int si, st
 		/* NXDOMAIN or no data of this type: the resolver goes on to the next name. */
 		s->nxdomain = i == r->ncand - 1;
 	}
-	if (lost_at >= 0 && seq_retry(o, r, si, r->cand[lost_at], s, e))
+	if (lost_at >= 0 && seq_retry(o, r, si, r->cand[lost_at], s, ct0, e))
 		return -1;
 	if (lost_at >= 0 && s->found < 0 && s->seq_ok)
 		s->found = lost_at;
@@ -321,7 +323,7 @@ static void server_json(struct jw *w, const struct dns_report *r, int i)
 	else
 		jw_knull(w, "resolved_as");
 	jw_kbool(w, "parallel_loss", s->pair_lost && s->seq_ok);
-	if (s->ct_ok)
+	if (s->ct_ok && s->pair_lost)
 		jw_kuint(w, "insert_failed_delta", s->ct_delta);
 	else
 		jw_knull(w, "insert_failed_delta");
