@@ -116,9 +116,9 @@ static int run(struct cli *c, int argc, char **argv)
 	static struct drops_opts o;
 	static struct drops_report r;
 	static struct findings fs;
+	struct drops_watch *w;
 	struct sigaction sa;
-	struct nr_err e;
-	struct jw w;
+	struct jw jw;
 	int rc;
 
 	if ((rc = parse(c, argc, argv, &o)) != EXIT_OK || (rc = locate_pods(c, &o)) != EXIT_OK)
@@ -129,14 +129,12 @@ static int run(struct cli *c, int argc, char **argv)
 	sa.sa_handler = on_signal;  /* no SA_RESTART: the wait wakes up at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (c->stderr_tty)
-		fprintf(stderr, "netrescue: drops: watching for %u s (Ctrl-C ends early)\n", o.secs);
-	nr_err_clear(&e);
-	if (drops_run(&o, &r, &e) < 0) {
-		char msg[NR_ERR_CTX + 256];
-		nr_err_text(&e, msg, sizeof msg);
-		return fail_doc(c, EXIT_CANNOT, "%s", msg);
-	}
+	w = drops_begin(&o, &r);
+	/* Said once the watch is attached: a script may start its traffic on this line. */
+	fprintf(stderr, "netrescue: drops: watching (%s) for %u s%s\n", r.method, o.secs,
+		c->stderr_tty ? ", Ctrl-C ends early" : "");
+	drops_wait(w, o.secs, o.stop);
+	drops_end(w, &r);
 	if (r.unwatched[0])
 		cli_warn(c, "%s; counters only", r.unwatched);
 	else if (!r.flows && r.noflows[0])
@@ -145,11 +143,11 @@ static int run(struct cli *c, int argc, char **argv)
 	drops_findings(&r, NULL, 0, &fs);
 	findings_sort(&fs);
 	if (c->json) {
-		jw_init(&w, stdout);
-		jw_begin_doc(&w, "drops");
-		drops_json(&w, &r);
-		findings_json(&w, &fs);
-		if (jw_end(&w))
+		jw_init(&jw, stdout);
+		jw_begin_doc(&jw, "drops");
+		drops_json(&jw, &r);
+		findings_json(&jw, &fs);
+		if (jw_end(&jw))
 			return EXIT_CANNOT;
 	} else {
 		drops_text(stdout, &r);

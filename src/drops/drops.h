@@ -107,11 +107,9 @@ struct drops_report {
 /* A watch in progress (begin, then end: diagnose runs its capture in between). Large. */
 struct drops_watch;
 
-/* The whole window: begin, wait o->secs (or until *o->stop), end. -1 only when nothing at
- * all could be watched or read; a missing tracepoint/BPF/BTF is said in r and is not an error. */
-int drops_run(const struct drops_opts *o, struct drops_report *r, struct nr_err *e);
 /* Starts watching (attach, first counter snapshot). Returns the watch (static storage: one
- * at a time per process). Never NULL. */
+ * at a time per process). Never NULL: what could not be watched is said in r (unwatched,
+ * noflows) and the counters still come. */
 struct drops_watch *drops_begin(const struct drops_opts *o, struct drops_report *r);
 /* Waits until secs since begin have passed (or *stop), reading perf rings meanwhile. */
 void drops_wait(struct drops_watch *w, unsigned secs, volatile sig_atomic_t *stop);

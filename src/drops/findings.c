@@ -133,18 +133,22 @@ static void flow_text(const struct drops_flow *f, char *buf, size_t cap)
 	}
 }
 
-/* Where in netfilter: nf_hook_slow is every hook's verdict loop; the path is told by the
- * flow (traffic to or from a pod in its own netns crosses the node on the forward path). */
-static const char *nf_where(const struct bucket *b)
+/* Where in netfilter: nf_hook_slow is every hook's verdict loop (x_tables), nft_do_chain the
+ * nf_tables evaluator (iptables-nft, kube-proxy nftables); the path is told by the flow:
+ * traffic to or from a pod in its own netns crosses the node on the forward path. */
+static void nf_where(const struct bucket *b, char *buf, size_t cap)
 {
 	const char *sym = b->reason->nlocs ? b->reason->locs[0].symbol : "";
+	size_t n = strcspn(sym, "+");
 
-	if (strncmp(sym, "nf_hook_slow", 12))
-		return "in netfilter";
-	if (b->flow && b->flow->pod_ip[0])
-		return "by a netfilter rule (nf_hook_slow) on the node's forward path to/from the pod: the filter "
-		       "FORWARD chain (or raw/mangle PREROUTING, or a network policy chain)";
-	return "by a netfilter rule (nf_hook_slow)";
+	if (strncmp(sym, "nf_hook_slow", 12) && strncmp(sym, "nft_do_chain", 12)) {
+		snprintf(buf, cap, "in netfilter (%.*s)", (int)n, sym);
+		return;
+	}
+	snprintf(buf, cap, "by a netfilter rule (%.*s, %s)%s", (int)n, sym,
+		 sym[2] == 't' ? "nf_tables" : "a netfilter hook",
+		 b->flow && b->flow->pod_ip[0] ? " on the node's forward path to/from the pod: the filter FORWARD "
+		 "chain (or raw/mangle PREROUTING, or a network policy chain)" : "");
 }
 
 static void fix_for(const struct bucket *b, char *fix, size_t cap)
@@ -182,8 +186,11 @@ static void emit(const struct drops_report *r, const struct bucket *b, struct fi
 	else
 		snprintf(subject, sizeof subject, "node");
 	extra[0] = 0;
-	if (!strcmp(b->id, "drops-netfilter"))
-		snprintf(extra, sizeof extra, "; dropped %s", nf_where(b));
+	if (!strcmp(b->id, "drops-netfilter")) {
+		char where[400];
+		nf_where(b, where, sizeof where);
+		snprintf(extra, sizeof extra, "; dropped %s", where);
+	}
 	flow[0] = 0;
 	if (b->flow)
 		flow_text(b->flow, flow, sizeof flow);

@@ -348,10 +348,7 @@ void drops_end(struct drops_watch *w, struct drops_report *r)
 	if (w->bpf_on) {
 		/* Detach first so the counts stop at the window's end, then read the maps: the
 		 * map fds stay open until trace_drop_detach. */
-		if (w->bpf.perf_fd >= 0) {
-			close(w->bpf.perf_fd);
-			w->bpf.perf_fd = -1;
-		}
+		trace_drop_stop(&w->bpf);
 		if (trace_drop_walk(&w->bpf, key_cb, &a, &r->lost, &e) < 0)
 			why(r->unwatched, "the drop map could not be read", &e);
 		trace_drop_detach(&w->bpf);
@@ -366,15 +363,4 @@ void drops_end(struct drops_watch *w, struct drops_report *r)
 	drops_symbolize(r);
 	if (r->flows)
 		drops_map_pods(r, w->o.host_root);
-}
-
-int drops_run(const struct drops_opts *o, struct drops_report *r, struct nr_err *e)
-{
-	struct drops_watch *w = drops_begin(o, r);
-
-	drops_wait(w, o->secs, o->stop);
-	drops_end(w, r);
-	if (!strcmp(r->method, "none") && r->counters_unread[0] && !r->ncounters && w->before.n == 0)
-		return nr_fail(e, NR_E_PERM, 0, "drops", "%s", r->unwatched);
-	return 0;
 }

@@ -290,9 +290,13 @@ static int possible_cpus(void)
 	return n > 0 ? trace_cpu_count(buf, (size_t)n) : -1;
 }
 
+/* One perf event, on the first online CPU: a tracepoint's programs form one array that runs on
+ * every CPU (a second attach of the same program is refused with EEXIST). */
 static int attach(struct trace_bpf *b, unsigned id, struct nr_err *e)
 {
 	struct perf_event_attr pa;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	int cpu, fd;
 
 	memset(&pa, 0, sizeof pa);
 	pa.type = PERF_TYPE_TRACEPOINT;
@@ -300,15 +304,19 @@ static int attach(struct trace_bpf *b, unsigned id, struct nr_err *e)
 	pa.config = id;
 	pa.sample_period = 1;
 	pa.sample_type = PERF_SAMPLE_RAW;
-	/* One event is enough: a tracepoint's BPF programs run on every CPU. */
-	b->perf_fd = (int)syscall(SYS_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
-	if (b->perf_fd < 0)
-		return nr_fail(e, NR_E_TRACE_PERF, errno, "trace", "tracepoint %u", id);
-	if (ioctl(b->perf_fd, PERF_EVENT_IOC_SET_BPF, b->prog_fd) < 0)
-		return nr_fail(e, NR_E_TRACE_BPF, errno, "trace", "attach");
-	if (ioctl(b->perf_fd, PERF_EVENT_IOC_ENABLE, 0) < 0)
-		return nr_fail(e, NR_E_TRACE_PERF, errno, "trace", "enable");
-	return 0;
+	for (cpu = 0; cpu < ncpu && cpu < TRACE_CPUS_MAX && !b->nperf; cpu++) {
+		fd = (int)syscall(SYS_perf_event_open, &pa, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && errno == ENODEV)         /* an offline CPU */
+			continue;
+		if (fd < 0)
+			return nr_fail(e, NR_E_TRACE_PERF, errno, "trace", "tracepoint %u", id);
+		b->perf_fd[b->nperf++] = fd;
+		if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, b->prog_fd) < 0)
+			return nr_fail(e, NR_E_TRACE_BPF, errno, "trace", "attach");
+		if (ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0)
+			return nr_fail(e, NR_E_TRACE_PERF, errno, "trace", "enable");
+	}
+	return b->nperf ? 0 : nr_fail(e, NR_E_TRACE_PERF, ENODEV, "trace", "no online CPU");
 }
 
 int trace_drop_attach(struct trace_bpf *b, unsigned id, const struct trace_drop_layout *l,
@@ -317,7 +325,7 @@ int trace_drop_attach(struct trace_bpf *b, unsigned id, const struct trace_drop_
 	static struct as a;
 
 	memset(b, 0, sizeof *b);
-	b->prog_fd = b->map_fd = b->lost_fd = b->perf_fd = -1;
+	b->prog_fd = b->map_fd = b->lost_fd = -1;
 	b->max_entries = max_entries;
 	b->ncpus = possible_cpus();
 	if (b->ncpus < 1 || b->ncpus > TRACE_CPUS_MAX)
@@ -342,11 +350,18 @@ fail:
 	return -1;
 }
 
+void trace_drop_stop(struct trace_bpf *b)
+{
+	while (b->nperf > 0)
+		close(b->perf_fd[--b->nperf]);
+}
+
 void trace_drop_detach(struct trace_bpf *b)
 {
-	int *fds[] = { &b->perf_fd, &b->prog_fd, &b->map_fd, &b->lost_fd };
+	int *fds[] = { &b->prog_fd, &b->map_fd, &b->lost_fd };
 	size_t i;
 
+	trace_drop_stop(b);
 	for (i = 0; i < sizeof fds / sizeof fds[0]; i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);

@@ -158,7 +158,9 @@ struct trace_drop_layout {
 };
 
 struct trace_bpf {
-	int prog_fd, map_fd, lost_fd, perf_fd;
+	int prog_fd, map_fd, lost_fd;
+	int nperf;                        /* one attached perf event per online CPU */
+	int perf_fd[TRACE_CPUS_MAX];
 	int ncpus;                        /* possible CPUs: per-CPU values per map entry */
 	unsigned max_entries;
 };
@@ -171,6 +173,8 @@ int trace_drop_attach(struct trace_bpf *b, unsigned id, const struct trace_drop_
 /* Each key with its count summed over the CPUs; *lost gets the drops whose key found no room. */
 int trace_drop_walk(struct trace_bpf *b, int (*cb)(const struct trace_drop_key *k, unsigned long long n, void *arg),
 		    void *arg, unsigned long long *lost, struct nr_err *e);
+/* Detaches the program (the maps stay readable): the window ends here. */
+void trace_drop_stop(struct trace_bpf *b);
 /* Closes everything: the kernel detaches the program. */
 void trace_drop_detach(struct trace_bpf *b);
 
