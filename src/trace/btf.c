@@ -233,7 +233,8 @@ int trace_btf_skb_offs(const void *blob, size_t len, struct trace_skb_offs *o, s
 	     need(&b, "sk_buff", "network_header", 2, &o->network_header, e) < 0 ||
 	     need(&b, "sk_buff", "transport_header", 2, &o->transport_header, e) < 0 ||
 	     need(&b, "sk_buff", "dev", 8, &o->dev, e) < 0 ||
-	     need(&b, "net_device", "name", 16, &o->dev_name, e) < 0 ? -1 : 0;
+	     need(&b, "net_device", "name", 16, &o->dev_name, e) < 0 ||
+	     need(&b, "sk_buff", "protocol", 2, &o->protocol, e) < 0 ? -1 : 0;
 	trace_btf_close(&b);
 	return rc;
 }

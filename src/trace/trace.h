@@ -129,6 +129,7 @@ struct trace_skb_offs {
 	unsigned transport_header;        /* sk_buff.transport_header (u16, from head) */
 	unsigned dev;                     /* sk_buff.dev (struct net_device *) */
 	unsigned dev_name;                /* net_device.name (char[IFNAMSIZ]) */
+	unsigned protocol;                /* sk_buff.protocol (__be16) */
 };
 /* Reads them from a BTF blob, checking each member's size. 0 or -1. */
 int trace_btf_skb_offs(const void *blob, size_t len, struct trace_skb_offs *o, struct nr_err *e);
@@ -150,7 +151,9 @@ struct trace_drop_key {
 };
 
 /* Where the program finds things: the tracepoint's fields (from its format file) and, when
- * flows is set, the sk_buff offsets (from BTF). */
+ * flows is set, the sk_buff offsets (from BTF). With flows the program is a raw tracepoint
+ * program: its context is the tracepoint's arguments (skb, location, reason, ...: the order of
+ * TP_PROTO(kfree_skb), stable since Linux 5.17) and skb->protocol is read from the skb. */
 struct trace_drop_layout {
 	unsigned off_skb, off_location, off_protocol, off_reason;
 	int flows;
