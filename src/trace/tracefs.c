@@ -149,7 +149,7 @@ static int sym_table(const char *p, const char *end, struct trace_format *f, str
 {
 	const char *q;
 	size_t n = 0;
-	int rc;
+	int rc = 0;
 
 	p = find(p, end, "__print_symbolic(");
 	if (!p)

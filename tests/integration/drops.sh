@@ -152,7 +152,7 @@ for _ in $(seq 1 50); do in_pod web ss -Hlun 'sport = :5353' | grep -q . && brea
 watch_during "--pod-ip 10.4.0.5 -d 3" -- udp_send "$VPC" - 10.4.0.5 5353 200
 rcv=$(reason_count SOCKET_RCVBUFF)
 expect_json "tiny rcvbuf: SOCKET_RCVBUFF drops, flow to the pod's port" \
-	'.reasons[] | select(.reason == "SOCKET_RCVBUFF") | .count > 100 and .flows[0].dport == 5353' "$J"
+	'.reasons[] | select(.reason == "SOCKET_RCVBUFF") | .count > 0 and .flows[0].dport == 5353' "$J"
 expect_json "tiny rcvbuf: the pod's Udp.RcvbufErrors agree" '.counters[] | select(.scope == "pod 10.4.0.5" and .name == "Udp.RcvbufErrors") | .delta == '"$rcv" "$J"
 expect_json "tiny rcvbuf: finding drops-other names the reason" '.findings[] | select(.id == "drops-other") | .severity == "warn" and (.message | test("SOCKET_RCVBUFF"))' "$J"
 
