@@ -296,22 +296,35 @@ static int cmp_counter(const void *a, const void *b)
 	return x->delta < y->delta ? 1 : x->delta > y->delta ? -1 : strcmp(x->name, y->name);
 }
 
+/* The index of b's counter in a: both snapshots read the sources in one order, so the same
+ * index is tried first; -1 when a does not have it (a link that appeared). */
+static int match(const struct drops_snap *a, const struct drops_snap_val *v, int hint)
+{
+	int i;
+
+	if (hint < a->n && !strcmp(a->c[hint].name, v->name) && !strcmp(a->c[hint].scope, v->scope))
+		return hint;
+	for (i = 0; i < a->n; i++)
+		if (!strcmp(a->c[i].name, v->name) && !strcmp(a->c[i].scope, v->scope))
+			return i;
+	return -1;
+}
+
 void drops_snap_delta(const struct drops_snap *a, const struct drops_snap *b, struct drops_report *r)
 {
 	int i, j;
 
 	snprintf(r->counters_unread, sizeof r->counters_unread, "%s", b->unread);
-	for (j = 0; j < b->n; j++)
-		for (i = 0; i < a->n; i++) {
-			if (strcmp(a->c[i].name, b->c[j].name) || strcmp(a->c[i].scope, b->c[j].scope))
-				continue;
-			if (b->c[j].v > a->c[i].v && r->ncounters < DROPS_COUNTERS_MAX) {
-				struct drops_counter *c = &r->c[r->ncounters++];
-				snprintf(c->scope, sizeof c->scope, "%s", b->c[j].scope);
-				snprintf(c->name, sizeof c->name, "%s", b->c[j].name);
-				c->delta = b->c[j].v - a->c[i].v;
-			}
-			break;
-		}
+	for (j = 0; j < b->n; j++) {
+		struct drops_counter *c;
+
+		i = match(a, &b->c[j], j);
+		if (i < 0 || b->c[j].v <= a->c[i].v || r->ncounters >= DROPS_COUNTERS_MAX)
+			continue;
+		c = &r->c[r->ncounters++];
+		snprintf(c->scope, sizeof c->scope, "%s", b->c[j].scope);
+		snprintf(c->name, sizeof c->name, "%s", b->c[j].name);
+		c->delta = b->c[j].v - a->c[i].v;
+	}
 	qsort(r->c, (size_t)r->ncounters, sizeof r->c[0], cmp_counter);
 }

@@ -253,7 +253,9 @@ static void attach(struct drops_watch *w)
 		w->lay.flows = 1;
 	else
 		why(r->noflows, "flows not read", &e);
-	if (!w->o.no_bpf) {
+	/* Without BTF the program could only be a perf-event tracepoint program, which on 6.18
+	 * missed drops on CPUs other than its event's: perf rings count every drop instead. */
+	if (!w->o.no_bpf && w->lay.flows) {
 		if (trace_drop_attach(&w->bpf, w->fmt.id, &w->lay, DROPS_KEYS, &e) == 0) {
 			w->bpf_on = 1;
 			r->method = "bpf";
@@ -261,7 +263,7 @@ static void attach(struct drops_watch *w)
 			return;
 		}
 		why(r->noflows, "flows not read", &e);
-	} else {
+	} else if (w->o.no_bpf) {
 		snprintf(r->noflows, sizeof r->noflows, "flows not read: BPF not used (perf rings)");
 	}
 	if (trace_perf_open(&w->perf, w->fmt.id, RING_PAGES, &e) == 0) {
