@@ -17,10 +17,12 @@ pod_bridged web 10.4.0.5
 pod_bridged cli 10.4.0.6
 pod_routed quiet 10.4.1.2
 N=40
+# The interpreter itself (a version manager's shim can take seconds to start on a busy machine).
+PY=$(python3 -c 'import sys; print(sys.executable)')
 
 # UDP datagrams: NS SRC(- = any) DST PORT COUNT
 udp_send() {
-	ip netns exec "$1" python3 -c 'import socket,sys,time
+	ip netns exec "$1" "$PY" -c 'import socket,sys,time
 s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
 if sys.argv[1]!="-": s.bind((sys.argv[1],0))
 for i in range(int(sys.argv[4])):
@@ -28,16 +30,21 @@ for i in range(int(sys.argv[4])):
     time.sleep(0.002)' "$2" "$3" "$4" "$5"
 }
 
-# Runs `nr --json drops ARGS` and, one second in, the traffic command; $J gets the document.
+# Runs `nr --json drops ARGS -d 60`, starts the traffic once the watch is attached (it says so
+# on stderr), and ends the window with SIGINT once the traffic is done (Ctrl-C still reports):
+# the window holds all of the traffic however slow the machine is. $J gets the document.
 watch_during() { # "drops args" -- traffic cmd...
-	local args=$1
+	local args=$1 pid np
 	shift 2
+	rm -f "$T_TMP/drops.err"
 	# shellcheck disable=SC2086
-	nr --json drops $args >"$T_TMP/drops.json" 2>"$T_TMP/drops.err" &
-	local pid=$! i
-	# Traffic starts once the watch is attached (it says so on stderr).
-	for i in $(seq 1 100); do grep -q watching "$T_TMP/drops.err" && break; sleep 0.1; done
+	nr --json drops $args -d 60 >"$T_TMP/drops.json" 2>"$T_TMP/drops.err" &
+	pid=$!
+	for _ in $(seq 1 200); do grep -q watching "$T_TMP/drops.err" 2>/dev/null && break; sleep 0.1; done
 	"$@" >/dev/null 2>&1
+	sleep 0.3
+	np=$(pgrep -P "$pid" | head -1)
+	kill -INT "${np:-$pid}" 2>/dev/null
 	wait "$pid"
 	RC=$?
 	J=$(cat "$T_TMP/drops.json")
@@ -78,7 +85,7 @@ tracepoint:skb:kfree_skb /args->protocol == 0x0800/ {
 	for _ in $(seq 1 100); do grep -q Attaching "$T_TMP/bt.out" && break; sleep 0.1; done
 	sleep 1
 fi
-watch_during "--pod-ip 10.4.0.5 -d 3" -- udp_send "$VPC" - 10.4.0.5 8080 $N
+watch_during "--pod-ip 10.4.0.5" -- udp_send "$VPC" - 10.4.0.5 8080 $N
 expect_eq "FORWARD DROP: exit 1 (a fail finding)" "$RC" 1
 expect_eq "FORWARD DROP: every datagram counted as NETFILTER_DROP" "$(reason_count NETFILTER_DROP)" $N
 expect_json "FORWARD DROP: located in netfilter (nf_hook_slow or nft_do_chain)" '.kallsyms == false or (.reasons[] | select(.reason == "NETFILTER_DROP") | .locations[0].symbol | test("^(nf_hook_slow|nft_do_chain)"))' "$J"
@@ -100,23 +107,25 @@ fi
 expect_eq "no tracefs left mounted in the node's view" "$(grep -c tracefs /proc/self/mountinfo)" "$(grep -c tracefs /proc/1/mountinfo)"
 
 # The text form: a person reads it in five seconds.
-nr drops --pod-ip 10.4.0.5 -d 3 >"$T_TMP/drops.txt" 2>"$T_TMP/drops.err" &
+rm -f "$T_TMP/drops.err"
+nr drops --pod-ip 10.4.0.5 -d 60 >"$T_TMP/drops.txt" 2>"$T_TMP/drops.err" &
 P=$!
-for _ in $(seq 1 100); do grep -q watching "$T_TMP/drops.err" && break; sleep 0.1; done
-udp_send "$VPC" - 10.4.0.5 8080 10; wait $P
+for _ in $(seq 1 200); do grep -q watching "$T_TMP/drops.err" 2>/dev/null && break; sleep 0.1; done
+udp_send "$VPC" - 10.4.0.5 8080 10
+sleep 0.3; kill -INT "$(pgrep -P $P | head -1)" 2>/dev/null; wait $P
 T=$(cat "$T_TMP/drops.txt")
 expect_match "text: reason, count and rate" 'NETFILTER_DROP +10 ' "$T"
 expect_match "text: flow and pod" 'flow 10.128.0.1:[0-9]+ -> 10.4.0.5:8080 udp in eth0 +pod default/web +10' "$T"
 expect_match "text: the finding" 'drops-netfilter' "$T"
 
 # The perf-ring fallback: same count, reasons only (node-wide, so at least ours).
-watch_during "--pod-ip 10.4.0.5 -d 3 --perf" -- udp_send "$VPC" - 10.4.0.5 8080 $N
+watch_during "--pod-ip 10.4.0.5 --perf" -- udp_send "$VPC" - 10.4.0.5 8080 $N
 expect_json "--perf: perf rings, reasons only" '.method == "perf" and .attribution == "reasons" and .lost == 0' "$J"
 expect_json "--perf: at least our NETFILTER_DROPs" '[.reasons[] | select(.reason == "NETFILTER_DROP") | .count] | add >= '$N "$J"
 in_node iptables -D FORWARD -d 10.4.0.5 -p udp --dport 8080 -j DROP
 
 # --- NO_SOCKET: UDP to a port nothing listens on in the pod ---
-watch_during "--pod-ip 10.4.0.5 -d 3" -- udp_send "$VPC" - 10.4.0.5 9999 $N
+watch_during "--pod-ip 10.4.0.5" -- udp_send "$VPC" - 10.4.0.5 9999 $N
 expect_eq "closed port: every datagram counted as NO_SOCKET" "$(reason_count NO_SOCKET)" $N
 expect_json "closed port: dropped in the pod (its eth0), UDP receive path" \
 	'.reasons[] | select(.reason == "NO_SOCKET") | .flows[0] | .dst == "10.4.0.5" and .dport == 9999 and .ifname == "eth0"' "$J"
@@ -127,7 +136,7 @@ expect_eq "closed port: exit 0 (a warning)" "$RC" 0
 # --- IP_RPFILTER: strict reverse-path filtering and an asymmetric source ---
 ip -n "$VPC" addr add 10.4.0.77/32 dev lo
 in_node sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.eth0.rp_filter=1
-watch_during "--pod-ip 10.4.0.5 -d 3" -- udp_send "$VPC" 10.4.0.77 10.4.0.5 7777 $N
+watch_during "--pod-ip 10.4.0.5" -- udp_send "$VPC" 10.4.0.77 10.4.0.5 7777 $N
 expect_eq "rp_filter: every datagram counted as IP_RPFILTER" "$(reason_count IP_RPFILTER)" $N
 expect_json "rp_filter: flow from the spoofed source, in eth0" \
 	'.reasons[] | select(.reason == "IP_RPFILTER") | .flows[0] | .src == "10.4.0.77" and .dst == "10.4.0.5" and .ifname == "eth0"' "$J"
@@ -138,18 +147,18 @@ in_node sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.eth0.rp_filter=0
 # --- NEIGH_*: a next hop that never answers ARP ---
 in_node sysctl -qw net.ipv4.neigh.eth0.retrans_time_ms=100 net.ipv4.neigh.eth0.mcast_solicit=1 net.ipv4.neigh.eth0.app_solicit=0
 in_node ip route add 10.99.0.0/24 via 10.128.0.99 dev eth0
-watch_during "--pod-ip 10.4.0.6 -d 3" -- udp_send "${POD_NS[cli]}" - 10.99.0.1 53 10
+watch_during "--pod-ip 10.4.0.6" -- udp_send "${POD_NS[cli]}" - 10.99.0.1 53 10
 expect_json "dead next hop: drops by NEIGH_* reasons, from the pod, out eth0" \
 	'[.reasons[] | select(.reason | startswith("NEIGH_"))] | length > 0 and (map(.count) | add) == 10 and all(.flows[0].src == "10.4.0.6" and .flows[0].ifname == "eth0")' "$J"
 expect_json "dead next hop: finding drops-neigh" '.findings[] | select(.id == "drops-neigh") | .severity == "fail" and .subject == "pod 10.4.0.6" and (.fix | test("neigh eth0"))' "$J"
 
 # --- SOCKET_RCVBUFF: a UDP socket with a tiny receive buffer that never reads ---
-pod_proc web "$(new_cid)" -- python3 -c 'import socket,time
+pod_proc web "$(new_cid)" -- "$PY" -c 'import socket,time
 s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET,socket.SO_RCVBUF,1)
 s.bind(("0.0.0.0",5353)); time.sleep(600)'
 for _ in $(seq 1 50); do in_pod web ss -Hlun 'sport = :5353' | grep -q . && break; sleep 0.1; done
-watch_during "--pod-ip 10.4.0.5 -d 3" -- udp_send "$VPC" - 10.4.0.5 5353 200
+watch_during "--pod-ip 10.4.0.5" -- udp_send "$VPC" - 10.4.0.5 5353 200
 rcv=$(reason_count SOCKET_RCVBUFF)
 expect_json "tiny rcvbuf: SOCKET_RCVBUFF drops, flow to the pod's port" \
 	'.reasons[] | select(.reason == "SOCKET_RCVBUFF") | .count > 0 and .flows[0].dport == 5353' "$J"
@@ -157,12 +166,12 @@ expect_json "tiny rcvbuf: the pod's Udp.RcvbufErrors agree" '.counters[] | selec
 expect_json "tiny rcvbuf: finding drops-other names the reason" '.findings[] | select(.id == "drops-other") | .severity == "warn" and (.message | test("SOCKET_RCVBUFF"))' "$J"
 
 # --- a listener whose accept queue overflows (backlog 1, never accepts) ---
-pod_proc web "$(new_cid)" -- python3 -c 'import socket,time
+pod_proc web "$(new_cid)" -- "$PY" -c 'import socket,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
 s.bind(("0.0.0.0",8081)); s.listen(1); time.sleep(600)'
 wait_listen "${POD_NS[web]}" 8081
 connects() {
-	ip netns exec "$VPC" python3 -c 'import socket
+	ip netns exec "$VPC" "$PY" -c 'import socket
 ss=[]
 for i in range(12):
     s=socket.socket(); s.setblocking(False)
@@ -171,7 +180,7 @@ for i in range(12):
     ss.append(s)
 import time; time.sleep(1.2)'
 }
-watch_during "--pod-ip 10.4.0.5 -d 3" -- connects
+watch_during "--pod-ip 10.4.0.5" -- connects
 expect_json "listen overflow: ListenOverflows rose in the pod" '.counters[] | select(.scope == "pod 10.4.0.5" and .name == "TcpExt.ListenOverflows") | .delta > 0' "$J"
 expect_json "listen overflow: finding drops-listen-overflow" '.findings[] | select(.id == "drops-listen-overflow") | .severity == "warn" and .subject == "pod 10.4.0.5"' "$J"
 
@@ -180,7 +189,7 @@ in_node iptables -I FORWARD -d 10.4.0.5 -p tcp --dport 8080 -j DROP
 nr --json diagnose --pod-ip 10.4.0.5 --watch 8 >"$T_TMP/diag.json" 2>/dev/null &
 P=$!
 # A client retrying through the window, as a real one does.
-ip netns exec "$VPC" python3 -c 'import socket,time
+ip netns exec "$VPC" "$PY" -c 'import socket,time
 for i in range(25):
     s=socket.socket(); s.settimeout(0.3)
     try: s.connect(("10.4.0.5",8080))
