@@ -19,28 +19,6 @@
 /* NAMES_MAX: counters on one SNMP line (TcpExt has ~130). */
 #define NAMES_MAX 256
 
-static ssize_t slurp(const char *path, char *buf, size_t cap)
-{
-	size_t n = 0;
-	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while (n + 1 < cap && (r = read(fd, buf + n, cap - 1 - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			close(fd);
-			return -1;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = 0;
-	return (ssize_t)n;
-}
-
 /* One line [p, end) split at spaces; the first token is the "Prefix:". */
 static int tokens(const char *p, const char *end, const char **tok, size_t *len, int max)
 {
@@ -178,7 +156,7 @@ static void snmp(struct drops_snap *s, const char *dir, const char *scope)
 
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-		if ((n = slurp(path, buf, sizeof buf)) < 0) {
+		if ((n = trace_slurp(path, buf, sizeof buf)) < 0) {
 			unread(s, path);
 			continue;
 		}
@@ -193,7 +171,7 @@ static void softnet(struct drops_snap *s)
 	static char buf[FILE_MAX];
 	unsigned long long drop = 0, squeeze = 0;
 	const char *p, *end;
-	ssize_t n = slurp("/proc/net/softnet_stat", buf, sizeof buf);
+	ssize_t n = trace_slurp("/proc/net/softnet_stat", buf, sizeof buf);
 
 	if (n < 0)
 		return unread(s, "/proc/net/softnet_stat");
@@ -217,7 +195,7 @@ static void conntrack(struct drops_snap *s)
 	size_t hl[64], vl[64], w;
 	unsigned long long sum[4] = { 0 };
 	char name[48];
-	ssize_t n = slurp("/proc/net/stat/nf_conntrack", buf, sizeof buf);
+	ssize_t n = trace_slurp("/proc/net/stat/nf_conntrack", buf, sizeof buf);
 	int nh, nv, i;
 
 	if (n < 0)

@@ -215,8 +215,7 @@ const char *trace_sym_name(const struct trace_format *f, unsigned long long v)
 
 /* --- reading the files --------------------------------------------------------------------- */
 
-/* Reads a whole small file into buf (NUL-terminated); its length, or -1 with errno. */
-static ssize_t slurp(const char *path, char *buf, size_t cap)
+ssize_t trace_slurp(const char *path, char *buf, size_t cap)
 {
 	size_t n = 0;
 	ssize_t r;
@@ -247,10 +246,10 @@ static ssize_t read_event(const char *root, const char *group, const char *name,
 	ssize_t n, m;
 
 	snprintf(path, sizeof path, "%s/events/%s/%s/id", root, group, name);
-	if ((n = slurp(path, buf, cap)) < 0)
+	if ((n = trace_slurp(path, buf, cap)) < 0)
 		return -1;
 	snprintf(path, sizeof path, "%s/events/%s/%s/format", root, group, name);
-	if ((m = slurp(path, buf + n, cap - (size_t)n)) < 0)
+	if ((m = trace_slurp(path, buf + n, cap - (size_t)n)) < 0)
 		return -1;
 	return n + m;
 }
