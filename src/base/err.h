@@ -101,9 +101,15 @@ enum nr_code {
 
 	/* trace (tracefs, perf events, BTF, BPF): 900-949 */
 	NR_R_TRACE = 900,
+	NR_E_TRACE_NOEVENT,  /* this kernel has no such tracepoint */
+	NR_E_TRACE_TRACEFS,  /* tracefs could not be read or mounted privately; sys holds errno */
+	NR_E_TRACE_PERF,     /* perf_event_open refused (CAP_PERFMON, perf_event_paranoid) */
+	NR_E_TRACE_BTF,      /* no kernel BTF, or it lacks a needed struct member */
+	NR_E_TRACE_BPF,      /* the kernel refused the BPF program or map; ctx: the verifier's words */
 
 	/* drops (the drop watch): 950-999 */
 	NR_R_DROPS = 950,
+	NR_E_DROPS_NOPOD,    /* --pod-ip: no pod holds this IP on this node: exit 3 */
 
 	/* netfilter (x_tables and nf_tables readers, rules, services): 1000-1049 */
 	NR_R_NETFILTER = 1000,

@@ -88,8 +88,14 @@ static const struct nr_errdef table[] = {
 	{ NR_E_DIAG_NOTHING, 0, "no check could run" },
 
 	/* trace */
+	{ NR_E_TRACE_NOEVENT, 0, "this kernel has no such tracepoint" },
+	{ NR_E_TRACE_TRACEFS, 0, "cannot read tracefs (not mounted, and a private mount needs CAP_SYS_ADMIN)" },
+	{ NR_E_TRACE_PERF, 0, "cannot open the tracepoint with perf_event_open (needs root or CAP_PERFMON)" },
+	{ NR_E_TRACE_BTF, 0, "no usable kernel BTF (/sys/kernel/btf/vmlinux)" },
+	{ NR_E_TRACE_BPF, 0, "the kernel refused the BPF program (needs root or CAP_BPF+CAP_PERFMON)" },
 
 	/* drops */
+	{ NR_E_DROPS_NOPOD, 0, "no pod holds this IP on this node ('netrescue locate IP' says why)" },
 
 	/* netfilter */
 

@@ -19,7 +19,7 @@
 
 enum { O_POD = 1, O_PORT, O_CAPTURE, O_BUNDLE, O_UPLOAD, O_FIX, O_SINCE, O_FORCE, O_HEADER,
        O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR, O_URLFILE, O_INSECURE, O_POLICY, O_OBJECT, O_NODE,
-       O_SUMMARY, O_PROBE };
+       O_SUMMARY, O_PROBE, O_WATCH };
 
 static const struct cli_opt opts[] = {
 	{ "pod-ip", 0, CLI_ARG_REQUIRED, O_POD },
@@ -42,11 +42,16 @@ static const struct cli_opt opts[] = {
 	{ "object", 0, CLI_ARG_REQUIRED, O_OBJECT },
 	{ "node-name", 0, CLI_ARG_REQUIRED, O_NODE },
 	{ "summary-only", 0, CLI_ARG_NONE, O_SUMMARY },
+	{ "watch", 0, CLI_ARG_REQUIRED, O_WATCH },
 	{ NULL, 0, 0, 0 },
 };
 
 /* CAPTURE_SECS_MAX: diagnose captures are short looks; long captures are `capture`'s job. */
 #define CAPTURE_SECS_MAX 600
+/* WATCH_DEFAULT: with --pod-ip, a few seconds of drop watch catch a steady fault (a retrying
+ * client, a probe) without making diagnose slow; WATCH_MAX as --capture's. */
+#define WATCH_DEFAULT 3
+#define WATCH_MAX 600
 
 struct args {
 	struct diag_opts d;
@@ -56,6 +61,7 @@ struct args {
 	int summary_only;
 	char url[URL_MAX];       /* the upload URL read from --url-file */
 	int force;
+	int watch_set;                    /* --watch given (0 turns the watch off) */
 	struct upload_opts uo;
 };
 
@@ -102,6 +108,12 @@ static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
 	case O_SINCE:
 		if (parse_duration(v, &a->d.since_secs) < 0 || !a->d.since_secs)
 			return cli_usage(c, "--since '%s' is not a duration (90s, 15m, 2h, 1d)", v);
+		return 0;
+	case O_WATCH:
+		if (parse_uint(v, 0, WATCH_MAX, &n) < 0)
+			return cli_usage(c, "--watch '%s' is not a number of seconds (0-%d)", v, WATCH_MAX);
+		a->d.watch_secs = (unsigned)n;
+		a->watch_set = 1;
 		return 0;
 	case O_CAPDIR:
 		if (!*v)
@@ -411,6 +423,8 @@ static int run(struct cli *c, int argc, char **argv)
 	/* The checks' own default window: a day covers "it broke overnight". */
 	if (!a.d.since_secs)
 		a.d.since_secs = CT_DEFAULT_SINCE;
+	if (!a.watch_set && a.d.npods)
+		a.d.watch_secs = WATCH_DEFAULT;
 	a.d.host_root = c->host_root;
 	a.d.capture_dir = capdir;
 	a.d.stop = &stop_flag;
@@ -466,7 +480,7 @@ static int run(struct cli *c, int argc, char **argv)
 
 const struct cli_cmd cmd_diagnose = {
 	"diagnose",
-	"diagnose [--pod-ip IP]... [--port N]... [--probe TARGET[:PORT]]... [--capture SECONDS] [--bundle FILE] [--upload URL] [--fix]",
+	"diagnose [--pod-ip IP]... [--port N]... [--probe TARGET[:PORT]]... [--capture SECONDS] [--watch S] [--bundle FILE] [--upload URL] [--fix]",
 	"walk the whole investigation and report findings with evidence and fixes",
 	"Runs every check and prints one report: a verdict line, the findings worst first (each with\n"
 	"the values seen and the exact command that mends it), what could not be checked and why,\n"
@@ -487,6 +501,12 @@ const struct cli_cmd cmd_diagnose = {
 	"                      pod IP and the --port list (1-600; needs --pod-ip)\n"
 	"  --capture-dir DIR   where capture files go without --bundle (default: a disk-backed\n"
 	"                      directory such as /var/lib/toolbox)\n"
+	"  --watch SECONDS     watch the kernel's packet drops that long (0-600; default 3 with\n"
+	"                      --pod-ip, else 0 = off): reasons, locations, the asked pods' flows\n"
+	"                      and drop counters, as `netrescue drops`; findings drops-netfilter,\n"
+	"                      drops-no-socket, drops-listen-overflow, drops-rp-filter, drops-neigh,\n"
+	"                      drops-mtu, drops-other. With --capture both share one window (the\n"
+	"                      longer of the two)\n"
 	"  --since DURATION    kernel-log window (90s, 15m, 2h, 1d); default 1d\n"
 	"  --bundle FILE       also write a gzip tar: report.json, report.txt, views/ (links,\n"
 	"                      routes, neighbours, FDB, bridges, conntrack, kernel log, processes,\n"

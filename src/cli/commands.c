@@ -13,6 +13,7 @@ extern const struct cli_cmd cmd_sockets;
 extern const struct cli_cmd cmd_port;
 extern const struct cli_cmd cmd_kmsg;
 extern const struct cli_cmd cmd_capture;
+extern const struct cli_cmd cmd_drops;
 extern const struct cli_cmd cmd_upload;
 extern const struct cli_cmd cmd_probe;
 extern const struct cli_cmd cmd_dns;
@@ -33,6 +34,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_port,
 	&cmd_kmsg,
 	&cmd_capture,
+	&cmd_drops,
 	&cmd_upload,
 	&cmd_probe,
 	&cmd_dns,

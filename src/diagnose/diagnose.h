@@ -18,6 +18,7 @@
 #include "checks/links.h"
 #include "checks/neigh_overflow.h"
 #include "checks/port.h"
+#include "drops/drops.h"
 #include "locate/locate.h"
 #include "probe/probe.h"
 #include "report/findings.h"
@@ -42,7 +43,7 @@
 /* The checks, in the order they run and appear under "checks". */
 enum diag_check_id {
 	DC_NODE, DC_LINKS, DC_BRIDGES, DC_PODS, DC_MTU, DC_CONNTRACK, DC_KMSG, DC_PORTS,
-	DC_STALE, DC_CAPTURE, DC_PROBE, DC_N
+	DC_STALE, DC_WATCH, DC_CAPTURE, DC_PROBE, DC_N
 };
 
 enum diag_status {
@@ -66,6 +67,7 @@ struct diag_opts {
 	int nports;
 	unsigned ports[DIAG_MAX_PORTS];
 	unsigned capture_secs;            /* 0: no capture */
+	unsigned watch_secs;              /* drop watch window (--watch); 0: none */
 	const char *capture_dir;          /* where capture files go (must exist) */
 	unsigned long long since_secs;    /* kernel-log window; 0: the whole log */
 	int fix;
@@ -162,6 +164,8 @@ struct diag_report {
 	unsigned long long kmsg_conntrack_full, kmsg_neigh_overflow;
 	int nkmsg;                        /* ring of the newest warning-or-worse lines */
 	struct diag_kmsg_line kmsg[DIAG_KMSG_KEEP];
+
+	struct drops_report drops;        /* the --watch window (diagnose/watch.c) */
 };
 
 /* Runs every check into r (zeroed by the caller). Returns 0 when at least one check ran

@@ -117,6 +117,8 @@ void diag_json_extra(struct jw *w, const struct diag_report *r, enum diag_check_
 		check_port_json(w, &r->stale);
 	else if (id == DC_MTU)
 		diag_mtu_json(w, r);
+	else if (id == DC_WATCH)
+		diag_watch_json(w, r);
 }
 
 void diag_text_extra(FILE *f, const struct diag_report *r, enum diag_check_id id)
@@ -130,4 +132,6 @@ void diag_text_extra(FILE *f, const struct diag_report *r, enum diag_check_id id
 		check_port_text(f, &r->stale);
 	else if (id == DC_MTU)
 		diag_mtu_text(f, r);
+	else if (id == DC_WATCH)
+		diag_watch_text(f, r);
 }

@@ -17,6 +17,7 @@ struct diag_ctx {
 	int lc_ok;
 	struct rt rt;                /* what the runtime and kubelet know */
 	int rt_ok;
+	struct drops_watch *watch;   /* the --watch window, begun before the capture */
 };
 
 /* Start of the kernel-log window in µs since the epoch (0: the whole log). */
@@ -39,5 +40,10 @@ void diag_st_stale(const struct diag_opts *o, struct diag_report *r, struct diag
 void diag_st_probe(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
 void diag_probe_json(struct jw *w, const struct diag_report *r);
 void diag_probe_text(FILE *f, const struct diag_report *r);
+/* The drop watch (watch.c): begun before the capture, ended after it (one window for both). */
+void diag_st_watch_begin(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_st_watch_end(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_watch_json(struct jw *w, const struct diag_report *r);
+void diag_watch_text(FILE *f, const struct diag_report *r);
 
 #endif

@@ -18,7 +18,7 @@
 #include "report/table.h"
 
 static const char *const check_names[DC_N] = {
-	"node", "links", "bridges", "pods", "mtu", "conntrack", "kmsg", "ports", "stale", "capture", "probe",
+	"node", "links", "bridges", "pods", "mtu", "conntrack", "kmsg", "ports", "stale", "watch", "capture", "probe",
 };
 
 const char *diag_check_name(enum diag_check_id id)

@@ -431,8 +431,10 @@ static const struct {
 	{ DC_KMSG, "reading the kernel log", st_kmsg },
 	{ DC_PORTS, "finding port holders", diag_st_ports },
 	{ DC_STALE, "looking for stale listeners", diag_st_stale },
+	{ DC_WATCH, "starting the drop watch", diag_st_watch_begin },
 	{ DC_CAPTURE, "capturing", st_capture },
 	{ DC_PROBE, "probing from the pods", diag_st_probe },
+	{ DC_WATCH, "watching drops", diag_st_watch_end },
 };
 
 int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
@@ -466,7 +468,7 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 		t = now_ms();
 		progress(o, stages[i].what);
 		stages[i].fn(o, r, &x);
-		c->ms = now_ms() - t;
+		c->ms += now_ms() - t; /* a stage may run in two parts (watch) */
 		ran += c->status == DIAG_OK || c->status == DIAG_PARTIAL;
 	}
 	note_missing(r, &r->checks[DC_KMSG], CAP_SYSLOG_, "CAP_SYSLOG", "the kernel log when kernel.dmesg_restrict=1");

@@ -54,6 +54,8 @@ struct nl_link {
 	int brport_learning;      /* IFLA_BRPORT_LEARNING for bridge ports; -1 otherwise */
 	int mac_len;              /* bytes in mac, 0 = none */
 	unsigned char mac[NL_HWADDR];
+	int has_stats;            /* IFLA_STATS64 was there: the counters below are valid */
+	unsigned long long rx_packets, tx_packets, rx_errors, tx_errors, rx_dropped, tx_dropped;
 };
 typedef int (*nl_link_cb)(const struct nl_link *l, void *arg);
 int nl_link_dump(struct nl *nl, nl_link_cb cb, void *arg, struct nr_err *e);

@@ -117,6 +117,23 @@ static void link_info(struct nl_link *l, const struct attr *li)
 	attr_u8(&sd[IFLA_BRPORT_LEARNING], &l->brport_learning);
 }
 
+/* The drop and error counters of struct rtnl_link_stats64 (its first eight u64s). */
+static void link_stats(struct nl_link *l, const struct attr *a)
+{
+	uint64_t v[8];
+
+	if (!a->p || a->len < sizeof v)
+		return;
+	memcpy(v, a->p, sizeof v);
+	l->has_stats = 1;
+	l->rx_packets = v[0];
+	l->tx_packets = v[1];
+	l->rx_errors = v[4];
+	l->tx_errors = v[5];
+	l->rx_dropped = v[6];
+	l->tx_dropped = v[7];
+}
+
 static int parse_link(const unsigned char *p, size_t len, struct nl_link *l)
 {
 	struct ifinfomsg ifi;
@@ -144,6 +161,7 @@ static int parse_link(const unsigned char *p, size_t len, struct nl_link *l)
 	attr_u8(&tb[IFLA_OPERSTATE], &l->operstate);
 	attr_mac(&tb[IFLA_ADDRESS], l->mac, &l->mac_len);
 	link_info(l, &tb[IFLA_LINKINFO]);
+	link_stats(l, &tb[IFLA_STATS64]);
 	return 0;
 }
 
