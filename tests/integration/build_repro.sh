@@ -3,10 +3,15 @@
 . "$(dirname "$0")/../lib/harness.sh"
 trap t_harness_cleanup EXIT
 head=$(git -C "$T_ROOT" rev-parse HEAD 2>/dev/null) || { ok "not a git checkout: reproducibility not checked"; exit 0; }
+# Two clean builds side by side (each builds libpcap and BearSSL for both architectures).
 for d in a bb; do
 	git clone -q "$T_ROOT" "$T_TMP/$d-clone" 2>/dev/null && git -C "$T_TMP/$d-clone" checkout -q "$head"
 	# Reuse the verified downloads (the build still checks every sha256).
-	if NR_SOURCE_CACHE=$T_ROOT/build/sources "$T_TMP/$d-clone/build.sh" >"$T_TMP/$d.log" 2>&1; then
+	(NR_SOURCE_CACHE=$T_ROOT/build/sources "$T_TMP/$d-clone/build.sh" >"$T_TMP/$d.log" 2>&1; echo $? >"$T_TMP/$d.rc") &
+done
+wait
+for d in a bb; do
+	if [ "$(cat "$T_TMP/$d.rc")" = 0 ]; then
 		ok "clean build in $d-clone"
 	else
 		fail "clean build in $d-clone" "$(tail -5 "$T_TMP/$d.log" | tr '\n' ' ')"
