@@ -79,6 +79,7 @@ static const struct nr_errdef table[] = {
 	/* drops */
 
 	/* netfilter */
+	{ NR_E_NF_NOSERVICE, 0, "no such Service in the node's kube-proxy rules" },
 
 	/* ctnl */
 

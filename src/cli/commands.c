@@ -12,6 +12,8 @@ extern const struct cli_cmd cmd_ps;
 extern const struct cli_cmd cmd_sockets;
 extern const struct cli_cmd cmd_port;
 extern const struct cli_cmd cmd_kmsg;
+extern const struct cli_cmd cmd_rules;
+extern const struct cli_cmd cmd_service;
 extern const struct cli_cmd cmd_capture;
 extern const struct cli_cmd cmd_upload;
 extern const struct cli_cmd cmd_version;
@@ -29,6 +31,8 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_sockets,
 	&cmd_port,
 	&cmd_kmsg,
+	&cmd_rules,
+	&cmd_service,
 	&cmd_capture,
 	&cmd_upload,
 	&cmd_version,

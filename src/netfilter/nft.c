@@ -44,6 +44,8 @@ struct xr {                   /* one rule being read */
 	struct reg reg[NREG];
 	struct nf_text m, t;
 	int l4;                   /* protocol seen in a cmp, for "-m tcp" */
+	/* iptables-save prints -s -d -i -o -p first, whatever order the expressions came in. */
+	char hs[64], hd[64], hi[48], ho[48], hp[24];
 };
 
 static uint32_t be32(const struct nl_attr *a)
@@ -228,6 +230,11 @@ static void e_meta(struct xr *x, struct nl_attr *tb)
 	s = reg_idx(&tb[NFTA_META_SREG]);
 	if (s < 0)
 		return;
+	if (be32(&tb[NFTA_META_KEY]) == NFT_META_NFTRACE) { /* iptables-nft's -j TRACE */
+		x->r->target = NF_T_OTHER;
+		nf_tx(&x->t, "%s-j TRACE", x->t.n ? " " : "");
+		return;
+	}
 	/* meta mark set ...: kube-proxy's mark-for-masquerade. */
 	nf_tx(&x->t, "%s%s set ", x->t.n ? " " : "", meta_name((int)be32(&tb[NFTA_META_KEY])));
 	if (x->reg[s].kind == R_IMM)
@@ -297,17 +304,55 @@ static void e_imm(struct xr *x, struct nl_attr *tb)
 	}
 }
 
+/* nft ct state bits are x_tables' (INVALID 1, ESTABLISHED 2, RELATED 4, NEW 8, UNTRACKED 64),
+ * printed in libxt_conntrack's order. */
 static void tx_ctstate(struct nf_text *t, uint32_t m)
 {
-	static const char *const n[] = { "INVALID", "ESTABLISHED", "RELATED", "NEW", "", "", "UNTRACKED" };
+	static const struct { unsigned bit; const char *name; } st[] = {
+		{ 0, "INVALID" }, { 3, "NEW" }, { 2, "RELATED" }, { 1, "ESTABLISHED" }, { 6, "UNTRACKED" } };
 	const char *sep = " ";
 	unsigned i;
 
-	for (i = 0; i < 7; i++)
-		if (m & (1u << i) && n[i][0]) {
-			nf_tx(t, "%s%s", sep, n[i]);
+	for (i = 0; i < 5; i++)
+		if (m & (1u << st[i].bit)) {
+			nf_tx(t, "%s%s", sep, st[i].name);
 			sep = ",";
 		}
+}
+
+/* ip saddr/daddr (and ip6) against a prefix: iptables-nft compares only the prefix's bytes
+ * (payload length < address length), with a bitwise mask for the last partial byte. */
+static int addr_cmp(struct xr *x, const struct reg *g, int op, const unsigned char *v, int n)
+{
+	struct nf_rule *r = x->r;
+	unsigned char a[16], mask[16];
+	int v6, src, plen, i;
+	struct nf_text t = { .n = 0 };
+
+	if (g->kind != R_PAYLOAD || g->a != NFT_PAYLOAD_NETWORK_HEADER || (op != NFT_CMP_EQ && op != NFT_CMP_NEQ))
+		return 0;
+	v6 = x->family == NFPROTO_IPV6 || (x->family == NFPROTO_INET && g->len == 16 && (g->b == 8 || g->b == 24));
+	if (v6 ? (g->b != 8 && g->b != 24) : (g->b != 12 && g->b != 16))
+		return 0;
+	if (n != g->len || n < 1 || n > (v6 ? 16 : 4))
+		return 0;
+	src = g->b == 12 || g->b == 8;
+	memset(a, 0, sizeof a);
+	memcpy(a, v, (size_t)n);
+	memset(mask, 0, sizeof mask);
+	for (i = 0; i < n; i++)
+		mask[i] = g->masked ? g->mask[i] : 0xff;
+	plen = nf_mask_len(v6 ? AF_INET6 : AF_INET, mask);
+	if (plen < 0)
+		return 0;
+	memcpy(src ? r->src : r->dst, a, v6 ? 16 : 4);
+	*(src ? &r->src_len : &r->dst_len) = (uint8_t)plen;
+	r->flags |= src ? NF_RF_SRC | (op == NFT_CMP_NEQ ? NF_RF_SRC_INV : 0) : NF_RF_DST | (op == NFT_CMP_NEQ ? NF_RF_DST_INV : 0);
+	t.b[0] = 0;
+	nf_tx(&t, " %s%s ", op == NFT_CMP_NEQ ? "! " : "", src ? "-s" : "-d");
+	nf_tx_addr(&t, v6 ? AF_INET6 : AF_INET, a, plen);
+	snprintf(src ? x->hs : x->hd, sizeof x->hs, "%.63s", t.b);
+	return 1;
 }
 
 /* A cmp against what a register holds: iptables words when there are some. */
@@ -316,31 +361,19 @@ static void cmp_text(struct xr *x, const struct reg *g, int op, const unsigned c
 	struct nf_rule *r = x->r;
 	const char *inv = op == NFT_CMP_NEQ ? "! " : "";
 	char desc[64];
-	int alen = g->len == 16 ? 16 : 4;
 
-	if (g->kind == R_PAYLOAD && g->a == NFT_PAYLOAD_NETWORK_HEADER && (op == NFT_CMP_EQ || op == NFT_CMP_NEQ) &&
-	    n == alen && (g->len == 4 || g->len == 16) && ((alen == 4 && (g->b == 12 || g->b == 16)) ||
-							   (alen == 16 && (g->b == 8 || g->b == 24)))) {
-		int src = g->b == 12 || g->b == 8, plen = g->masked ? nf_mask_len(alen == 16 ? AF_INET6 : AF_INET, g->mask) : alen * 8;
-
-		if (plen < 0)
-			plen = alen * 8;
-		memcpy(src ? r->src : r->dst, v, (size_t)alen);
-		*(src ? &r->src_len : &r->dst_len) = (uint8_t)plen;
-		r->flags |= src ? NF_RF_SRC | (*inv ? NF_RF_SRC_INV : 0) : NF_RF_DST | (*inv ? NF_RF_DST_INV : 0);
-		nf_tx(&x->m, " %s%s ", inv, src ? "-s" : "-d");
-		nf_tx_addr(&x->m, alen == 16 ? AF_INET6 : AF_INET, v, plen);
+	if (addr_cmp(x, g, op, v, n))
 		return;
-	}
 	if (((g->kind == R_META && g->a == NFT_META_L4PROTO) ||
 	     (g->kind == R_PAYLOAD && g->a == NFT_PAYLOAD_NETWORK_HEADER && g->len == 1 && (g->b == 9 || g->b == 6))) && n == 1) {
 		r->proto = v[0];
 		r->flags |= NF_RF_PROTO | (*inv ? NF_RF_PROTO_INV : 0);
 		x->l4 = *inv ? 0 : v[0];
-		nf_tx(&x->m, " %s-p %s", inv, v[0] == 6 ? "tcp" : v[0] == 17 ? "udp" : v[0] == 1 ? "icmp" :
-		      v[0] == 58 ? "ipv6-icmp" : v[0] == 132 ? "sctp" : "");
-		if (v[0] != 6 && v[0] != 17 && v[0] != 1 && v[0] != 58 && v[0] != 132)
-			nf_tx(&x->m, "%u", v[0]);
+		if (v[0] == 6 || v[0] == 17 || v[0] == 1 || v[0] == 58 || v[0] == 132)
+			snprintf(x->hp, sizeof x->hp, " %s-p %s", inv, v[0] == 6 ? "tcp" : v[0] == 17 ? "udp" :
+				 v[0] == 1 ? "icmp" : v[0] == 58 ? "ipv6-icmp" : "sctp");
+		else
+			snprintf(x->hp, sizeof x->hp, " %s-p %u", inv, v[0]);
 		return;
 	}
 	if (g->kind == R_PAYLOAD && g->a == NFT_PAYLOAD_TRANSPORT_HEADER && g->len == 2 && g->b <= 2 && n == 2 &&
@@ -360,8 +393,8 @@ static void cmp_text(struct xr *x, const struct reg *g, int op, const unsigned c
 	if (g->kind == R_META && (g->a == NFT_META_IIFNAME || g->a == NFT_META_OIFNAME)) {
 		int len = (int)strnlen((const char *)v, (size_t)n);
 
-		nf_tx(&x->m, " %s%s %.*s%s", inv, g->a == NFT_META_IIFNAME ? "-i" : "-o", len, (const char *)v,
-		      len == n ? "+" : "");
+		snprintf(g->a == NFT_META_IIFNAME ? x->hi : x->ho, sizeof x->hi, " %s%s %.*s%s", inv,
+			 g->a == NFT_META_IIFNAME ? "-i" : "-o", len < 16 ? len : 16, (const char *)v, len == n ? "+" : "");
 		return;
 	}
 	if (g->kind == R_META && g->a == NFT_META_MARK && n == 4) {
@@ -599,12 +632,21 @@ static void e_log(struct xr *x, struct nl_attr *tb)
 
 	astr(&tb[NFTA_LOG_PREFIX], p, sizeof p);
 	x->r->target = NF_T_LOG;
-	if (tb[NFTA_LOG_GROUP].p)
-		nf_tx(&x->t, "-j NFLOG --nflog-group %u", ntohs(*(const uint16_t *)(const void *)tb[NFTA_LOG_GROUP].p));
-	else
-		nf_tx(&x->t, "-j LOG");
+	if (tb[NFTA_LOG_GROUP].p && tb[NFTA_LOG_GROUP].len >= 2) {
+		uint16_t g;
+
+		memcpy(&g, tb[NFTA_LOG_GROUP].p, 2);
+		nf_tx(&x->t, "-j NFLOG");
+		if (p[0])
+			nf_tx(&x->t, " --nflog-prefix %s", p);
+		nf_tx(&x->t, " --nflog-group %u", ntohs(g));
+		return;
+	}
+	nf_tx(&x->t, "-j LOG");
 	if (p[0])
 		nf_tx(&x->t, " --log-prefix \"%s\"", p);
+	if (tb[NFTA_LOG_LEVEL].p && be32(&tb[NFTA_LOG_LEVEL]) != 4)
+		nf_tx(&x->t, " --log-level %u", be32(&tb[NFTA_LOG_LEVEL]));
 }
 
 static void expr(struct xr *x, const struct nl_attr *el)
@@ -716,7 +758,13 @@ static int msg_rule(struct nf_ruleset *rs, int family, const unsigned char *p, s
 		return -1;
 	if (tb[NFTA_RULE_USERDATA].p)
 		udata_comment(rs, x.r, &tb[NFTA_RULE_USERDATA], &x.m);
-	x.r->match = nf_intern(rs, x.m.n && x.m.b[0] == ' ' ? x.m.b + 1 : x.m.b);
+	{
+		struct nf_text all = { .n = 0 };
+
+		all.b[0] = 0;
+		nf_tx(&all, "%s%s%s%s%s%s", x.hs, x.hd, x.hi, x.ho, x.hp, x.m.b);
+		x.r->match = nf_intern(rs, all.n && all.b[0] == ' ' ? all.b + 1 : all.b);
+	}
 	x.r->tgt = nf_intern(rs, x.t.b);
 	return 0;
 }

@@ -146,7 +146,11 @@ struct nf_chain *nf_add_chain(struct nf_ruleset *rs, int backend, int family, co
 	c->backend = (uint8_t)backend;
 	c->family = (uint8_t)family;
 	c->hook = -1;
-	c->table = nf_intern(rs, table);
+	/* Chains come table by table: share the previous chain's copy of the table name. */
+	if (rs->nchains && !strcmp(nf_str(rs, rs->chains[rs->nchains - 1].table), table))
+		c->table = rs->chains[rs->nchains - 1].table;
+	else
+		c->table = nf_intern(rs, table);
 	c->name = nf_intern(rs, name);
 	c->first = rs->nrules;
 	h = chash(backend, family, table, name);

@@ -38,19 +38,12 @@
 
 /* --- helpers ------------------------------------------------------------------------------ */
 
-/* Appends a string argument the way iptables-save does: quoted when it holds blanks or quotes. */
+/* Appends a string argument the way iptables-save does (xtables_save_string): always quoted,
+ * with quotes and backslashes escaped. */
 static void tx_str(struct nf_text *t, const char *s, size_t max)
 {
 	size_t n = strnlen(s, max), i;
-	int q = !n;
 
-	for (i = 0; i < n; i++)
-		if (s[i] == ' ' || s[i] == '"' || s[i] == '\'' || s[i] == '\\' || (unsigned char)s[i] < 0x20)
-			q = 1;
-	if (!q) {
-		nf_tx(t, "%.*s", (int)n, s);
-		return;
-	}
 	nf_tx(t, "\"");
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -150,23 +143,26 @@ static int m_multiport(struct nf_text *t, struct nf_rule *r, int rev, const unsi
 	return 0;
 }
 
+/* libxt_conntrack's print order: INVALID, NEW, RELATED, ESTABLISHED, UNTRACKED, SNAT, DNAT.
+ * Bits: 1 << (ctinfo + 1) with ESTABLISHED 0, RELATED 1, NEW 2; INVALID is bit 0. */
 static void tx_ctstate(struct nf_text *t, unsigned mask, int untracked_bit, int snat_bits)
 {
-	static const char *const names[] = { "INVALID", "", "ESTABLISHED", "RELATED", "NEW" };
+	static const struct { unsigned bit; const char *name; } st[] = {
+		{ 0, "INVALID" }, { 3, "NEW" }, { 2, "RELATED" }, { 1, "ESTABLISHED" } };
 	const char *sep = " ";
 	unsigned i;
 
-	for (i = 0; i < 5; i++)
-		if (mask & (1u << i) && names[i][0]) {
-			nf_tx(t, "%s%s", sep, names[i]);
+	for (i = 0; i < 4; i++)
+		if (mask & (1u << st[i].bit)) {
+			nf_tx(t, "%s%s", sep, st[i].name);
 			sep = ",";
 		}
+	if (mask & (1u << untracked_bit))
+		nf_tx(t, "%sUNTRACKED", sep), sep = ",";
 	if (snat_bits && mask & XT_CONNTRACK_STATE_SNAT)
 		nf_tx(t, "%sSNAT", sep), sep = ",";
 	if (snat_bits && mask & XT_CONNTRACK_STATE_DNAT)
-		nf_tx(t, "%sDNAT", sep), sep = ",";
-	if (mask & (1u << untracked_bit))
-		nf_tx(t, "%sUNTRACKED", sep);
+		nf_tx(t, "%sDNAT", sep);
 }
 
 static int m_state(struct nf_text *t, struct nf_rule *r, int rev, const unsigned char *d, size_t n)
@@ -583,10 +579,8 @@ static int t_nflog(struct nf_text *t, struct nf_rule *r, int rev, const unsigned
 	if (n < sizeof x)
 		return -1;
 	memcpy(&x, d, sizeof x);
-	if (x.prefix[0]) {
-		nf_tx(t, " --nflog-prefix ");
-		tx_str(t, x.prefix, sizeof x.prefix);
-	}
+	if (x.prefix[0]) /* libxt_NFLOG prints it without quotes */
+		nf_tx(t, " --nflog-prefix %.*s", (int)strnlen(x.prefix, sizeof x.prefix), x.prefix);
 	if (x.group)
 		nf_tx(t, " --nflog-group %u", x.group);
 	if (x.flags & XT_NFLOG_F_COPY_LEN)
@@ -943,6 +937,22 @@ static int xt_rule(struct nf_ruleset *rs, int family, const unsigned char *p, co
 	return 0;
 }
 
+/* Is the entry at off an ERROR entry (the next chain's head, or the table's end marker)? Then
+ * the entry before it is the RETURN that closes a user chain. */
+static int user_tail(int family, const unsigned char *blob, size_t len, size_t off)
+{
+	char name[XT_EXTENSION_MAXNAMELEN];
+	const unsigned char *d;
+	struct xent x;
+	size_t dl;
+	int rev;
+
+	if (off >= len || xent_read(family, blob + off, len - off, &x, NULL, NULL) < 0 ||
+	    x.next_offset > len - off || xent_target(blob + off, &x, name, &rev, &d, &dl) < 0)
+		return 1;
+	return !strcmp(name, XT_ERROR_TARGET);
+}
+
 int nf_xt_parse(struct nf_ruleset *rs, int family, const char *table, const struct nf_xt_info *info,
 		const unsigned char *blob, size_t len, struct nr_err *e)
 {
@@ -981,6 +991,8 @@ int nf_xt_parse(struct nf_ruleset *rs, int family, const char *table, const stru
 				memcpy(&v, d, sizeof v);
 			verdict_name(v, &ch->policy);
 			ch->packets = x.pcnt, ch->bytes = x.bcnt, ch->has_counters = 1;
+		} else if (cur >= 0 && rs->chains[cs[cur].idx].hook < 0 && user_tail(family, blob, len, off + x.next_offset)) {
+			/* a user chain's closing RETURN: part of the chain, not a rule */
 		} else if (strcmp(name, XT_ERROR_TARGET) && cur >= 0) {
 			struct nf_rule *r = nf_add_rule(rs, cs[cur].idx);
 
