@@ -246,7 +246,7 @@ static void ipt_frontend(struct ctx *x, const struct nf_chain *c, const struct n
 	}
 	f.port = r->flags & NF_RF_DPORT ? r->dport_lo : 0;
 	snprintf(f.proto, sizeof f.proto, "%s", proto_word(r->proto));
-	f.kind = nodeport ? "nodeport" : strstr(cm, "cluster IP") ? "cluster-ip" : "external";
+	f.kind = nodeport ? "nodeport" : strstr(cm, "external") || strstr(cm, "loadbalancer") ? "external" : "cluster-ip";
 	f.no_endpoints = (r->flags & NF_RF_NOEP) != 0;
 	if (!fe_matches(x->q, &f) || !(got = fe_add(x, &f)))
 		return;

@@ -11,16 +11,13 @@
 #include "netfilter/netfilter.h"
 #include "report/json.h"
 
-int cli_nf_error(struct cli *c, int code, const char *fmt, ...)
+/* stderr gets "netrescue: CMD: msg" (prefix 1) or "netrescue: msg" (an nr_err text that names
+ * its module already); JSON the message. */
+static int nf_error(struct cli *c, int code, int prefix, const char *msg)
 {
-	char msg[512];
-	va_list ap;
 	struct jw w;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "netrescue: %s: %s\n", c->cmd ? c->cmd->name : "netrescue", msg);
+	fprintf(stderr, "netrescue: %s%s%s\n", prefix && c->cmd ? c->cmd->name : "", prefix && c->cmd ? ": " : "", msg);
 	if (c->json) {
 		jw_init(&w, stdout);
 		jw_begin_doc(&w, c->cmd ? c->cmd->name : "netrescue");
@@ -33,16 +30,23 @@ int cli_nf_error(struct cli *c, int code, const char *fmt, ...)
 	return code;
 }
 
+int cli_nf_error(struct cli *c, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return nf_error(c, code, 1, msg);
+}
+
 int cli_nf_fail(struct cli *c, const struct nr_err *e)
 {
 	char msg[NR_ERR_CTX + 512];
 
 	nr_err_text(e, msg, sizeof msg);
-	if (!c->json) {
-		fprintf(stderr, "netrescue: %s\n", msg);
-		return cli_err_exit(e);
-	}
-	return cli_nf_error(c, cli_err_exit(e), "%s", msg);
+	return nf_error(c, cli_err_exit(e), 0, msg);
 }
 
 struct view {

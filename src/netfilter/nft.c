@@ -235,19 +235,17 @@ static void e_meta(struct xr *x, struct nl_attr *tb)
 		nf_tx(&x->t, "%s-j TRACE", x->t.n ? " " : "");
 		return;
 	}
-	/* meta mark set ...: kube-proxy's mark-for-masquerade. */
-	nf_tx(&x->t, "%s%s set ", x->t.n ? " " : "", meta_name((int)be32(&tb[NFTA_META_KEY])));
-	if (x->reg[s].kind == R_IMM)
-		tx_hex(&x->t, x->reg[s].val, x->reg[s].len);
-	else {
+	/* meta mark set ...: kube-proxy's mark-for-masquerade. (mark & M) ^ X is x_tables'
+	 * --set-xmark X/~M; a constant is --set-xmark V/0xffffffff. */
+	if (be32(&tb[NFTA_META_KEY]) == NFT_META_MARK && (x->reg[s].kind == R_IMM ||
+	    (x->reg[s].kind == R_META && x->reg[s].a == NFT_META_MARK && x->reg[s].masked))) {
+		uint32_t v = host32(x->reg[s].val, 4), m = x->reg[s].kind == R_IMM ? 0 : host32(x->reg[s].mask, 4);
+
+		nf_tx(&x->t, "%s-j MARK --set-xmark 0x%x/0x%x", x->t.n ? " " : "", v, ~m);
+	} else {
+		nf_tx(&x->t, "%s%s set ", x->t.n ? " " : "", meta_name((int)be32(&tb[NFTA_META_KEY])));
 		reg_desc(x, &x->reg[s], desc, sizeof desc);
 		nf_tx(&x->t, "%s", desc);
-		if (x->reg[s].masked) {
-			nf_tx(&x->t, " & ");
-			tx_hex(&x->t, x->reg[s].mask, 4);
-			nf_tx(&x->t, " ^ ");
-			tx_hex(&x->t, x->reg[s].val, 4);
-		}
 	}
 	if (be32(&tb[NFTA_META_KEY]) == NFT_META_MARK && !x->r->target)
 		x->r->target = NF_T_MARK;
