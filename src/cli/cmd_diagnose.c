@@ -17,7 +17,7 @@
 
 
 enum { O_POD = 1, O_PORT, O_CAPTURE, O_BUNDLE, O_UPLOAD, O_FIX, O_SINCE, O_FORCE, O_HEADER,
-       O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR };
+       O_CAFILE, O_RESOLVE, O_PROXY, O_CAPDIR, O_WATCH };
 
 static const struct cli_opt opts[] = {
 	{ "pod-ip", 0, CLI_ARG_REQUIRED, O_POD },
@@ -33,6 +33,7 @@ static const struct cli_opt opts[] = {
 	{ "ca-file", 0, CLI_ARG_REQUIRED, O_CAFILE },
 	{ "resolve", 0, CLI_ARG_REQUIRED, O_RESOLVE },
 	{ "proxy", 0, CLI_ARG_REQUIRED, O_PROXY },
+	{ "watch", 0, CLI_ARG_REQUIRED, O_WATCH },
 	{ NULL, 0, 0, 0 },
 };
 
@@ -85,6 +86,11 @@ static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
 		if (parse_uint(v, 1, CAPTURE_SECS_MAX, &n) < 0)
 			return cli_usage(c, "--capture '%s' is not a number of seconds (1-%d)", v, CAPTURE_SECS_MAX);
 		a->d.capture_secs = (unsigned)n;
+		return 0;
+	case O_WATCH:
+		if (parse_uint(v, 1, CAPTURE_SECS_MAX, &n) < 0)
+			return cli_usage(c, "--watch '%s' is not a number of seconds (1-%d)", v, CAPTURE_SECS_MAX);
+		a->d.watch_secs = (unsigned)n;
 		return 0;
 	case O_SINCE:
 		if (parse_duration(v, &a->d.since_secs) < 0 || !a->d.since_secs)
@@ -402,6 +408,9 @@ const struct cli_cmd cmd_diagnose = {
 	"                      neighbours; findings route-missing, link-down, pod-mac-not-learned\n"
 	"  --port N, -p N      a port the pod should serve (repeatable): who holds it in the pod's\n"
 	"                      netns (port-in-use) and stale listeners on it (stale-listener)\n"
+	"  --watch SECONDS     window over which drop and rule counters are compared (default 3\n"
+	"                      with --pod-ip): a DROP/REJECT rule the pod's traffic can meet whose\n"
+	"                      counters rose gives policy-drop\n"
 	"  --capture SECONDS   capture that long on each --pod-ip's host interface, filtered by the\n"
 	"                      pod IP and the --port list (1-600; needs --pod-ip)\n"
 	"  --capture-dir DIR   where capture files go without --bundle (default: a disk-backed\n"

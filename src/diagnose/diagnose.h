@@ -39,7 +39,7 @@
 /* The checks, in the order they run and appear under "checks". */
 enum diag_check_id {
 	DC_NODE, DC_LINKS, DC_BRIDGES, DC_PODS, DC_MTU, DC_CONNTRACK, DC_KMSG, DC_PORTS,
-	DC_STALE, DC_CAPTURE, DC_N
+	DC_STALE, DC_RULES, DC_CAPTURE, DC_N
 };
 
 enum diag_status {
@@ -63,6 +63,7 @@ struct diag_opts {
 	int nports;
 	unsigned ports[DIAG_MAX_PORTS];
 	unsigned capture_secs;            /* 0: no capture */
+	unsigned watch_secs;              /* --watch: counter window (0: none; 3 s with --pod-ip) */
 	const char *capture_dir;          /* where capture files go (must exist) */
 	unsigned long long since_secs;    /* kernel-log window; 0: the whole log */
 	int fix;

@@ -36,5 +36,10 @@ void diag_mtu_text(FILE *f, const struct diag_report *r);
 void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
 void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
 void diag_st_stale(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+/* The netfilter stage (rules.c): DROP/REJECT rules a pod's traffic can meet, counters over the
+ * watch window, policy-drop. */
+void diag_st_rules(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_rules_json(struct jw *w, const struct diag_report *r);
+void diag_rules_text(FILE *f, const struct diag_report *r);
 
 #endif

@@ -430,6 +430,7 @@ static const struct {
 	{ DC_KMSG, "reading the kernel log", st_kmsg },
 	{ DC_PORTS, "finding port holders", diag_st_ports },
 	{ DC_STALE, "looking for stale listeners", diag_st_stale },
+	{ DC_RULES, "watching netfilter rule counters", diag_st_rules },
 	{ DC_CAPTURE, "capturing", st_capture },
 };
 
