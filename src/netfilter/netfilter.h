@@ -213,5 +213,7 @@ int nf_xt_parse(struct nf_ruleset *rs, int family, const char *table, const stru
 /* One nf_tables netlink message (type = NFT_MSG_NEW*, payload after the nlmsghdr). */
 int nf_nft_parse_msg(struct nf_ruleset *rs, unsigned type, const unsigned char *p, size_t len,
 		     struct nr_err *e);
+/* A buffer of netlink messages as recv() returned them (or recorded): each nf_tables message. */
+int nf_nft_parse_buf(struct nf_ruleset *rs, const unsigned char *buf, size_t len, struct nr_err *e);
 
 #endif

@@ -158,11 +158,11 @@ static void reg_desc(const struct xr *x, const struct reg *g, char *b, size_t ca
 		else if ((!v6 && g->b == 9) || (v6 && g->b == 6))
 			snprintf(b, cap, "%s %s", f, v6 ? "nexthdr" : "protocol");
 		else
-			snprintf(b, cap, "@nh,%d,%d", g->b * 8, g->len * 8);
+			snprintf(b, cap, "@nh,%lld,%lld", (long long)g->b * 8, (long long)g->len * 8);
 	} else if (g->kind == R_PAYLOAD && g->a == NFT_PAYLOAD_TRANSPORT_HEADER && g->len == 2 && g->b <= 2)
 		snprintf(b, cap, "%s %s", x->l4 == 6 ? "tcp" : x->l4 == 17 ? "udp" : "th", g->b ? "dport" : "sport");
 	else if (g->kind == R_PAYLOAD)
-		snprintf(b, cap, "@%s,%d,%d", g->a == 0 ? "ll" : g->a == 1 ? "nh" : "th", g->b * 8, g->len * 8);
+		snprintf(b, cap, "@%s,%lld,%lld", g->a == 0 ? "ll" : g->a == 1 ? "nh" : "th", (long long)g->b * 8, (long long)g->len * 8);
 	else if (g->kind == R_META)
 		snprintf(b, cap, "%s", meta_name(g->a));
 	else if (g->kind == R_CT)
@@ -865,6 +865,8 @@ static int msg_elems(struct nf_ruleset *rs, int family, const unsigned char *p, 
 		    !strcmp(nf_str(rs, rs->sets[i].table), table))
 			s = &rs->sets[i];
 	/* Elements of a set stay contiguous: only the set whose elements come last may grow. */
+	if (s && !s->n)
+		s->first = rs->nelems;
 	if (!s || s->first + s->n != rs->nelems)
 		return 0;
 	lp = tb[NFTA_SET_ELEM_LIST_ELEMENTS].p;
@@ -1015,4 +1017,23 @@ int nf_read_nft(struct nf_ruleset *rs, int elems, struct nr_err *e)
 	if (rc == 0)
 		rs->read_ok |= NF_NFT;
 	return rc;
+}
+
+int nf_nft_parse_buf(struct nf_ruleset *rs, const unsigned char *buf, size_t len, struct nr_err *e)
+{
+	struct nlmsghdr h;
+
+	while (len >= NLMSG_HDRLEN) {
+		memcpy(&h, buf, sizeof h);
+		if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > len)
+			return nr_fail(e, NR_E_PARSE, 0, "netfilter", "netlink message length %u of %zu", h.nlmsg_len, len);
+		if ((h.nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES &&
+		    nf_nft_parse_msg(rs, h.nlmsg_type, buf + NLMSG_HDRLEN, h.nlmsg_len - NLMSG_HDRLEN, e) < 0)
+			return -1;
+		if (NLMSG_ALIGN(h.nlmsg_len) >= len)
+			break;
+		buf += NLMSG_ALIGN(h.nlmsg_len);
+		len -= NLMSG_ALIGN(h.nlmsg_len);
+	}
+	return 0;
 }

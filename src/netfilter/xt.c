@@ -377,7 +377,8 @@ static void comment(struct nf_ruleset *rs, struct nf_text *t, struct nf_rule *r,
 	char c[XT_MAX_COMMENT_LEN + 1];
 	size_t len = n < XT_MAX_COMMENT_LEN ? n : XT_MAX_COMMENT_LEN;
 
-	memcpy(c, d, len);
+	if (len)
+		memcpy(c, d, len);
 	c[len] = 0;
 	nf_tx(t, " -m comment --comment ");
 	tx_str(t, c, sizeof c);
