@@ -158,7 +158,9 @@ struct nf_traffic {
 int nf_rule_can_match(const struct nf_ruleset *rs, const struct nf_rule *r, const struct nf_traffic *t);
 /* Walks the rules that can match t in evaluation order: hooks PREROUTING, INPUT, FORWARD,
  * OUTPUT, POSTROUTING; per hook the base chains by priority (both backends); jumps and gotos
- * followed into user chains when the jumping rule can match. Each rule once. cb per rule. */
+ * followed into user chains when the jumping rule can match, and along the way to a DNAT to
+ * the pod (a Service frontend that leads to it: KUBE-SERVICES -> KUBE-SVC -> KUBE-SEP). Each
+ * rule once. cb per rule. */
 typedef int (*nf_rule_cb)(const struct nf_rule *r, void *arg);
 int nf_walk_traffic(const struct nf_ruleset *rs, const struct nf_traffic *t, nf_rule_cb cb, void *arg);
 

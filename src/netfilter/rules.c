@@ -337,12 +337,53 @@ struct walk {
 	const struct nf_ruleset *rs;
 	const struct nf_traffic *t;
 	unsigned char *seen;      /* a bit per rule */
+	unsigned char *dnat;      /* per chain: it leads to a DNAT to the pod */
 	nf_rule_cb cb;
 	void *arg;
 	int rc;
 };
 
-static int walk_chain(struct walk *w, const struct nf_chain *c, int depth)
+static int dnat_to_pod(const struct nf_rule *r, const struct nf_traffic *t)
+{
+	if (r->target != NF_T_DNAT || !(r->flags & NF_RF_NAT) ||
+	    memcmp(r->nat_addr, t->pod.a, t->pod.family == AF_INET6 ? 16 : 4))
+		return 0;
+	return !t->port || !r->nat_port_lo || (t->port >= r->nat_port_lo && t->port <= r->nat_port_hi);
+}
+
+static const struct nf_chain *jump_target(const struct nf_ruleset *rs, const struct nf_rule *r)
+{
+	if ((r->target != NF_T_JUMP && r->target != NF_T_GOTO) || !r->jump)
+		return NULL;
+	return nf_chain_find(rs, r->backend, r->family, nf_str(rs, rs->chains[r->chain].table), nf_str(rs, r->jump));
+}
+
+/* Which chains lead to a DNAT to the pod (a Service's KUBE-SEP, KUBE-SVC, KUBE-EXT chains):
+ * traffic to a Service address is traffic to the pod once it is translated. */
+static void mark_dnat(struct walk *w)
+{
+	const struct nf_ruleset *rs = w->rs;
+	uint32_t i;
+	int pass, changed = 1;
+
+	for (i = 0; i < rs->nrules; i++)
+		if (rs->rules[i].family == w->t->pod.family && dnat_to_pod(&rs->rules[i], w->t))
+			w->dnat[rs->rules[i].chain] = 1;
+	for (pass = 0; pass < NF_DEPTH && changed; pass++)
+		for (changed = 0, i = 0; i < rs->nrules; i++) {
+			const struct nf_rule *r = &rs->rules[i];
+			const struct nf_chain *to;
+
+			if (w->dnat[r->chain] || !r->jump || !(to = jump_target(rs, r)) || !w->dnat[to - rs->chains])
+				continue;
+			w->dnat[r->chain] = 1;
+			changed = 1;
+		}
+}
+
+/* via: reached through a Service frontend (the destination is the Service address, not the
+ * pod's): only the way to the DNAT to the pod is shown. */
+static int walk_chain(struct walk *w, const struct nf_chain *c, int depth, int via)
 {
 	uint32_t i;
 
@@ -350,10 +391,12 @@ static int walk_chain(struct walk *w, const struct nf_chain *c, int depth)
 		return 1;
 	for (i = c->first; i < c->first + c->n; i++) {
 		const struct nf_rule *r = &w->rs->rules[i];
-		const struct nf_chain *to;
+		const struct nf_chain *to = jump_target(w->rs, r);
+		int match = !via && nf_rule_can_match(w->rs, r, w->t);
+		int lead = to && w->dnat[to - w->rs->chains];
 		int rc;
 
-		if (!nf_rule_can_match(w->rs, r, w->t))
+		if (!match && !lead && !(via && dnat_to_pod(r, w->t)))
 			continue;
 		if (!(w->seen[i / 8] & (1u << (i % 8)))) {
 			w->seen[i / 8] |= (unsigned char)(1u << (i % 8));
@@ -361,10 +404,7 @@ static int walk_chain(struct walk *w, const struct nf_chain *c, int depth)
 			if (rc <= 0)
 				return w->rc = rc;
 		}
-		if ((r->target != NF_T_JUMP && r->target != NF_T_GOTO) || !r->jump)
-			continue;
-		to = nf_chain_find(w->rs, r->backend, r->family, nf_str(w->rs, c->table), nf_str(w->rs, r->jump));
-		if (to && to != c && (rc = walk_chain(w, to, depth + 1)) <= 0)
+		if (to && to != c && (rc = walk_chain(w, to, depth + 1, via || !match)) <= 0)
 			return rc;
 	}
 	return 1;
@@ -403,19 +443,25 @@ static uint32_t base_chains(const struct nf_ruleset *rs, const struct nf_traffic
 int nf_walk_traffic(const struct nf_ruleset *rs, const struct nf_traffic *t, nf_rule_cb cb, void *arg)
 {
 	static const int order[] = { NF_HK_PRE, NF_HK_IN, NF_HK_FWD, NF_HK_OUT, NF_HK_POST };
-	struct walk w = { rs, t, NULL, cb, arg, 1 };
+	struct walk w = { rs, t, NULL, NULL, cb, arg, 1 };
 	uint32_t bases[64], n, i;
 	size_t k;
 
 	w.seen = calloc(rs->nrules / 8 + 1, 1);
-	if (!w.seen)
+	w.dnat = calloc(rs->nchains + 1, 1);
+	if (!w.seen || !w.dnat) {
+		free(w.seen);
+		free(w.dnat);
 		return -1;
+	}
+	mark_dnat(&w);
 	for (k = 0; k < sizeof order / sizeof order[0] && w.rc > 0; k++) {
 		n = base_chains(rs, t, order[k], bases, 64);
 		for (i = 0; i < n && w.rc > 0; i++)
-			walk_chain(&w, &rs->chains[bases[i]], 0);
+			walk_chain(&w, &rs->chains[bases[i]], 0, 0);
 	}
 	free(w.seen);
+	free(w.dnat);
 	return w.rc < 0 ? -1 : 0;
 }
 

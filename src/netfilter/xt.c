@@ -42,20 +42,25 @@
  * with quotes and backslashes escaped. */
 static void tx_str(struct nf_text *t, const char *s, size_t max)
 {
-	size_t n = strnlen(s, max), i;
+	char q[2 * 256 + 8];
+	size_t n = strnlen(s, max), i, k = 0;
 
-	nf_tx(t, "\"");
-	for (i = 0; i < n; i++) {
+	/* Escaped into a buffer first: one nf_tx per string, not one per character (80,000
+	 * kube-proxy comments). */
+	q[k++] = '"';
+	for (i = 0; i < n && k + 6 < sizeof q; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\')
-			nf_tx(t, "\\%c", c);
+			q[k++] = '\\', q[k++] = (char)c;
 		else if (c < 0x20 || c == 0x7f)
-			nf_tx(t, "\\x%02x", c);
+			k += (size_t)snprintf(q + k, sizeof q - k, "\\x%02x", c);
 		else
-			nf_tx(t, "%c", c);
+			q[k++] = (char)c;
 	}
-	nf_tx(t, "\"");
+	q[k++] = '"';
+	q[k] = 0;
+	nf_tx(t, "%s", q);
 }
 
 static void tx_ports(struct nf_text *t, const char *opt, int inv, unsigned lo, unsigned hi)
