@@ -193,6 +193,8 @@ struct nf_text {
 void nf_tx(struct nf_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void nf_tx_addr(struct nf_text *t, int family, const unsigned char *a, int plen);
 int nf_mask_len(int family, const unsigned char *mask); /* prefix length, -1 if not contiguous */
+/* " NEW,RELATED,..." of a conntrack state mask (x_tables and nf_tables share the bits). */
+void nf_tx_ctstate(struct nf_text *t, unsigned mask, int untracked_bit, int snat_bits);
 
 /* xt (x_tables) extension decoders, shared by the legacy reader and iptables-nft rules:
  * append "-m NAME --opt ..." / "-j NAME --opt ..." for the blob data[0..len) of revision rev,

@@ -70,18 +70,6 @@ static uint64_t be64(const struct nl_attr *a)
 	return ((uint64_t)ntohl(hi) << 32) | ntohl(lo);
 }
 
-static void astr(const struct nl_attr *a, char *dst, size_t cap)
-{
-	size_t n = 0;
-
-	if (a->p)
-		while (n < a->len && n + 1 < cap && a->p[n])
-			n++;
-	if (n)
-		memcpy(dst, a->p, n);
-	dst[n] = 0;
-}
-
 /* Register number (be32 attribute) to 32-bit register index; -1 for the verdict register. */
 static int reg_idx(const struct nl_attr *a)
 {
@@ -289,7 +277,7 @@ static void e_imm(struct xr *x, struct nl_attr *tb)
 	if (!dt[NFTA_DATA_VERDICT].p || nl_attr_parse(dt[NFTA_DATA_VERDICT].p, dt[NFTA_DATA_VERDICT].len, vt, TB) < 0)
 		return;
 	code = (int)be32(&vt[NFTA_VERDICT_CODE]);
-	astr(&vt[NFTA_VERDICT_CHAIN], chain, sizeof chain);
+	nl_attr_str(&vt[NFTA_VERDICT_CHAIN], chain, sizeof chain);
 	switch (code) {
 	case NF_ACCEPT: x->r->target = NF_T_ACCEPT; nf_tx(&x->t, "-j ACCEPT"); break;
 	case NF_DROP: x->r->target = NF_T_DROP; nf_tx(&x->t, "-j DROP"); break;
@@ -302,22 +290,6 @@ static void e_imm(struct xr *x, struct nl_attr *tb)
 		break;
 	default: break; /* continue / break: no target */
 	}
-}
-
-/* nft ct state bits are x_tables' (INVALID 1, ESTABLISHED 2, RELATED 4, NEW 8, UNTRACKED 64),
- * printed in libxt_conntrack's order. */
-static void tx_ctstate(struct nf_text *t, uint32_t m)
-{
-	static const struct { unsigned bit; const char *name; } st[] = {
-		{ 0, "INVALID" }, { 3, "NEW" }, { 2, "RELATED" }, { 1, "ESTABLISHED" }, { 6, "UNTRACKED" } };
-	const char *sep = " ";
-	unsigned i;
-
-	for (i = 0; i < 5; i++)
-		if (m & (1u << st[i].bit)) {
-			nf_tx(t, "%s%s", sep, st[i].name);
-			sep = ",";
-		}
 }
 
 /* ip saddr/daddr (and ip6) against a prefix: iptables-nft compares only the prefix's bytes
@@ -405,7 +377,7 @@ static void cmp_text(struct xr *x, const struct reg *g, int op, const unsigned c
 	}
 	if (g->kind == R_CT && g->a == NFT_CT_STATE && g->masked && op == NFT_CMP_NEQ && !host32(v, n)) {
 		nf_tx(&x->m, " -m conntrack --ctstate");
-		tx_ctstate(&x->m, host32(g->mask, 4));
+		nf_tx_ctstate(&x->m, host32(g->mask, 4), 6, 0);
 		return;
 	}
 	if (g->kind == R_FIB && g->b == NFT_FIB_RESULT_ADDRTYPE && n == 4) {
@@ -525,7 +497,7 @@ static void e_lookup(struct xr *x, struct nl_attr *tb)
 	const struct nf_set *st;
 	int s = reg_idx(&tb[NFTA_LOOKUP_SREG]), inv = be32(&tb[NFTA_LOOKUP_FLAGS]) & NFT_LOOKUP_F_INV;
 
-	astr(&tb[NFTA_LOOKUP_SET], set, sizeof set);
+	nl_attr_str(&tb[NFTA_LOOKUP_SET], set, sizeof set);
 	st = set_find(x->rs, x->family, x->table, set);
 	if (s < 0) {
 		nf_tx(&x->m, " [lookup @%s]", set);
@@ -604,7 +576,7 @@ static void e_xt(struct xr *x, struct nl_attr *tb, int target)
 	char name[64];
 
 	/* NFTA_MATCH_NAME/REV/INFO and NFTA_TARGET_NAME/REV/INFO share numbers 1/2/3. */
-	astr(&tb[NFTA_MATCH_NAME], name, sizeof name);
+	nl_attr_str(&tb[NFTA_MATCH_NAME], name, sizeof name);
 	if (target) {
 		struct nf_text t = { .n = 0 };
 
@@ -630,7 +602,7 @@ static void e_log(struct xr *x, struct nl_attr *tb)
 {
 	char p[128];
 
-	astr(&tb[NFTA_LOG_PREFIX], p, sizeof p);
+	nl_attr_str(&tb[NFTA_LOG_PREFIX], p, sizeof p);
 	x->r->target = NF_T_LOG;
 	if (tb[NFTA_LOG_GROUP].p && tb[NFTA_LOG_GROUP].len >= 2) {
 		uint16_t g;
@@ -656,7 +628,7 @@ static void expr(struct xr *x, const struct nl_attr *el)
 
 	if (nl_attr_parse(el->p, el->len, et, TB) < 0)
 		return;
-	astr(&et[NFTA_EXPR_NAME], name, sizeof name);
+	nl_attr_str(&et[NFTA_EXPR_NAME], name, sizeof name);
 	memset(tb, 0, sizeof tb);
 	if (et[NFTA_EXPR_DATA].p && nl_attr_parse(et[NFTA_EXPR_DATA].p, et[NFTA_EXPR_DATA].len, tb, TB) < 0)
 		return;
@@ -694,7 +666,7 @@ static void expr(struct xr *x, const struct nl_attr *el)
 	} else if (!strcmp(name, "dynset")) {
 		char set[256];
 
-		astr(&tb[NFTA_DYNSET_SET_NAME], set, sizeof set);
+		nl_attr_str(&tb[NFTA_DYNSET_SET_NAME], set, sizeof set);
 		nf_tx(&x->m, " [update @%s]", set);
 	} else {
 		nf_tx(&x->m, " [%s]", name);
@@ -737,8 +709,8 @@ static int msg_rule(struct nf_ruleset *rs, int family, const unsigned char *p, s
 
 	if (nl_attr_parse(p, len, tb, TB) < 0)
 		return -1;
-	astr(&tb[NFTA_RULE_TABLE], table, sizeof table);
-	astr(&tb[NFTA_RULE_CHAIN], chain, sizeof chain);
+	nl_attr_str(&tb[NFTA_RULE_TABLE], table, sizeof table);
+	nl_attr_str(&tb[NFTA_RULE_CHAIN], chain, sizeof chain);
 	c = nf_chain_find(rs, NF_NFT, family, table, chain);
 	if (!c)
 		return 0; /* a chain added after our chain dump */
@@ -777,9 +749,9 @@ static int msg_chain(struct nf_ruleset *rs, int family, const unsigned char *p, 
 
 	if (nl_attr_parse(p, len, tb, TB) < 0)
 		return -1;
-	astr(&tb[NFTA_CHAIN_TABLE], table, sizeof table);
-	astr(&tb[NFTA_CHAIN_NAME], name, sizeof name);
-	astr(&tb[NFTA_CHAIN_TYPE], type, sizeof type);
+	nl_attr_str(&tb[NFTA_CHAIN_TABLE], table, sizeof table);
+	nl_attr_str(&tb[NFTA_CHAIN_NAME], name, sizeof name);
+	nl_attr_str(&tb[NFTA_CHAIN_TYPE], type, sizeof type);
 	if (!(c = nf_add_chain(rs, NF_NFT, family, table, name)))
 		return 0;
 	c->type = nf_intern(rs, type);
@@ -818,8 +790,8 @@ static int msg_set(struct nf_ruleset *rs, int family, const unsigned char *p, si
 		rs->sets = q;
 		rs->capsets = nc;
 	}
-	astr(&tb[NFTA_SET_TABLE], table, sizeof table);
-	astr(&tb[NFTA_SET_NAME], name, sizeof name);
+	nl_attr_str(&tb[NFTA_SET_TABLE], table, sizeof table);
+	nl_attr_str(&tb[NFTA_SET_NAME], name, sizeof name);
 	s = &rs->sets[rs->nsets++];
 	memset(s, 0, sizeof *s);
 	s->family = (uint8_t)family;
@@ -842,7 +814,7 @@ static void elem_verdict(struct nf_ruleset *rs, struct nf_elem *el, const struct
 	    nl_attr_parse(dt[NFTA_DATA_VERDICT].p, dt[NFTA_DATA_VERDICT].len, vt, TB) < 0)
 		return;
 	code = (int)be32(&vt[NFTA_VERDICT_CODE]);
-	astr(&vt[NFTA_VERDICT_CHAIN], chain, sizeof chain);
+	nl_attr_str(&vt[NFTA_VERDICT_CHAIN], chain, sizeof chain);
 	el->verdict = code == NF_ACCEPT ? NF_T_ACCEPT : code == NF_DROP ? NF_T_DROP : code == NFT_JUMP ? NF_T_JUMP :
 		      code == NFT_GOTO ? NF_T_GOTO : code == NFT_RETURN ? NF_T_RETURN : NF_T_OTHER;
 	el->chain = nf_intern(rs, chain);
@@ -860,8 +832,8 @@ static int msg_elems(struct nf_ruleset *rs, int family, const unsigned char *p, 
 
 	if (nl_attr_parse(p, len, tb, TB) < 0)
 		return -1;
-	astr(&tb[NFTA_SET_ELEM_LIST_TABLE], table, sizeof table);
-	astr(&tb[NFTA_SET_ELEM_LIST_SET], name, sizeof name);
+	nl_attr_str(&tb[NFTA_SET_ELEM_LIST_TABLE], table, sizeof table);
+	nl_attr_str(&tb[NFTA_SET_ELEM_LIST_SET], name, sizeof name);
 	for (i = rs->nsets; i-- > 0 && !s;)
 		if (rs->sets[i].family == family && !strcmp(nf_str(rs, rs->sets[i].name), name) &&
 		    !strcmp(nf_str(rs, rs->sets[i].table), table))

@@ -82,6 +82,22 @@ static void tx_addr(struct nf_text *t, int family, const void *a)
 
 typedef int (*xt_fn)(struct nf_text *t, struct nf_rule *r, int rev, const unsigned char *d, size_t n);
 
+/* --sport/--dport of tcp and udp: both structs start with spts[2], dpts[2], and their inverse
+ * flags share values (XT_TCP_INV_SRCPT == XT_UDP_INV_SRCPT, ..._DSTPT too). */
+static void tx_tcpudp(struct nf_text *t, struct nf_rule *r, const uint16_t *spts, const uint16_t *dpts, unsigned inv)
+{
+	if (spts[0] != 0 || spts[1] != 0xffff) {
+		tx_ports(t, "--sport", inv & XT_TCP_INV_SRCPT, spts[0], spts[1]);
+		r->flags |= NF_RF_SPORT | (inv & XT_TCP_INV_SRCPT ? NF_RF_SPORT_INV : 0);
+		r->sport_lo = spts[0], r->sport_hi = spts[1];
+	}
+	if (dpts[0] != 0 || dpts[1] != 0xffff) {
+		tx_ports(t, "--dport", inv & XT_TCP_INV_DSTPT, dpts[0], dpts[1]);
+		r->flags |= NF_RF_DPORT | (inv & XT_TCP_INV_DSTPT ? NF_RF_DPORT_INV : 0);
+		r->dport_lo = dpts[0], r->dport_hi = dpts[1];
+	}
+}
+
 static int m_tcp(struct nf_text *t, struct nf_rule *r, int rev, const unsigned char *d, size_t n)
 {
 	struct xt_tcp x;
@@ -90,16 +106,7 @@ static int m_tcp(struct nf_text *t, struct nf_rule *r, int rev, const unsigned c
 	if (n < sizeof x)
 		return -1;
 	memcpy(&x, d, sizeof x);
-	if (x.spts[0] != 0 || x.spts[1] != 0xffff) {
-		tx_ports(t, "--sport", x.invflags & XT_TCP_INV_SRCPT, x.spts[0], x.spts[1]);
-		r->flags |= NF_RF_SPORT | (x.invflags & XT_TCP_INV_SRCPT ? NF_RF_SPORT_INV : 0);
-		r->sport_lo = x.spts[0], r->sport_hi = x.spts[1];
-	}
-	if (x.dpts[0] != 0 || x.dpts[1] != 0xffff) {
-		tx_ports(t, "--dport", x.invflags & XT_TCP_INV_DSTPT, x.dpts[0], x.dpts[1]);
-		r->flags |= NF_RF_DPORT | (x.invflags & XT_TCP_INV_DSTPT ? NF_RF_DPORT_INV : 0);
-		r->dport_lo = x.dpts[0], r->dport_hi = x.dpts[1];
-	}
+	tx_tcpudp(t, r, x.spts, x.dpts, x.invflags);
 	if (x.flg_mask)
 		nf_tx(t, " %s--tcp-flags 0x%02x 0x%02x", x.invflags & XT_TCP_INV_FLAGS ? "! " : "", x.flg_mask, x.flg_cmp);
 	return 0;
@@ -113,16 +120,7 @@ static int m_udp(struct nf_text *t, struct nf_rule *r, int rev, const unsigned c
 	if (n < sizeof x)
 		return -1;
 	memcpy(&x, d, sizeof x);
-	if (x.spts[0] != 0 || x.spts[1] != 0xffff) {
-		tx_ports(t, "--sport", x.invflags & XT_UDP_INV_SRCPT, x.spts[0], x.spts[1]);
-		r->flags |= NF_RF_SPORT | (x.invflags & XT_UDP_INV_SRCPT ? NF_RF_SPORT_INV : 0);
-		r->sport_lo = x.spts[0], r->sport_hi = x.spts[1];
-	}
-	if (x.dpts[0] != 0 || x.dpts[1] != 0xffff) {
-		tx_ports(t, "--dport", x.invflags & XT_UDP_INV_DSTPT, x.dpts[0], x.dpts[1]);
-		r->flags |= NF_RF_DPORT | (x.invflags & XT_UDP_INV_DSTPT ? NF_RF_DPORT_INV : 0);
-		r->dport_lo = x.dpts[0], r->dport_hi = x.dpts[1];
-	}
+	tx_tcpudp(t, r, x.spts, x.dpts, x.invflags);
 	return 0;
 }
 
@@ -148,10 +146,10 @@ static int m_multiport(struct nf_text *t, struct nf_rule *r, int rev, const unsi
 	return 0;
 }
 
-/* libxt_conntrack's print order: INVALID, NEW, RELATED, ESTABLISHED, UNTRACKED, SNAT, DNAT.
- * Bits: 1 << (ctinfo + 1) with ESTABLISHED 0, RELATED 1, NEW 2; INVALID is bit 0. */
-static void tx_ctstate(struct nf_text *t, unsigned mask, int untracked_bit, int snat_bits)
+void nf_tx_ctstate(struct nf_text *t, unsigned mask, int untracked_bit, int snat_bits)
 {
+	/* libxt_conntrack's print order; bits 1 << (ctinfo + 1) with ESTABLISHED 0, RELATED 1,
+	 * NEW 2, INVALID bit 0 (nf_tables' ct state uses the same bits, UNTRACKED 6). */
 	static const struct { unsigned bit; const char *name; } st[] = {
 		{ 0, "INVALID" }, { 3, "NEW" }, { 2, "RELATED" }, { 1, "ESTABLISHED" } };
 	const char *sep = " ";
@@ -179,7 +177,7 @@ static int m_state(struct nf_text *t, struct nf_rule *r, int rev, const unsigned
 		return -1;
 	memcpy(&x, d, sizeof x);
 	nf_tx(t, " --state");
-	tx_ctstate(t, x.statemask, IP_CT_NUMBER + 1, 0);
+	nf_tx_ctstate(t, x.statemask, IP_CT_NUMBER + 1, 0);
 	return 0;
 }
 
@@ -206,7 +204,7 @@ static int m_conntrack(struct nf_text *t, struct nf_rule *r, int rev, const unsi
 		state = x.state_mask;
 	if (x.match_flags & XT_CONNTRACK_STATE) {
 		nf_tx(t, " %s--ctstate", x.invert_flags & XT_CONNTRACK_STATE ? "! " : "");
-		tx_ctstate(t, state, IP_CT_NUMBER + 3, 1);
+		nf_tx_ctstate(t, state, IP_CT_NUMBER + 3, 1);
 	}
 	if (x.match_flags & XT_CONNTRACK_STATUS)
 		nf_tx(t, " %s--ctstatus 0x%x", x.invert_flags & XT_CONNTRACK_STATUS ? "! " : "", x.status_mask);

@@ -149,6 +149,8 @@ struct nl_attr {
  * >= max are skipped, NLA_F_NESTED/NLA_F_NET_BYTEORDER bits ignored. -1 when an attribute
  * header lies about its length. */
 int nl_attr_parse(const unsigned char *p, size_t len, struct nl_attr *tb, int max);
+/* Copies a string attribute (NUL inside or not) into dst, cut to cap-1 bytes ("" if absent). */
+void nl_attr_str(const struct nl_attr *a, char *dst, size_t cap);
 
 /* One reply message of nl_talk: type/flags from its header, the payload after it. e is the
  * caller's error, for the callback to fill when it returns < 0. */

@@ -60,8 +60,7 @@ static int attr_u8(const struct attr *a, int *v)
 	return 0;
 }
 
-/* Copies a string attribute (NUL inside or not) into dst, cut to cap-1 bytes. */
-static void attr_str(const struct attr *a, char *dst, size_t cap)
+void nl_attr_str(const struct nl_attr *a, char *dst, size_t cap)
 {
 	size_t n = 0;
 
@@ -102,8 +101,8 @@ static void link_info(struct nl_link *l, const struct attr *li)
 
 	if (!li->p || nl_attr_parse(li->p, li->len, tb, TB_MAX) < 0)
 		return;
-	attr_str(&tb[IFLA_INFO_KIND], l->kind, sizeof l->kind);
-	attr_str(&tb[IFLA_INFO_SLAVE_KIND], l->slave_kind, sizeof l->slave_kind);
+	nl_attr_str(&tb[IFLA_INFO_KIND], l->kind, sizeof l->kind);
+	nl_attr_str(&tb[IFLA_INFO_SLAVE_KIND], l->slave_kind, sizeof l->slave_kind);
 	if (strcmp(l->slave_kind, "bridge") || !tb[IFLA_INFO_SLAVE_DATA].p)
 		return;
 	if (nl_attr_parse(tb[IFLA_INFO_SLAVE_DATA].p, tb[IFLA_INFO_SLAVE_DATA].len, sd, TB_MAX) < 0)
@@ -127,7 +126,7 @@ static int parse_link(const unsigned char *p, size_t len, struct nl_link *l)
 	l->operstate = l->brport_state = l->brport_learning = l->link_netnsid = -1;
 	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof ifi), len - NLMSG_ALIGN(sizeof ifi), tb, TB_MAX) < 0)
 		return -1;
-	attr_str(&tb[IFLA_IFNAME], l->name, sizeof l->name);
+	nl_attr_str(&tb[IFLA_IFNAME], l->name, sizeof l->name);
 	if (!attr_u32(&tb[IFLA_MTU], &v))
 		l->mtu = v;
 	if (!attr_u32(&tb[IFLA_MASTER], &v))
