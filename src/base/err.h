@@ -113,6 +113,7 @@ enum nr_code {
 
 	/* netfilter (x_tables and nf_tables readers, rules, services): 1000-1049 */
 	NR_R_NETFILTER = 1000,
+	NR_E_NF_NOSERVICE,  /* service: no frontend (IP[:PORT] or NS/NAME) in kube-proxy's rules */
 
 	/* ctnl (conntrack entries over ctnetlink): 1050-1099 */
 	NR_R_CTNL = 1050,

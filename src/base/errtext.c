@@ -98,6 +98,7 @@ static const struct nr_errdef table[] = {
 	{ NR_E_DROPS_NOPOD, 0, "no pod holds this IP on this node ('netrescue locate IP' says why)" },
 
 	/* netfilter */
+	{ NR_E_NF_NOSERVICE, 0, "no such Service in the node's kube-proxy rules" },
 
 	/* ctnl */
 

@@ -12,6 +12,8 @@ extern const struct cli_cmd cmd_ps;
 extern const struct cli_cmd cmd_sockets;
 extern const struct cli_cmd cmd_port;
 extern const struct cli_cmd cmd_kmsg;
+extern const struct cli_cmd cmd_rules;
+extern const struct cli_cmd cmd_service;
 extern const struct cli_cmd cmd_capture;
 extern const struct cli_cmd cmd_drops;
 extern const struct cli_cmd cmd_upload;
@@ -33,6 +35,8 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_sockets,
 	&cmd_port,
 	&cmd_kmsg,
+	&cmd_rules,
+	&cmd_service,
 	&cmd_capture,
 	&cmd_drops,
 	&cmd_upload,

@@ -43,7 +43,7 @@
 /* The checks, in the order they run and appear under "checks". */
 enum diag_check_id {
 	DC_NODE, DC_LINKS, DC_BRIDGES, DC_PODS, DC_MTU, DC_CONNTRACK, DC_KMSG, DC_PORTS,
-	DC_STALE, DC_WATCH, DC_CAPTURE, DC_PROBE, DC_N
+	DC_STALE, DC_RULES, DC_WATCH, DC_CAPTURE, DC_PROBE, DC_N
 };
 
 enum diag_status {

@@ -45,5 +45,11 @@ void diag_st_watch_begin(const struct diag_opts *o, struct diag_report *r, struc
 void diag_st_watch_end(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
 void diag_watch_json(struct jw *w, const struct diag_report *r);
 void diag_watch_text(FILE *f, const struct diag_report *r);
+/* The netfilter stage (rules.c): DROP/REJECT rules a pod's traffic can meet, counters read before the
+ * watch window (begin) and after it, policy-drop. */
+void diag_st_rules_begin(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_st_rules(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_rules_json(struct jw *w, const struct diag_report *r);
+void diag_rules_text(FILE *f, const struct diag_report *r);
 
 #endif

@@ -18,7 +18,7 @@
 #include "report/table.h"
 
 static const char *const check_names[DC_N] = {
-	"node", "links", "bridges", "pods", "mtu", "conntrack", "kmsg", "ports", "stale", "watch", "capture", "probe",
+	"node", "links", "bridges", "pods", "mtu", "conntrack", "kmsg", "ports", "stale", "rules", "watch", "capture", "probe",
 };
 
 const char *diag_check_name(enum diag_check_id id)
@@ -200,6 +200,9 @@ static void json_check_data(struct jw *w, const struct diag_report *r, enum diag
 		break;
 	case DC_PROBE:
 		diag_probe_json(w, r);
+		break;
+	case DC_RULES:
+		diag_rules_json(w, r);
 		break;
 	default:
 		diag_json_extra(w, r, id);
@@ -434,6 +437,9 @@ static void text_section(FILE *f, const struct diag_report *r, enum diag_check_i
 		break;
 	case DC_PROBE:
 		diag_probe_text(f, r);
+		break;
+	case DC_RULES:
+		diag_rules_text(f, r);
 		break;
 	default:
 		diag_text_extra(f, r, id);

@@ -431,10 +431,12 @@ static const struct {
 	{ DC_KMSG, "reading the kernel log", st_kmsg },
 	{ DC_PORTS, "finding port holders", diag_st_ports },
 	{ DC_STALE, "looking for stale listeners", diag_st_stale },
+	{ DC_RULES, "reading netfilter rules", diag_st_rules_begin },
 	{ DC_WATCH, "starting the drop watch", diag_st_watch_begin },
 	{ DC_CAPTURE, "capturing", st_capture },
 	{ DC_PROBE, "probing from the pods", diag_st_probe },
 	{ DC_WATCH, "watching drops", diag_st_watch_end },
+	{ DC_RULES, "comparing rule counters", diag_st_rules },
 };
 
 int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)

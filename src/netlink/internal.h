@@ -8,7 +8,7 @@
 #include "netlink/netlink.h"
 
 /* Kinds beyond the public enum nl_obj: replies the runner handles itself. */
-enum { NL_OBJ_NSID = 100, NL_OBJ_ACK = 101 };
+enum { NL_OBJ_NSID = 100, NL_OBJ_ACK = 101, NL_OBJ_RAW = 102 };
 
 struct nl_walk {
 	int kind;                                   /* enum nl_obj or NL_OBJ_* above */
@@ -20,6 +20,7 @@ struct nl_walk {
 	nl_route_cb route_cb;
 	nl_neigh_cb neigh_cb;
 	int (*any)(const void *item, void *arg);
+	nl_raw_cb raw;                              /* NL_OBJ_RAW: every message as it is */
 	void *arg;
 	int stopped;                                /* cb returned 0: drain the rest */
 	int check;                                  /* check seq and portid */

@@ -382,3 +382,51 @@ int nl_nsid_get(struct nl *nl, int netns_fd, int *nsid, struct nr_err *e)
 	*nsid = w.nsid;
 	return 0;
 }
+
+/* --- any protocol ------------------------------------------------------------------------- */
+
+int nl_open_proto(struct nl *nl, int proto, struct nr_err *e)
+{
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
+	if (nl->fd < 0)
+		return nr_fail(e, errno == EPROTONOSUPPORT ? NR_E_UNSUPPORTED : NR_E_SYS, errno, "netlink",
+			       "socket (protocol %d)", proto);
+	return nl_bind(nl, e);
+}
+
+int nl_talk(struct nl *nl, void *req, size_t len, nl_raw_cb cb, void *arg, struct nr_err *e)
+{
+	struct sockaddr_nl sa;
+	struct nlmsghdr h;
+	struct nl_walk w;
+	ssize_t n;
+	int rc;
+
+	if (len < sizeof h)
+		return nr_fail(e, NR_E_USAGE, 0, "netlink", "short request");
+	memcpy(&h, req, sizeof h);
+	h.nlmsg_len = (uint32_t)len;
+	h.nlmsg_flags |= NLM_F_REQUEST;
+	h.nlmsg_seq = ++nl->seq;
+	h.nlmsg_pid = nl->portid;
+	memcpy(req, &h, sizeof h);
+	memset(&sa, 0, sizeof sa);
+	sa.nl_family = AF_NETLINK;
+	do
+		n = sendto(nl->fd, req, len, 0, (struct sockaddr *)&sa, sizeof sa);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return nr_fail(e, NR_E_SYS, errno, "netlink", "send");
+	walk_init(&w, NL_OBJ_RAW, AF_UNSPEC, arg);
+	w.raw = cb;
+	w.check = 1;
+	w.seq = nl->seq;
+	w.portid = nl->portid;
+	do {
+		n = nl_recv(nl, e);
+		if (n < 0)
+			return -1;
+		rc = nl_walk_buf(&w, nl->buf, (size_t)n, e);
+	} while (rc > 0);
+	return rc;
+}

@@ -143,6 +143,36 @@ enum nl_obj { NL_OBJ_LINK, NL_OBJ_ADDR, NL_OBJ_ROUTE, NL_OBJ_NEIGH };
 int nl_parse_buf(const void *buf, size_t len, enum nl_obj kind,
 		 int (*cb)(const void *item, void *arg), void *arg, struct nr_err *e);
 
+/* --- any netlink protocol (nfnetlink: nf_tables, ctnetlink) -------------------------------- */
+/* A netlink attribute's payload; p == NULL when absent. */
+struct nl_attr {
+	const unsigned char *p;
+	size_t len;
+};
+/* Fills tb[type] for every attribute in [p, p+len) (tb zeroed first); last one wins, types
+ * >= max are skipped, NLA_F_NESTED/NLA_F_NET_BYTEORDER bits ignored. -1 when an attribute
+ * header lies about its length. */
+int nl_attr_parse(const unsigned char *p, size_t len, struct nl_attr *tb, int max);
+/* Copies a string attribute (NUL inside or not) into dst, cut to cap-1 bytes ("" if absent). */
+void nl_attr_str(const struct nl_attr *a, char *dst, size_t cap);
+
+/* One reply message of nl_talk: type/flags from its header, the payload after it. e is the
+ * caller's error, for the callback to fill when it returns < 0. */
+struct nl_msg {
+	unsigned type, flags;
+	const unsigned char *p;
+	size_t len;
+	struct nr_err *e;
+};
+typedef int (*nl_raw_cb)(const struct nl_msg *m, void *arg);
+/* Opens a socket of netlink protocol proto (NETLINK_NETFILTER, ...) in this netns. */
+int nl_open_proto(struct nl *nl, int proto, struct nr_err *e);
+/* Sends req (len bytes: a struct nlmsghdr whose type and flags the caller set, then the body;
+ * length, sequence and port id are filled here) and calls cb with each reply message other
+ * than NLMSG_DONE/NLMSG_ERROR until the request is answered (a dump to its end; after cb
+ * returns 0 the rest is drained). An NLMSG_ERROR gives NR_E_NL_KERNEL with its errno. */
+int nl_talk(struct nl *nl, void *req, size_t len, nl_raw_cb cb, void *arg, struct nr_err *e);
+
 /* Text form of a hardware address ("0a:58:0a:04:00:05"); buf >= 3 * NL_HWADDR. */
 const char *nl_mac_str(const unsigned char *mac, int len, char *buf, size_t cap);
 

@@ -16,14 +16,9 @@
  * higher types are skipped, as libmnl's callbacks skip unknown ones). */
 #define TB_MAX 64
 
-struct attr {
-	const unsigned char *p; /* payload */
-	size_t len;             /* payload length */
-};
+#define attr nl_attr
 
-/* Fills tb[type] for every attribute in [p, p+len); last one wins, unknown types skipped.
- * -1 when an attribute header lies about its length. */
-static int attr_parse(const unsigned char *p, size_t len, struct attr *tb, int max)
+int nl_attr_parse(const unsigned char *p, size_t len, struct nl_attr *tb, int max)
 {
 	struct rtattr ra;
 	size_t step;
@@ -65,8 +60,7 @@ static int attr_u8(const struct attr *a, int *v)
 	return 0;
 }
 
-/* Copies a string attribute (NUL inside or not) into dst, cut to cap-1 bytes. */
-static void attr_str(const struct attr *a, char *dst, size_t cap)
+void nl_attr_str(const struct nl_attr *a, char *dst, size_t cap)
 {
 	size_t n = 0;
 
@@ -105,13 +99,13 @@ static void link_info(struct nl_link *l, const struct attr *li)
 {
 	struct attr tb[TB_MAX], sd[TB_MAX];
 
-	if (!li->p || attr_parse(li->p, li->len, tb, TB_MAX) < 0)
+	if (!li->p || nl_attr_parse(li->p, li->len, tb, TB_MAX) < 0)
 		return;
-	attr_str(&tb[IFLA_INFO_KIND], l->kind, sizeof l->kind);
-	attr_str(&tb[IFLA_INFO_SLAVE_KIND], l->slave_kind, sizeof l->slave_kind);
+	nl_attr_str(&tb[IFLA_INFO_KIND], l->kind, sizeof l->kind);
+	nl_attr_str(&tb[IFLA_INFO_SLAVE_KIND], l->slave_kind, sizeof l->slave_kind);
 	if (strcmp(l->slave_kind, "bridge") || !tb[IFLA_INFO_SLAVE_DATA].p)
 		return;
-	if (attr_parse(tb[IFLA_INFO_SLAVE_DATA].p, tb[IFLA_INFO_SLAVE_DATA].len, sd, TB_MAX) < 0)
+	if (nl_attr_parse(tb[IFLA_INFO_SLAVE_DATA].p, tb[IFLA_INFO_SLAVE_DATA].len, sd, TB_MAX) < 0)
 		return;
 	attr_u8(&sd[IFLA_BRPORT_STATE], &l->brport_state);
 	attr_u8(&sd[IFLA_BRPORT_LEARNING], &l->brport_learning);
@@ -147,9 +141,9 @@ static int parse_link(const unsigned char *p, size_t len, struct nl_link *l)
 	l->ifindex = ifi.ifi_index;
 	l->flags = ifi.ifi_flags;
 	l->operstate = l->brport_state = l->brport_learning = l->link_netnsid = -1;
-	if (attr_parse(p + NLMSG_ALIGN(sizeof ifi), len - NLMSG_ALIGN(sizeof ifi), tb, TB_MAX) < 0)
+	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof ifi), len - NLMSG_ALIGN(sizeof ifi), tb, TB_MAX) < 0)
 		return -1;
-	attr_str(&tb[IFLA_IFNAME], l->name, sizeof l->name);
+	nl_attr_str(&tb[IFLA_IFNAME], l->name, sizeof l->name);
 	if (!attr_u32(&tb[IFLA_MTU], &v))
 		l->mtu = v;
 	if (!attr_u32(&tb[IFLA_MASTER], &v))
@@ -178,7 +172,7 @@ static int parse_addr(const unsigned char *p, size_t len, struct nl_ifaddr *a)
 	a->prefixlen = ifa.ifa_prefixlen;
 	a->scope = ifa.ifa_scope;
 	a->ifindex = (int)ifa.ifa_index;
-	if (attr_parse(p + NLMSG_ALIGN(sizeof ifa), len - NLMSG_ALIGN(sizeof ifa), tb, TB_MAX) < 0)
+	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof ifa), len - NLMSG_ALIGN(sizeof ifa), tb, TB_MAX) < 0)
 		return -1;
 	/* On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is ours (rtnetlink(7)). */
 	if (attr_ip(&tb[IFA_LOCAL], a->family, a->addr) < 0 &&
@@ -214,7 +208,7 @@ static int parse_route(const unsigned char *p, size_t len, struct nl_route *r)
 	r->type = rtm.rtm_type;
 	r->scope = rtm.rtm_scope;
 	r->protocol = rtm.rtm_protocol;
-	if (attr_parse(p + NLMSG_ALIGN(sizeof rtm), len - NLMSG_ALIGN(sizeof rtm), tb, TB_MAX) < 0)
+	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof rtm), len - NLMSG_ALIGN(sizeof rtm), tb, TB_MAX) < 0)
 		return -1;
 	attr_ip(&tb[RTA_DST], r->family, r->dst);
 	r->has_gw = !attr_ip(&tb[RTA_GATEWAY], r->family, r->gw);
@@ -244,7 +238,7 @@ static int parse_neigh(const unsigned char *p, size_t len, struct nl_neigh *n)
 	n->state = nd.ndm_state;
 	n->flags = nd.ndm_flags;
 	n->vlan = -1;
-	if (attr_parse(p + NLMSG_ALIGN(sizeof nd), len - NLMSG_ALIGN(sizeof nd), tb, TB_MAX) < 0)
+	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof nd), len - NLMSG_ALIGN(sizeof nd), tb, TB_MAX) < 0)
 		return -1;
 	n->has_ip = !attr_ip(&tb[NDA_DST], n->family, n->ip);
 	/* An FDB entry of a VXLAN device carries its remote VTEP in NDA_DST (vxlan_fdb_info),
@@ -273,7 +267,7 @@ static int parse_nsid(const unsigned char *p, size_t len, int *nsid)
 	unsigned v;
 	size_t hl = NLMSG_ALIGN(sizeof(struct rtgenmsg));
 
-	if (len < hl || attr_parse(p + hl, len - hl, tb, TB_MAX) < 0)
+	if (len < hl || nl_attr_parse(p + hl, len - hl, tb, TB_MAX) < 0)
 		return -1;
 	*nsid = attr_u32(&tb[NETNSA_NSID], &v) ? -1 : (int)v;
 	return 0;
@@ -359,7 +353,14 @@ static int walk_msg(struct nl_walk *w, const struct nlmsghdr *h, const unsigned 
 		return walk_error(p, plen, e) < 0 ? -1 : 0;
 	if (h->nlmsg_type == NLMSG_OVERRUN)
 		return nr_fail(e, NR_E_NL_PROTO, ENOBUFS, "netlink", "overrun");
-	if (h->nlmsg_type == kind_type(w->kind) && walk_obj(w, p, plen, e) < 0)
+	if (w->kind == NL_OBJ_RAW && !w->stopped) {
+		struct nl_msg m = { h->nlmsg_type, h->nlmsg_flags, p, plen, e };
+		int rc = w->raw(&m, w->arg);
+
+		if (rc < 0)
+			return -1;
+		w->stopped = rc == 0;
+	} else if (h->nlmsg_type == kind_type(w->kind) && walk_obj(w, p, plen, e) < 0)
 		return -1;
 	/* A reply to a plain (non-dump) request is one message without NLM_F_MULTI. */
 	return (h->nlmsg_flags & NLM_F_MULTI) || h->nlmsg_type == NLMSG_NOOP ? 1 : 0;
