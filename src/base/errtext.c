@@ -81,12 +81,15 @@ static const struct nr_errdef table[] = {
 	/* netfilter */
 
 	/* ctnl */
+	{ NR_E_CTNL_DUMP, 0, "cannot read the conntrack table over ctnetlink" },
+	{ NR_E_CTNL_NOMOD, 0, "no conntrack here (nf_conntrack and nf_conntrack_netlink not in this kernel)" },
 
 	/* probe */
 
 	/* dns */
 
 	/* health */
+	{ NR_E_HEALTH_PROC, 0, "cannot walk /proc for the runtime health view" },
 
 	/* io */
 

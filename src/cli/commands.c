@@ -8,6 +8,7 @@ extern const struct cli_cmd cmd_neigh;
 extern const struct cli_cmd cmd_bridge;
 extern const struct cli_cmd cmd_mtu;
 extern const struct cli_cmd cmd_conntrack;
+extern const struct cli_cmd cmd_flows;
 extern const struct cli_cmd cmd_ps;
 extern const struct cli_cmd cmd_sockets;
 extern const struct cli_cmd cmd_port;
@@ -25,6 +26,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_bridge,
 	&cmd_mtu,
 	&cmd_conntrack,
+	&cmd_flows,
 	&cmd_ps,
 	&cmd_sockets,
 	&cmd_port,

@@ -36,5 +36,8 @@ void diag_mtu_text(FILE *f, const struct diag_report *r);
 void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
 void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
 void diag_st_stale(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_st_flows(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_flows_json(struct jw *w, const struct diag_report *r);
+void diag_flows_text(FILE *f, const struct diag_report *r);
 
 #endif

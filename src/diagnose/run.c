@@ -427,6 +427,7 @@ static const struct {
 	{ DC_PODS, "locating pods", st_pods },
 	{ DC_MTU, "checking MTUs", diag_st_mtu },
 	{ DC_CONNTRACK, "checking conntrack", st_conntrack },
+	{ DC_FLOWS, "reading conntrack flows", diag_st_flows },
 	{ DC_KMSG, "reading the kernel log", st_kmsg },
 	{ DC_PORTS, "finding port holders", diag_st_ports },
 	{ DC_STALE, "looking for stale listeners", diag_st_stale },
