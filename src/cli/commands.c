@@ -10,6 +10,7 @@ extern const struct cli_cmd cmd_mtu;
 extern const struct cli_cmd cmd_conntrack;
 extern const struct cli_cmd cmd_flows;
 extern const struct cli_cmd cmd_ps;
+extern const struct cli_cmd cmd_health;
 extern const struct cli_cmd cmd_sockets;
 extern const struct cli_cmd cmd_port;
 extern const struct cli_cmd cmd_kmsg;
@@ -28,6 +29,7 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_conntrack,
 	&cmd_flows,
 	&cmd_ps,
+	&cmd_health,
 	&cmd_sockets,
 	&cmd_port,
 	&cmd_kmsg,

@@ -431,6 +431,7 @@ static const struct {
 	{ DC_KMSG, "reading the kernel log", st_kmsg },
 	{ DC_PORTS, "finding port holders", diag_st_ports },
 	{ DC_STALE, "looking for stale listeners", diag_st_stale },
+	{ DC_RUNTIME, "checking runtime health", diag_st_health },
 	{ DC_CAPTURE, "capturing", st_capture },
 };
 
