@@ -398,10 +398,14 @@ static int klog_cb(const struct kmsg_rec *k, void *arg)
 	struct health_report *r = w->r;
 	struct health_oom o;
 
-	/* A record without a time cannot be placed in the window: not counted (unknown). */
-	if (!k->has_time || k->wall_us < w->cutoff_us)
-		return 1;
 	if (!health_parse_oom(k->text, k->text_len, &o))
+		return 1;
+	/* A record without a time cannot be placed in the window: said, not counted. */
+	if (!k->has_time) {
+		r->ooms_untimed++;
+		return 1;
+	}
+	if (k->wall_us < w->cutoff_us)
 		return 1;
 	o.wall_us = k->wall_us;
 	r->nooms_total++;
@@ -700,6 +704,7 @@ void check_health_json(struct jw *w, const struct health_report *r)
 	jw_kstr(w, "error", r->klog_ok ? NULL : r->klog_err);
 	jw_kuint(w, "since_seconds", r->since_secs);
 	jw_kuint(w, "count", r->nooms_total);
+	jw_kuint(w, "untimed", r->ooms_untimed);
 	jw_key(w, "records");
 	jw_arr(w);
 	for (i = 0; i < r->nooms; i++) {
@@ -763,7 +768,8 @@ void check_health_text(FILE *f, const struct health_report *r)
 	if (!r->klog_ok)
 		fprintf(f, "OOM kills      ? (kernel log: %s)\n", r->klog_err);
 	else
-		fprintf(f, "OOM kills      %llu in the last %llus\n", r->nooms_total, r->since_secs);
+		fprintf(f, "OOM kills      %llu in the last %llus%s\n", r->nooms_total, r->since_secs,
+			r->ooms_untimed ? " (and OOM records without a time: window unknown)" : "");
 	for (i = 0; i < r->nooms; i++)
 		fprintf(f, "  %s pid %d (%s) pod %s container %.12s\n", kmsg_time_str(r->ooms[i].wall_us, t, sizeof t),
 			r->ooms[i].pid, r->ooms[i].comm, r->ooms[i].pod_uid[0] ? r->ooms[i].pod_uid : "?",

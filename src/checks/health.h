@@ -92,6 +92,7 @@ struct health_report {
 	int klog_ok;
 	char klog_err[160];
 	unsigned long long nooms_total;
+	unsigned long long ooms_untimed;/* OOM records without a timestamp: window unknown, not counted */
 	int nooms;
 	struct health_oom ooms[HEALTH_OOMS];
 	/* runtimes */
