@@ -69,7 +69,8 @@ time.sleep(60)' &
 PP=$!
 T_PIDS+=("$PP")
 echo "$PP" >"$PPOD/$PCID/cgroup.procs"
-for _ in $(seq 1 100); do [ "$(cat "$PPOD/pids.current")" = 5 ] && break; sleep 0.05; done
+# Wait until the limit is reached and the refused forks are counted (they follow the 4th child).
+for _ in $(seq 1 100); do [ "$(cat "$PPOD/pids.current")" = 5 ] && grep -q '^max [1-9]' "$PPOD/pids.events" && break; sleep 0.05; done
 expect_eq "oracle: pids.current at pids.max" "$(cat "$PPOD/pids.current")" 5
 expect_match "oracle: pids.events counts refused forks" "^max [1-9]" "$(cat "$PPOD/pids.events")"
 
