@@ -117,6 +117,8 @@ enum nr_code {
 
 	/* ctnl (conntrack entries over ctnetlink): 1050-1099 */
 	NR_R_CTNL = 1050,
+	NR_E_CTNL_DUMP,      /* the conntrack dump could not be read to its end; sys holds errno */
+	NR_E_CTNL_NOMOD,     /* no ctnetlink in this kernel (nf_conntrack_netlink not loaded) */
 
 	/* probe (TCP/TLS/HTTP/path MTU from a pod): 1100-1149 */
 	NR_R_PROBE = 1100,
@@ -131,6 +133,7 @@ enum nr_code {
 
 	/* health (zombies, pids, OOM, runtime restarts): 1200-1249 */
 	NR_R_HEALTH = 1200,
+	NR_E_HEALTH_PROC,    /* /proc could not be walked for the runtime health view */
 
 	/* io (base/io.c: whole-file reads and writes with deadlines): 1250-1299 */
 	NR_R_IO = 1250,

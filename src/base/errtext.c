@@ -101,6 +101,8 @@ static const struct nr_errdef table[] = {
 	{ NR_E_NF_NOSERVICE, 0, "no such Service in the node's kube-proxy rules" },
 
 	/* ctnl */
+	{ NR_E_CTNL_DUMP, 0, "cannot read the conntrack table over ctnetlink" },
+	{ NR_E_CTNL_NOMOD, 0, "no conntrack here (nf_conntrack and nf_conntrack_netlink not in this kernel)" },
 
 	/* probe */
 	{ NR_E_PROBE_NONETNS, 0, "the pod's network namespace is gone (the pod was deleted or restarted)" },
@@ -112,6 +114,7 @@ static const struct nr_errdef table[] = {
 	{ NR_E_DNS_RESOLV, 0, "cannot read the pod's /etc/resolv.conf" },
 
 	/* health */
+	{ NR_E_HEALTH_PROC, 0, "cannot walk /proc for the runtime health view" },
 
 	/* io */
 	{ NR_E_IO_OPEN, 0, "cannot open" },

@@ -609,6 +609,7 @@ int check_conntrack_run(const struct conntrack_opts *o, struct conntrack_report 
 		unread(r, "kernel log", r->klog_err);
 	}
 	nodelocal(r);
+	check_portrange_run(&r->ports, fs);
 	if (o->fix && fix(o, r, cp, e) < 0) {
 		findings(r, fs);
 		return -1;
@@ -657,6 +658,7 @@ void check_conntrack_json(struct jw *w, const struct conntrack_report *r)
 	else
 		jw_knull(w, "nodelocaldns");
 	jw_kstr(w, "nodelocaldns_evidence", r->nodelocal ? r->nodelocal_how : NULL);
+	check_portrange_json(w, &r->ports);
 	jw_key(w, "changes");
 	jw_arr(w);
 	for (i = 0; i < r->nchanges; i++) {
@@ -700,6 +702,7 @@ void check_conntrack_text(FILE *f, const struct conntrack_report *r)
 		fprintf(f, "kernel log     ? (%s)\n", r->klog_err);
 	if (r->nodelocal_ok)
 		fprintf(f, "nodelocaldns   %s\n", r->nodelocal ? r->nodelocal_how : "absent (every pod DNS query is a conntrack entry)");
+	check_portrange_text(f, &r->ports);
 	for (i = 0; i < r->nchanges; i++)
 		fprintf(f, "changed        %s: %s\n", r->changes[i].what, r->changes[i].detail);
 	for (i = 0; i < r->nunread; i++)

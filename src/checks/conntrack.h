@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "base/err.h"
+#include "checks/portrange.h"
 #include "checks/sysval.h"
 #include "kmsg/kmsg.h"
 #include "report/findings.h"
@@ -53,6 +54,8 @@ struct conntrack_report {
 	int nodelocal_ok;
 	int nodelocal;
 	char nodelocal_how[64];
+	/* the ephemeral port range against NodePorts (nodeport-range-conflict) */
+	struct portrange_report ports;
 	/* --fix */
 	int fix;
 	int nchanges;

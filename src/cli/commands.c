@@ -8,7 +8,9 @@ extern const struct cli_cmd cmd_neigh;
 extern const struct cli_cmd cmd_bridge;
 extern const struct cli_cmd cmd_mtu;
 extern const struct cli_cmd cmd_conntrack;
+extern const struct cli_cmd cmd_flows;
 extern const struct cli_cmd cmd_ps;
+extern const struct cli_cmd cmd_health;
 extern const struct cli_cmd cmd_sockets;
 extern const struct cli_cmd cmd_port;
 extern const struct cli_cmd cmd_kmsg;
@@ -31,7 +33,9 @@ const struct cli_cmd *const cli_commands[] = {
 	&cmd_bridge,
 	&cmd_mtu,
 	&cmd_conntrack,
+	&cmd_flows,
 	&cmd_ps,
+	&cmd_health,
 	&cmd_sockets,
 	&cmd_port,
 	&cmd_kmsg,

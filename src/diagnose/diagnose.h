@@ -15,6 +15,8 @@
 #include "capture/capture.h"
 #include "checks/bridge.h"
 #include "checks/conntrack.h"
+#include "checks/flows.h"
+#include "checks/health.h"
 #include "checks/links.h"
 #include "checks/neigh_overflow.h"
 #include "checks/port.h"
@@ -42,8 +44,8 @@
 
 /* The checks, in the order they run and appear under "checks". */
 enum diag_check_id {
-	DC_NODE, DC_LINKS, DC_BRIDGES, DC_PODS, DC_MTU, DC_CONNTRACK, DC_KMSG, DC_PORTS,
-	DC_STALE, DC_RULES, DC_WATCH, DC_CAPTURE, DC_PROBE, DC_N
+	DC_NODE, DC_LINKS, DC_BRIDGES, DC_PODS, DC_MTU, DC_CONNTRACK, DC_FLOWS, DC_KMSG, DC_PORTS,
+	DC_STALE, DC_RUNTIME, DC_RULES, DC_WATCH, DC_CAPTURE, DC_PROBE, DC_N
 };
 
 enum diag_status {
@@ -148,6 +150,8 @@ struct diag_report {
 	struct links_report links;
 	struct bridge_report bridges;
 	struct conntrack_report ct;
+	struct flows_report flows;        /* conntrack entries of the asked pods (diagnose/flows.c) */
+	struct health_report health;      /* zombies, pids, OOM, runtime restarts (diagnose/health.c) */
 	struct neigh_overflow_report neigh;
 	int neigh_ok;
 	struct port_report port[DIAG_MAX_PORTS];  /* holders of each --port, every netns */

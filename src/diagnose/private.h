@@ -51,5 +51,11 @@ void diag_st_rules_begin(const struct diag_opts *o, struct diag_report *r, struc
 void diag_st_rules(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
 void diag_rules_json(struct jw *w, const struct diag_report *r);
 void diag_rules_text(FILE *f, const struct diag_report *r);
+void diag_st_flows(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_flows_json(struct jw *w, const struct diag_report *r);
+void diag_flows_text(FILE *f, const struct diag_report *r);
+void diag_st_health(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x);
+void diag_health_json(struct jw *w, const struct diag_report *r);
+void diag_health_text(FILE *f, const struct diag_report *r);
 
 #endif

@@ -18,7 +18,8 @@
 #include "report/table.h"
 
 static const char *const check_names[DC_N] = {
-	"node", "links", "bridges", "pods", "mtu", "conntrack", "kmsg", "ports", "stale", "rules", "watch", "capture", "probe",
+	"node", "links", "bridges", "pods", "mtu", "conntrack", "flows", "kmsg", "ports", "stale", "runtime",
+	"rules", "watch", "capture", "probe",
 };
 
 const char *diag_check_name(enum diag_check_id id)
@@ -194,6 +195,12 @@ static void json_check_data(struct jw *w, const struct diag_report *r, enum diag
 		break;
 	case DC_KMSG:
 		json_kmsg(w, r);
+		break;
+	case DC_FLOWS:
+		diag_flows_json(w, r);
+		break;
+	case DC_RUNTIME:
+		diag_health_json(w, r);
 		break;
 	case DC_CAPTURE:
 		json_capture(w, r);
@@ -431,6 +438,12 @@ static void text_section(FILE *f, const struct diag_report *r, enum diag_check_i
 		break;
 	case DC_KMSG:
 		text_kmsg(f, r);
+		break;
+	case DC_FLOWS:
+		diag_flows_text(f, r);
+		break;
+	case DC_RUNTIME:
+		diag_health_text(f, r);
 		break;
 	case DC_CAPTURE:
 		text_capture(f, r);

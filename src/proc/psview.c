@@ -119,6 +119,52 @@ void ps_free(struct ps_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+/* --- state filter --------------------------------------------------------------------------- */
+
+static struct ps_row *row_by_pid(struct ps_list *l, int pid)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->v[mid].p.pid == pid)
+			return &l->v[mid];
+		if (l->v[mid].p.pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void ps_filter_state(struct ps_list *l, const char *states)
+{
+	size_t i, n = 0;
+	struct ps_row *par;
+
+	/* keep: 1 matches, 2 kept as a zombie's parent (depth is unused before ps_tree). */
+	for (i = 0; i < l->n; i++)
+		l->v[i].depth = 0;
+	for (i = 0; i < l->n; i++) {
+		if (!strchr(states, l->v[i].p.state) || !l->v[i].p.state)
+			continue;
+		l->v[i].depth = 1;
+		if (l->v[i].p.state != 'Z' || !(par = row_by_pid(l, l->v[i].p.ppid)))
+			continue;
+		snprintf(l->v[i].parent_comm, sizeof l->v[i].parent_comm, "%s", par->p.comm);
+		if (!par->depth)
+			par->depth = 2;
+	}
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].depth) {
+			l->v[i].context = l->v[i].depth == 2;
+			l->v[i].depth = 0;
+			l->v[n++] = l->v[i];
+		}
+	l->n = n;
+}
+
 /* --- tree order ----------------------------------------------------------------------------- */
 static int row_pid_cmp(const void *a, const void *b)
 {
@@ -378,6 +424,11 @@ void ps_json(struct jw *w, const struct ps_list *l)
 		jw_kint(w, "ppid", p->ppid);
 		jw_kstr(w, "state", st);
 		jw_kstr(w, "comm", p->comm);
+		if (p->state == 'Z')
+			kstr_or_null(w, "parent_comm", l->v[i].parent_comm);
+		if (l->v[i].context)
+			jw_kbool(w, "zombie_parent", 1);
+		
 		jw_kstr(w, "args", ps_args_redacted(p, args, sizeof args));
 		kstr_or_null(w, "wchan", p->wchan);
 		if (p->netns)

@@ -26,6 +26,8 @@ struct ps_row {
 	struct proc_info p;
 	int meta;                    /* index into ps_list.meta, -1 when no names known */
 	int depth;                   /* tree depth (0 for roots); 0 unless ps_tree() ran */
+	char parent_comm[PROC_COMM_MAX]; /* of a zombie's parent (who does not reap it); "" unknown */
+	int context;                 /* kept only as the parent of a listed zombie (ps --state) */
 };
 
 struct ps_list {
@@ -42,6 +44,10 @@ struct ps_list {
 int ps_collect(struct ps_list *l, const char *host_root, const char *pod_uid, struct nr_err *e);
 /* Reorders rows parent-before-children (children by pid) and sets depth, like `ps -H`. */
 void ps_tree(struct ps_list *l);
+/* Keeps only processes whose state letter is in states ("Z", "DZ"), plus the parent of each
+ * zombie kept (marked context: the process that does not reap it), and names each zombie's
+ * parent. Call on the pid-ordered list, before ps_tree. */
+void ps_filter_state(struct ps_list *l, const char *states);
 void ps_free(struct ps_list *l);
 
 /* Resolves a --pod argument (UID, or namespace/name, or a name unique across namespaces) to a

@@ -85,7 +85,7 @@ dj 0 --pod-ip 10.4.0.2 --pod-ip 10.4.1.2
 expect_fails ""
 expect_json "healthy: node facts" '.node.hostname != null and .node.kernel != null and .node.uplink == "eth0" and .node.uplink_mtu == 1460' "$DJ"
 expect_json "healthy: CNI detected" '.node.cni == "kubenet"' "$DJ"
-expect_json "healthy: every check has a status" '[.checks[] | .status] | length == 13' "$DJ"
+expect_json "healthy: every check has a status" '[.checks[] | .status] | length == 15' "$DJ"
 expect_json "healthy: links agree with ip -j" "[.checks.links.links[] | .name] | sort == $(in_node ip -j link | jq -c '[.[].ifname] | sort')" "$DJ"
 expect_json "healthy: pod located on its veth" ".checks.pods.pods[0].host_interface == \"${POD_IF[b1]}\"" "$DJ"
 expect_json "healthy: routed pod located" ".checks.pods.pods[1].host_interface == \"${POD_IF[r1]}\"" "$DJ"
