@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "base/jsontok.h"
+#include "base/parse.h"
 
 /* What may come next. */
 enum expect { E_VALUE, E_VALUE_OR_CLOSE, E_KEY, E_KEY_OR_CLOSE, E_COLON, E_COMMA_OR_CLOSE, E_END };
@@ -17,17 +18,6 @@ struct jp {
 static int is_ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int add(struct jp *p, enum jt_type t, size_t start, size_t end)
@@ -65,8 +55,8 @@ static int string(struct jp *p)
 		if (++i >= p->len)
 			return -1;
 		if (p->js[i] == 'u') {
-			if (i + 4 >= p->len || hexval(p->js[i + 1]) < 0 || hexval(p->js[i + 2]) < 0 ||
-			    hexval(p->js[i + 3]) < 0 || hexval(p->js[i + 4]) < 0)
+			if (i + 4 >= p->len || hex_digit(p->js[i + 1]) < 0 || hex_digit(p->js[i + 2]) < 0 ||
+			    hex_digit(p->js[i + 3]) < 0 || hex_digit(p->js[i + 4]) < 0)
 				return -1;
 			i += 4;
 		} else if (!strchr("\"\\/bfnrt", p->js[i]) || !p->js[i]) {
@@ -285,7 +275,7 @@ static int put_utf8(char *out, size_t cap, size_t *o, unsigned long cp)
 
 static unsigned long hex4(const char *s)
 {
-	return (unsigned long)(hexval(s[0]) << 12 | hexval(s[1]) << 8 | hexval(s[2]) << 4 | hexval(s[3]));
+	return (unsigned long)(hex_digit(s[0]) << 12 | hex_digit(s[1]) << 8 | hex_digit(s[2]) << 4 | hex_digit(s[3]));
 }
 
 long jt_str(const char *js, const struct jt_tok *tok, int i, char *out, size_t cap)

@@ -180,29 +180,6 @@ static int precheck(struct up *s, const struct upload_policy *pp, const struct f
 	return 0;
 }
 
-static int post_loop(struct up *s, struct nr_err *e)
-{
-	char why[NR_ERR_CTX + 300];
-	int fails, rc;
-
-	for (fails = 1;; fails++) {
-		rc = up_exchange(s, &s->u, "POST", 0, s->size, NULL, 0, e);
-		if (rc == -2)
-			return -1;
-		if (!rc && s->resp.status / 100 == 2)
-			return up_finish(s, e);
-		if (!rc && !up_retryable(s->resp.status))
-			return up_refusal(s, s->u.host, e);
-		if (fails >= up_max_attempts(s))
-			return rc ? -1 : up_refusal(s, s->u.host, e);
-		up_attempt_text(s, rc, e, why, sizeof why);
-		up_warnf(s, "attempt %d failed (%s); retrying", fails, why);
-		up_backoff(s, fails);
-		if (s->o->stop && *s->o->stop)
-			return nr_fail(e, NR_E_HTTP_STOPPED, 0, "upload", NULL);
-	}
-}
-
 static int run(struct up *s, const char *path, const struct upload_policy *pp,
 	       const struct upload_post_opts *po, struct nr_err *e)
 {
@@ -243,7 +220,7 @@ static int run(struct up *s, const char *path, const struct upload_policy *pp,
 	br_md5_init(&s->md5);
 	up_progress(s, 0, 1);
 	up_hasher_start(s);
-	rc = post_loop(s, e);
+	rc = up_send_whole(s, "POST", 0, e);
 	up_hasher_stop(s);
 	up_conn_drop(s);
 	s->form_pre = s->form_post = s->content_type = NULL;

@@ -127,6 +127,8 @@ int up_refusal(struct up *s, const char *host, struct nr_err *e);
 void up_backoff(struct up *s, int fails);
 int up_max_attempts(const struct up *s);
 int up_put_single(struct up *s, struct nr_err *e);
+/* The whole file in one request (a PUT, a form POST), every retry from the start. */
+int up_send_whole(struct up *s, const char *method, int flags, struct nr_err *e);
 /* The text of a failed attempt for a warning ("connection refused while connecting"). */
 void up_attempt_text(const struct up *s, int rc, const struct nr_err *e, char *buf, size_t cap);
 

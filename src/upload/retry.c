@@ -46,11 +46,16 @@ void up_attempt_text(const struct up *s, int rc, const struct nr_err *e, char *b
 
 int up_put_single(struct up *s, struct nr_err *e)
 {
+	return up_send_whole(s, "PUT", REQ_SIGNED, e);
+}
+
+int up_send_whole(struct up *s, const char *method, int flags, struct nr_err *e)
+{
 	char why[NR_ERR_CTX + 300];
 	int fails, rc;
 
 	for (fails = 1;; fails++) {
-		rc = up_exchange(s, &s->u, "PUT", 0, s->size, NULL, REQ_SIGNED, e);
+		rc = up_exchange(s, &s->u, method, 0, s->size, NULL, flags, e);
 		if (rc == -2)
 			return -1;
 		if (!rc && s->resp.status / 100 == 2)

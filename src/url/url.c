@@ -259,7 +259,11 @@ static size_t redact(const char *s, char *dst, size_t cap, int args)
 		int at_param = (*s == '?' || *s == '&' || *s == ';');
 
 		if (!strncmp(s, "://", 3) && (k = userinfo_at(s + 3, &pl))) {
-			for (j = 0; j < 3 + k; j++)
+			/* A user part that reads like a query ("u&sig=X:...@") is hidden whole. */
+			int odd = memchr(s + 3, '&', k) || memchr(s + 3, '?', k) || memchr(s + 3, ';', k) ||
+				  memchr(s + 3, '=', k);
+
+			for (j = 0; j < (odd ? 3 : 3 + k); j++)
 				PUT(s[j]);
 			for (j = 0; mark[j]; j++)
 				PUT(mark[j]);

@@ -46,7 +46,9 @@ expect_json "version: BearSSL's 64-bit constant-time AES and GHASH, ChaCha20 off
 CC="aarch64-linux-gnu-gcc -specs /usr/lib/aarch64-linux-musl/musl-gcc.specs"
 U=$T_TMP/unit
 mkdir -p "$U"
-find "$BUILD/obj-arm64" -name '*.o' ! -path '*/cli/main.o' | sort >"$U/objs"
+# The objects of today's sources only (a removed source leaves a stale object behind).
+(cd "$T_ROOT" && find src -name '*.c' ! -path src/cli/main.c | sort | sed "s|^src/\(.*\)\.c$|$BUILD/obj-arm64/\1.o|") >"$U/objs"
+echo "$BUILD/obj-arm64/gen/trust_anchors.o" >>"$U/objs"
 aarch64-linux-gnu-ar rcs "$U/libnr.a" $(cat "$U/objs")
 for t in "$T_ROOT"/tests/unit/test_*.c; do
 	n=$(basename "$t" .c)
