@@ -39,6 +39,10 @@ ip addr add 10.4.0.1/24 dev cbr0 && ip link set cbr0 mtu 1460 up
 unshare -n sleep 100000 &
 POD=$!
 sleep 0.2
+# The pod's process in a kubepods cgroup, as the kubelet puts it (netrescue tells pods by it).
+if mkdir -p /sys/fs/cgroup/kubepods/besteffort/pod0a0b0c0d-1111-2222-3333-444455556666/c0ffee 2>/dev/null; then
+	echo $POD >/sys/fs/cgroup/kubepods/besteffort/pod0a0b0c0d-1111-2222-3333-444455556666/c0ffee/cgroup.procs
+fi
 ip link add vethpod1 type veth && ip link set veth0 name podeth0
 ip link set podeth0 netns $POD
 brctl addif cbr0 vethpod1
@@ -66,6 +70,10 @@ for m in $(cat /modules.conntrack 2>/dev/null); do insmod "/modules/$m.ko" 2>/de
 run conntrack_after $NR --json --host-root $HR conntrack
 (sleep 1; ping -c 5 -i 0.2 10.4.0.5 >/dev/null 2>&1) &
 run capture $NR --json --host-root $HR capture -i cbr0 -c 4 -w /tmp/c.pcap --duration 10 icmp
+# Drops on this kernel: UDP to a port nothing listens on in the pod (NO_SOCKET), the reason
+# names read from this kernel's own tracepoint format, flows through its BTF.
+(sleep 1; for i in 1 2 3 4 5; do echo x | nc -u -w 1 10.4.0.5 9 2>/dev/null; done) &
+run drops $NR --json --host-root $HR drops --duration 4
 echo "<4>nrkernels-marker-$$ hello" > /dev/kmsg
 run kmsg $NR --json kmsg --grep nrkernels-marker
 run diagnose $NR --json --host-root $HR diagnose --pod-ip 10.4.0.5 --port 8080
