@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/parse.h"
@@ -205,6 +206,8 @@ struct out {
 	int uploaded;
 	struct upload_result ur;
 	char upload_err[DIAG_TEXT];
+	char summary_object[UPLOAD_OBJECT_MAX]; /* the summary line's object (--summary-only) */
+	char summary_err[DIAG_TEXT];
 };
 
 static void write_json(FILE *f, const struct diag_report *r, const struct out *o)
@@ -297,6 +300,8 @@ static int send_file(struct args *a, const char *path, struct out *o, struct nr_
 	if (a->pp) {
 		if (!a->po.object)
 			a->po.object = a->bundle ? "{node}/{time}.tgz" : "{node}/{time}.json";
+		if (!a->po.when)
+			a->po.when = time(NULL);
 		return upload_post(path, a->pp, &a->po, &a->uo, &o->ur, e);
 	}
 	return upload_file(path, a->upload, &a->uo, &o->ur, e);
@@ -331,6 +336,40 @@ static int upload_report(struct args *a, const struct diag_report *r, struct out
 	return rc;
 }
 
+/* With a fleet policy, the one-line summary also goes up beside the bundle (NAME.txt for
+ * NAME.tgz), so that one listing of the bucket collects every node's line. A failure here is
+ * a note, not a failed upload: the bundle is there. */
+static void upload_summary(struct args *a, const struct diag_report *r, struct out *o)
+{
+	char path[] = "/tmp/netrescue-summary.XXXXXX", tpl[512];
+	struct upload_post_opts po = a->po;
+	struct upload_result ur;
+	struct nr_err e;
+	const char *t = a->po.object;
+	size_t n = strlen(t);
+	int fd = mkstemp(path);
+	FILE *f;
+
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(o->summary_err, sizeof o->summary_err, "temporary file: %s", strerror(errno));
+		return;
+	}
+	diag_summary_line(f, r);
+	fclose(f);
+	if (n > 4 && !strcmp(t + n - 4, ".tgz"))
+		snprintf(tpl, sizeof tpl, "%.*s.txt", (int)(n - 4), t);
+	else
+		snprintf(tpl, sizeof tpl, "%s.txt", t);
+	po.object = tpl;
+	if (upload_post(path, a->pp, &po, &a->uo, &ur, &e) == 0)
+		snprintf(o->summary_object, sizeof o->summary_object, "%s", ur.object);
+	else
+		nr_err_text(&e, o->summary_err, sizeof o->summary_err);
+	unlink(path);
+}
+
 static int do_upload(struct cli *c, struct args *a, const struct diag_report *r, struct out *o)
 {
 	struct nr_err e;
@@ -348,6 +387,8 @@ static int do_upload(struct cli *c, struct args *a, const struct diag_report *r,
 		return -1;
 	}
 	o->uploaded = 1;
+	if (a->summary_only && a->pp)
+		upload_summary(a, r, o);
 	return 0;
 }
 
@@ -459,9 +500,12 @@ static int run(struct cli *c, int argc, char **argv)
 		cli_json_begin(c, &w, "diagnose");
 		diag_summary_json(&w, r);
 		jw_kstr(&w, "object", o.uploaded > 0 ? o.ur.object : NULL);
+		jw_kstr(&w, "summary_object", o.summary_object[0] ? o.summary_object : NULL);
 		cli_json_end(c, &w);
 	} else if (a.summary_only) {
 		diag_summary_line(stdout, r);
+		if (o.summary_err[0])
+			cli_warn(c, "the summary line was not uploaded: %s", o.summary_err);
 	} else if (c->json) {
 		c->doc = 1;
 		write_json(stdout, r, &o);

@@ -33,11 +33,11 @@ static void node_name(const struct upload_post_opts *po, char *out, size_t cap)
 }
 
 /* The template with {node}, {time} and {file} filled in; -1 when it does not fit. */
-static int expand(const char *tpl, const char *node, const char *path, char *out, size_t cap)
+static int expand(const char *tpl, const char *node, const char *path, time_t when, char *out, size_t cap)
 {
 	char stamp[32];
 	const char *file = strrchr(path, '/'), *v;
-	time_t now = time(NULL);
+	time_t now = when ? when : time(NULL);
 	struct tm tm;
 	size_t o = 0, n;
 
@@ -83,7 +83,7 @@ static int name_object(const struct upload_policy *pp, const struct upload_post_
 	char node[128], name[UPLOAD_OBJECT_MAX];
 
 	node_name(po, node, sizeof node);
-	if (expand(tpl, node, path, name, sizeof name))
+	if (expand(tpl, node, path, po ? po->when : 0, name, sizeof name))
 		return nr_fail(e, NR_E_UPLOAD_POLICY, 0, "upload", "--object: the name is too long");
 	snprintf(f->filename, sizeof f->filename, "%s", strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
 	if (key && (dollar = strstr(key, "${filename}"))) {

@@ -143,6 +143,7 @@ const char *upload_policy_field(const struct upload_policy *pp, const char *name
 struct upload_post_opts {
 	const char *object;        /* template; NULL: "{node}/{time}-{file}" */
 	const char *node;          /* {node}; NULL: $NODE_NAME, else the host name */
+	time_t when;               /* {time}; 0: now (two objects of one run share it) */
 };
 
 /* Sends the file at path as the policy's form POST. Same options, result and errors as

@@ -120,6 +120,8 @@ expect_match "node, verdict, counts, worst finding (tab-separated)" "^$(hostname
 o=$(ls "$W/srv/objects" | grep '^bundles_node-e_' | head -1)
 [ -n "$o" ] && tar -tzf "$W/srv/objects/$o" | grep -qx report.json && ok "the bundle landed as bundles/node-e/TIME.tgz with report.json" \
 	|| fail "diagnose bundle uploaded" "$(ls "$W/srv/objects")"
+# The summary line beside it (NAME.txt): one listing of the bucket collects every node's line.
+expect_eq "the summary line went up beside the bundle" "$(cat "$W/srv/objects/${o%.tgz}.txt" 2>/dev/null)" "$(cat "$W/sum.out")"
 J=$(inns "$NR" --json diagnose --summary-only --since 1m 2>/dev/null)
 expect_json "summary JSON: node, verdict, counts, top" '.command == "diagnose" and (.node|type) == "string" and (.verdict|IN("ok","warn","fail")) and (.fail|type) == "number" and has("top")' "$J"
 expect_one_line_error "diagnose: --upload and --post-policy both" 2 'give one' inns "$NR" diagnose --upload https://x/y --post-policy "$W/gcs.json"
