@@ -9,11 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/io.h"
 #include "base/parse.h"
 #include "checks/cni.h"
 #include "netlink/netlink.h"
 
 #define MOD "cni"
+#define NETD "/etc/cni/net.d"
 /* CNI_CONF_MAX: CNI configs are a few hundred bytes; a 16 KiB prefix holds every plugin type. */
 #define CNI_CONF_MAX 16384
 /* CNI_PATH: --host-root plus /etc/cni/net.d/ plus a file name (NAME_MAX 255). */
@@ -106,9 +108,9 @@ static int conf_name(const char *n)
 
 /* The lexically first config file after `after` (NULL: the first of all; libcni's ConfFiles
  * + sort, as containerd and CRI-O pick, and as Multus picks its default delegate). */
-static int first_conf(const char *dir, const char *after, char *name, size_t cap)
+static int first_conf(const char *root, const char *after, char *name, size_t cap)
 {
-	DIR *d = opendir(dir);
+	DIR *d = hostfs_opendir(root, NETD);
 	struct dirent *de;
 
 	name[0] = 0;
@@ -123,21 +125,19 @@ static int first_conf(const char *dir, const char *after, char *name, size_t cap
 	return name[0] != 0;
 }
 
-static int read_conf(const char *path, char *buf, size_t cap)
+/* A config file as the node sees it (node_path), read inside the host root: symlinked configs
+ * are common (netd) and resolve there; a FIFO or a device is refused, never waited on. */
+static int read_conf(const char *root, const char *node_path, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t n = 0;
-	ssize_t k;
+	size_t n;
 
-	if (fd < 0 && errno == ELOOP)
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* symlinked configs are common (netd) */
-	if (fd < 0)
-		return -1;
-	while (n + 1 < cap && (k = read(fd, buf + n, cap - 1 - n)) > 0)
-		n += (size_t)k;
-	close(fd);
-	buf[n] = 0;
-	return 0;
+	return io_read_file(root, node_path, buf, cap, &n, NULL);
+}
+
+/* NETD/file as the node sees it. */
+static int netd_path(const char *file, char *out, size_t cap)
+{
+	return (size_t)snprintf(out, cap, NETD "/%s", file) < cap ? 0 : -1;
 }
 
 struct ifnames {
@@ -179,7 +179,7 @@ static void multus_delegate(const char *host_root, const char *dir, const char *
 			    struct conf *c)
 {
 	static char other[CNI_CONF_MAX];
-	char want[256], file[256], prev[256];
+	char want[256], file[256], prev[256], np[CNI_PATH];
 	const char *p = c->text, *v;
 	size_t n;
 
@@ -190,15 +190,15 @@ static void multus_delegate(const char *host_root, const char *dir, const char *
 		snprintf(want, sizeof want, "%.*s", (int)n, v);
 	if (want[0] == '/') {
 		if (path_under(host_root, want, c->dpath, sizeof c->dpath) == 0 &&
-		    read_conf(c->dpath, c->text, sizeof c->text) == 0)
+		    read_conf(host_root, want, c->text, sizeof c->text) == 0)
 			return;
 		c->dpath[0] = 0;
 		return;
 	}
-	for (snprintf(prev, sizeof prev, "%s", first); first_conf(dir, prev, file, sizeof file);
+	for (snprintf(prev, sizeof prev, "%s", first); first_conf(host_root, prev, file, sizeof file);
 	     snprintf(prev, sizeof prev, "%s", file)) {
 		if ((size_t)snprintf(c->dpath, sizeof c->dpath, "%s/%s", dir, file) >= sizeof c->dpath ||
-		    read_conf(c->dpath, other, sizeof other) < 0)
+		    netd_path(file, np, sizeof np) || read_conf(host_root, np, other, sizeof other) < 0)
 			continue;
 		p = other;
 		if (want[0] && !(member(&p, "name", &v, &n) && n == strlen(want) && !strncmp(v, want, n)))
@@ -211,13 +211,13 @@ static void multus_delegate(const char *host_root, const char *dir, const char *
 
 static void conf_read(const char *host_root, const char *dir, struct conf *c)
 {
-	char file[256];
+	char file[256], np[CNI_PATH];
 
 	c->have = c->multus = 0;
 	c->dpath[0] = 0;
-	if (!first_conf(dir, NULL, file, sizeof file) ||
+	if (!first_conf(host_root, NULL, file, sizeof file) ||
 	    (size_t)snprintf(c->path, sizeof c->path, "%s/%s", dir, file) >= sizeof c->path ||
-	    read_conf(c->path, c->text, sizeof c->text) < 0)
+	    netd_path(file, np, sizeof np) || read_conf(host_root, np, c->text, sizeof c->text) < 0)
 		return;
 	c->have = 1;
 	if ((c->multus = is_multus(c->text)))

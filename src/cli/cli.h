@@ -101,6 +101,8 @@ int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf,
 /* Prints e as one line ("netrescue: capture: cbr0: no such interface") and returns its exit
  * code (2 for a usage error, else 3). */
 int cli_fail(struct cli *c, const struct nr_err *e);
+/* "netrescue: CMD: message" on stderr, kept for the --json error document; returns code. */
+int cli_error(struct cli *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A warning or progress line on stderr ("netrescue: CMD: warning: ..."). */
 void cli_warn(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_err_exit(const struct nr_err *e);

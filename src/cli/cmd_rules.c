@@ -11,24 +11,8 @@
 #include "netfilter/netfilter.h"
 #include "report/json.h"
 
-/* stderr gets "netrescue: CMD: msg" (prefix 1) or "netrescue: msg" (an nr_err text that names
- * its module already); JSON the message. */
-static int nf_error(struct cli *c, int code, int prefix, const char *msg)
-{
-	struct jw w;
-
-	fprintf(stderr, "netrescue: %s%s%s\n", prefix && c->cmd ? c->cmd->name : "", prefix && c->cmd ? ": " : "", msg);
-	if (c->json) {
-		cli_json_begin(c, &w, c->cmd ? c->cmd->name : "netrescue");
-		jw_key(&w, "error");
-		jw_obj(&w);
-		jw_kstr(&w, "message", msg);
-		jw_obj_end(&w);
-		jw_end(&w);
-	}
-	return code;
-}
-
+/* Errors go through the CLI's one path: a line on stderr, and with --json the one document
+ * (cli_finish) with "error": {"code", "message"}. */
 int cli_nf_error(struct cli *c, int code, const char *fmt, ...)
 {
 	char msg[512];
@@ -37,15 +21,12 @@ int cli_nf_error(struct cli *c, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return nf_error(c, code, 1, msg);
+	return cli_error(c, code, "%s", msg);
 }
 
 int cli_nf_fail(struct cli *c, const struct nr_err *e)
 {
-	char msg[NR_ERR_CTX + 512];
-
-	nr_err_text(e, msg, sizeof msg);
-	return nf_error(c, cli_err_exit(e), 0, msg);
+	return cli_fail(c, e);
 }
 
 struct view {
@@ -183,7 +164,7 @@ static int run(struct cli *c, int argc, char **argv)
 	cli_parse_init(&p, c, argc, argv);
 	while ((id = cli_next(&p, opts)) != CLI_END) {
 		if (id < 0)
-			return id == CLI_HELP ? cli_parse_end(&p, id) : cli_nf_error(c, EXIT_USAGE, "bad option");
+			return cli_parse_end(&p, id);
 		if (id == O_POD) {
 			if (parse_ip(p.arg, &t.pod) < 0)
 				return cli_nf_error(c, EXIT_USAGE, "--pod-ip: '%s' is not an IP address", p.arg);

@@ -26,7 +26,7 @@ static int run(struct cli *c, int argc, char **argv)
 	cli_parse_init(&p, c, argc, argv);
 	while ((id = cli_next(&p, opts)) != CLI_END)
 		if (id < 0)
-			return id == CLI_HELP ? cli_parse_end(&p, id) : cli_nf_error(c, EXIT_USAGE, "bad option");
+			return cli_parse_end(&p, id);
 	if (p.npos != 1)
 		return cli_nf_error(c, EXIT_USAGE, "needs one IP[:PORT] or NS/NAME (see 'netrescue help service')");
 	if (service_parse(p.pos[0], &q, why, sizeof why) < 0)

@@ -63,6 +63,18 @@ int cli_usage(struct cli *c, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli_error(struct cli *c, int code, const char *fmt, ...)
+{
+	char text[CLI_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	say(c, 1, code, 0, text);
+	return code;
+}
+
 void cli_warn(struct cli *c, const char *fmt, ...)
 {
 	char text[CLI_MSG_MAX];

@@ -421,6 +421,19 @@ static void sandbox_empty(const struct locate_report *r, struct findings *fs)
 }
 
 /* The route keeps the IP on the node, but no pod here holds it. */
+/* "Not here" is only said when every pod namespace could be looked into: otherwise the
+ * refusal is the answer (exit 3, naming what is needed), never an absence. */
+static int unreadable(const struct locate_ctx *c, const struct locate_report *r, struct nr_err *e)
+{
+	char ip[64];
+
+	if (!c->ns.unreadable)
+		return 0;
+	addr_str(&r->ip, ip, sizeof ip);
+	return nr_fail(e, NR_E_PERM, EACCES, MOD, "%s: the network namespaces of %d processes could not be "
+		       "read (needs CAP_SYS_PTRACE and CAP_SYS_ADMIN)", ip, c->ns.unreadable);
+}
+
 static void not_here(struct locate_report *r, const char *where, struct findings *fs)
 {
 	char ip[64];
@@ -459,6 +472,8 @@ static int locate_cilium(struct locate_ctx *c, const struct nl_route *rt, const 
 		sandbox_empty(r, fs);
 		return 0;
 	}
+	if (unreadable(c, r, e))
+		return -1;
 	raw_text(rt->family, rt->dst, net, sizeof net);
 	snprintf(where, sizeof where, "the route %s/%d leads to Cilium's datapath (%s)", net,
 		 rt->dst_len, dev->name);
@@ -535,6 +550,8 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 	if (rc < 0)
 		return -1;
 	if (rc == 1) {
+		if (unreadable(c, r, e))
+			return -1;
 		snprintf(why, sizeof why, "the route leads to bridge %s", dev.name);
 		not_here(r, why, fs);
 		return 0;

@@ -203,7 +203,10 @@ int locate_mounts_read(struct locate_ctx *c, struct nr_err *e)
 		from_dir(c, "/", dirs[i]);
 	}
 	for (j = 0; j < c->nmnt; j++) {
-		c->mnt[j].has_proc = netns_list_find(&c->ns, c->mnt[j].ino) != NULL;
+		/* When some processes' namespaces could not be read, a namespace seen only through
+		 * its mount may well have processes: never call it an empty sandbox then (the
+		 * caller says what could not be read instead). */
+		c->mnt[j].has_proc = netns_list_find(&c->ns, c->mnt[j].ino) != NULL || c->ns.unreadable;
 		if (c->mnt[j].has_proc)
 			continue; /* reached through its processes */
 		fd = open(c->mnt[j].path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
