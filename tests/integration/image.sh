@@ -41,6 +41,16 @@ if command -v qemu-aarch64-static >/dev/null; then
 	expect_json "it is aarch64" '.arch == "aarch64"' "$OUT"
 fi
 
+# --- pause: the DaemonSet's keep-alive waits until SIGTERM, then exits 0 ---
+"$NR" pause &
+pp=$!
+sleep 0.5
+if kill -0 "$pp" 2>/dev/null; then ok "pause keeps running"; else fail "pause keeps running" "exited early"; fi
+kill -TERM "$pp"
+wait "$pp"
+expect_eq "pause ends with 0 on SIGTERM" "$?" 0
+expect_one_line_error "pause takes no arguments" 2 'takes no arguments' "$NR" pause now
+
 # --- manifests: pinned by digest, the capabilities named, valid against the API schemas ---
 for f in daemonset job; do
 	m=$T_ROOT/dist/deploy/$f.yaml
