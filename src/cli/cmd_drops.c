@@ -1,6 +1,5 @@
 /* drops [--pod-ip IP]... [--duration S]: where packets die during a window. */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,48 +24,22 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-/* With --json, a failure is still one document. */
-static int fail_doc(struct cli *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail_doc(struct cli *c, int rc, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	struct jw w;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "netrescue: drops: %s\n", msg);
-	if (c->json) {
-		cli_json_begin(c, &w, "drops");
-		jw_key(&w, "error");
-		jw_obj(&w);
-		jw_kstr(&w, "message", msg);
-		jw_obj_end(&w);
-		jw_end(&w);
-	}
-	return rc;
-}
-
 /* Each --pod-ip must be a pod on this node: its netns process gives the pod's own counters. */
 static int locate_pods(struct cli *c, struct drops_opts *o)
 {
 	static struct locate_report r;
 	struct nr_err e;
-	char ip[46], msg[NR_ERR_CTX + 256];
+	char ip[46];
 	int i;
 
 	for (i = 0; i < o->npods; i++) {
 		addr_str(&o->pods[i], ip, sizeof ip);
 		nr_err_clear(&e);
-		if (locate_once(&o->pods[i], &r, &e) < 0) {
-			nr_err_text(&e, msg, sizeof msg);
-			return fail_doc(c, cli_err_exit(&e), "%s", msg);
-		}
+		if (locate_once(&o->pods[i], &r, &e) < 0)
+			return cli_fail(c, &e);
 		if (!r.ifindex || (r.wiring != LOCATE_ROUTED && r.wiring != LOCATE_BRIDGED)) {
 			nr_fail(&e, NR_E_DROPS_NOPOD, 0, "drops", "%s", ip);
-			nr_err_text(&e, msg, sizeof msg);
-			return fail_doc(c, EXIT_CANNOT, "%s", msg + strlen("drops: "));
+			return cli_fail(c, &e);
 		}
 		o->pod_pids[i] = r.npids ? r.pids[0] : 0;
 	}
@@ -92,13 +65,13 @@ static int parse(struct cli *c, int argc, char **argv, struct drops_opts *o)
 			return cli_parse_end(&p, id);
 		if (id == O_POD) {
 			if (o->npods >= DROPS_PODS_MAX)
-				return fail_doc(c, EXIT_USAGE, "at most %d --pod-ip", DROPS_PODS_MAX);
+				return cli_usage(c, "at most %d --pod-ip", DROPS_PODS_MAX);
 			if (parse_ip(p.arg, &o->pods[o->npods]) < 0)
-				return fail_doc(c, EXIT_USAGE, "--pod-ip '%s' is not an IP address", p.arg);
+				return cli_usage(c, "--pod-ip '%s' is not an IP address", p.arg);
 			o->npods++;
 		} else if (id == O_DURATION) {
 			if (parse_uint(p.arg, 1, DURATION_MAX, &n) < 0)
-				return fail_doc(c, EXIT_USAGE, "--duration '%s' is not a number of seconds (1-%d)", p.arg,
+				return cli_usage(c, "--duration '%s' is not a number of seconds (1-%d)", p.arg,
 						DURATION_MAX);
 			o->secs = (unsigned)n;
 		} else if (id == O_PERF) {
@@ -106,7 +79,7 @@ static int parse(struct cli *c, int argc, char **argv, struct drops_opts *o)
 		}
 	}
 	if (p.npos)
-		return fail_doc(c, EXIT_USAGE, "unexpected argument '%s' (pods are given with --pod-ip)", p.pos[0]);
+		return cli_usage(c, "unexpected argument '%s' (pods are given with --pod-ip)", p.pos[0]);
 	return EXIT_OK;
 }
 
