@@ -64,7 +64,7 @@ for line in open(sys.argv[1]):
         continue
     if kind in ("pid", "netns"):  # same length, distinct per value: 4711, 4712 / 4026532101, ...
         n = sum(1 for k in seen.values() if k == kind)
-        new = (new + str(101 + n) if kind == "netns" else str(int(new) + n))
+        new = new + str(101 + n) if kind == "netns" else str(int(new) + n) * 3
         new = new[:len(orig)].rjust(len(orig), "4")
     elif kind == "if":
         new = new[:len(orig)].ljust(len(orig), "0")
@@ -78,7 +78,7 @@ text = re.sub(r"\b[0-9a-f]{12}\b", "8d3c6f0a1b2e", text)
 text = re.sub(r"\b\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(Z|[+-]\d\d:?\d\d)?", "2026-01-01 10:00:00", text)
 for orig, mark, new in pairs:
     text = text.replace(mark, new)
-sys.stdout.write(text)
+sys.stdout.write(re.sub(r"[ \t]+$", "", text, flags=re.M))
 PY
 cat "$T_TMP/sample.txt"
 echo "(exit $rc)"
