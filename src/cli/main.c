@@ -37,7 +37,8 @@ void cli_help(FILE *f, const struct cli_cmd *cmd)
 	for (i = 0; cli_commands[i]; i++)
 		fprintf(f, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
 	fputs("\nexit codes: 0 done/no fail finding, 1 a fail finding, 2 usage error, 3 could not do it\n"
-	      "'netrescue help COMMAND' or 'netrescue COMMAND --help' explains a command.\n"
+	      "'netrescue help COMMAND' or 'netrescue COMMAND --help' explains a command;\n"
+	      "'netrescue help findings' every finding, 'netrescue help contract' what scripts rely on.\n"
 	      "start with: netrescue diagnose --pod-ip POD_IP --port PORT\n", f);
 }
 
