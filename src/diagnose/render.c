@@ -533,6 +533,7 @@ static void text_capture(FILE *f, const struct diag_report *r)
 static void text_bridges(FILE *f, const struct diag_report *r)
 {
 	struct bridge_report *b = malloc(sizeof *b);
+	int i;
 
 	if (!b) {
 		check_bridge_text(f, &r->bridges);
@@ -540,6 +541,8 @@ static void text_bridges(FILE *f, const struct diag_report *r)
 	}
 	*b = r->bridges;
 	b->fix = 0;
+	for (i = 0; i < b->nbr; i++)
+		b->br[i].fixed = 0;
 	check_bridge_text(f, b);
 	free(b);
 }
@@ -638,18 +641,13 @@ static void text_changes(FILE *f, const struct diag_report *r)
 
 static void text_not_examined(FILE *f, const struct diag_report *r)
 {
-	int i, w = 0;
+	int i;
 
 	if (!r->nnotex)
 		return;
-	for (i = 0; i < r->nnotex; i++)
-		if ((int)strlen(r->notex[i].what) > w)
-			w = (int)strlen(r->notex[i].what);
-	if (w > 48)
-		w = 48;
 	fputs("\nnot examined (no finding above speaks for these):\n", f);
 	for (i = 0; i < r->nnotex; i++)
-		fprintf(f, "  %-*s  %s\n", w, r->notex[i].what, r->notex[i].why);
+		fprintf(f, "  - %s: %s\n", r->notex[i].what, r->notex[i].why);
 }
 
 void diag_text(FILE *f, const struct diag_report *r)
