@@ -158,8 +158,8 @@ static void json_kmsg(struct jw *w, const struct diag_report *r)
 		jw_kint(w, "level", l->level);
 		jw_kstr(w, "text", l->text);
 		jw_kuint(w, "count", l->count);
-		jw_kstr(w, "match", l->kind->kind);
-		jw_kstr(w, "check", l->kind->check);
+		jw_kstr(w, "match", l->kind ? l->kind->kind : NULL);
+		jw_kstr(w, "check", l->kind ? l->kind->check : NULL);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -482,7 +482,7 @@ static void text_kmsg(FILE *f, const struct diag_report *r)
 			snprintf(age, sizeof age, "-");
 		else
 			kmsg_age_str(l->wall_us, now, age, sizeof age);
-		fprintf(f, "  %-12s %-11s %s", age, l->kind->check, line);
+		fprintf(f, "  %-12s %-11s %s", age, l->kind ? l->kind->check : "?", line);
 		if (l->count > 1)
 			fprintf(f, "  (x%llu since %s)", l->count,
 				l->first_us ? kmsg_age_str(l->first_us, now, first, sizeof first) : "-");
