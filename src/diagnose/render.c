@@ -494,9 +494,17 @@ static void text_kmsg(FILE *f, const struct diag_report *r)
 			r->bundle[0] ? "in the bundle's views/kmsg.txt" : "use `netrescue kmsg`");
 }
 
+static const char *pod_subject(const struct diag_pod *p, char *buf, size_t cap)
+{
+	char ip[46];
+
+	snprintf(buf, cap, "pod %s", addr_str(&p->ip, ip, sizeof ip));
+	return buf;
+}
+
 static void text_capture(FILE *f, const struct diag_report *r)
 {
-	char ip[46], name[CAPTURE_PATH_MAX + 8], base[CAPTURE_PATH_MAX + 8];
+	char subj[64], ip[46], name[CAPTURE_PATH_MAX + 8], base[CAPTURE_PATH_MAX + 8];
 	int i, j;
 
 	if (r->bundle[0] && r->capture_dir_tmp)
@@ -515,6 +523,9 @@ static void text_capture(FILE *f, const struct diag_report *r)
 		fprintf(f, "%s  '%s'  %llu packets, %llu dropped, stopped: %s\n", p->cap.interface, p->cap_filter,
 			p->cap.packets_captured, p->cap.packets_dropped,
 			capture_stop_name(p->cap.stop));
+		if (!p->cap.packets_captured && !findings_has(&r->fs, "pod-no-traffic", pod_subject(p, subj, sizeof subj)))
+			fputs("  0 packets, and no packet aimed at the pod was seen dropped in the window either: "
+			      "nothing was sent to it, or it was lost before the node\n", f);
 		for (j = 0; j < p->cap.nfiles; j++) {
 			const char *b = strrchr(p->cap.files[j], '/');
 

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "kmsg/match.h"
 
@@ -120,4 +121,13 @@ const char *kmsg_age_str(long long wall_us, long long now_us, char *buf, size_t 
 	else
 		snprintf(buf, cap, "%llus ago", s);
 	return buf;
+}
+
+long long kmsg_now_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return 0;
+	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }

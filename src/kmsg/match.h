@@ -23,4 +23,7 @@ const char *kmsg_span_str(unsigned long long secs, char *buf, size_t cap);
  * future" when the clock went back. */
 const char *kmsg_age_str(long long wall_us, long long now_us, char *buf, size_t cap);
 
+/* CLOCK_REALTIME in µs: the "now" ages are counted from. */
+long long kmsg_now_us(void);
+
 #endif
