@@ -471,9 +471,11 @@ static void text_kmsg(FILE *f, const struct diag_report *r)
 	else
 		fprintf(f, "whole log (%s): %llu records, %llu matched a check%s\n", r->kmsg_source ? r->kmsg_source : "?",
 			r->kmsg_records, r->kmsg_matched, r->kmsg_matched ? ":" : "");
-	if (r->nkmsg > DIAG_KMSG_TEXT || r->kmsg_dropped)
-		fprintf(f, "  (%d older matched lines not listed here: see --json)\n",
-			r->nkmsg > DIAG_KMSG_TEXT ? r->nkmsg - DIAG_KMSG_TEXT + (int)r->kmsg_dropped : (int)r->kmsg_dropped);
+	if (r->kmsg_dropped)
+		fprintf(f, "  (%llu older matched records not kept: %s)\n", r->kmsg_dropped,
+			r->bundle[0] ? "in the bundle's views/kmsg.txt" : "use `netrescue kmsg`");
+	if (r->nkmsg > DIAG_KMSG_TEXT)
+		fprintf(f, "  (%d older matched lines not listed here: in --json)\n", r->nkmsg - DIAG_KMSG_TEXT);
 	for (i = r->nkmsg > DIAG_KMSG_TEXT ? r->nkmsg - DIAG_KMSG_TEXT : 0; i < r->nkmsg; i++) {
 		const struct diag_kmsg_line *l = &r->kmsg[i];
 
