@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "checks/neigh_overflow.h"
+#include "kmsg/match.h"
 #include "netlink/netlink.h"
 
 /* NEIGH_ARP_BUF: /proc/net/arp is ~80 bytes a line; gc_thresh3 defaults to 1024 entries and
@@ -132,17 +133,20 @@ void check_neigh_overflow_json(struct jw *w, const struct neigh_overflow_report 
 
 void check_neigh_overflow_text(FILE *f, const struct neigh_overflow_report *r)
 {
-	char a[48], b[48], c[48], d[48], t[32];
+	char a[48], b[48], c[48], d[48], t[32], span[32], age[32];
+	long long now = kmsg_now_us();
 
 	fprintf(f, "neighbours     %s IPv4, gc_thresh1/2/3 %s/%s/%s\n", sysval_str(&r->count, d, sizeof d),
 		sysval_str(&r->thresh[0], a, sizeof a), sysval_str(&r->thresh[1], b, sizeof b), sysval_str(&r->thresh[2], c, sizeof c));
 	fprintf(f, "neighbours     %s IPv6, gc_thresh1/2/3 %s/%s/%s\n", sysval_str(&r->count6, d, sizeof d),
 		sysval_str(&r->thresh6[0], a, sizeof a), sysval_str(&r->thresh6[1], b, sizeof b), sysval_str(&r->thresh6[2], c, sizeof c));
+	kmsg_span_str(r->since_secs, span, sizeof span);
 	if (!r->klog_ok)
 		fprintf(f, "kernel log     ? (%s)\n", r->klog_err);
 	else if (r->overflow.count)
-		fprintf(f, "kernel log     'neighbour table overflow' x%llu in the last %llus, last %s\n",
-			r->overflow.count, r->since_secs, kmsg_time_str(r->overflow.last_wall_us, t, sizeof t));
+		fprintf(f, "kernel log     'neighbour table overflow' x%llu in the last %s, last %s (%s)\n",
+			r->overflow.count, span, kmsg_age_str(r->overflow.last_wall_us, now, age, sizeof age),
+			kmsg_time_str(r->overflow.last_wall_us, t, sizeof t));
 	else
-		fprintf(f, "kernel log     no 'neighbour table overflow' in the last %llus\n", r->since_secs);
+		fprintf(f, "kernel log     no 'neighbour table overflow' in the last %s\n", span);
 }

@@ -47,6 +47,8 @@ static const struct cli_opt opts[] = {
 	{ NULL, 0, 0, 0 },
 };
 
+/* CAPTURE_AUTO_DIRS: the candidates capture_auto_dir tries, in its order (help and report). */
+#define CAPTURE_AUTO_DIRS "/var/lib/toolbox, /mnt/stateful_partition, /var/tmp, /root, /tmp"
 /* CAPTURE_SECS_MAX: diagnose captures are short looks; long captures are `capture`'s job. */
 #define CAPTURE_SECS_MAX 600
 /* WATCH_DEFAULT: with --pod-ip, a few seconds of drop watch catch a steady fault (a retrying
@@ -160,8 +162,8 @@ static int parse_opt(struct cli *c, struct args *a, int id, const char *v)
 }
 
 /* Where capture files go: beside the bundle (they are copied in, then removed), the directory
- * given, or a disk-backed one on the node. */
-static int capture_dir(struct cli *c, struct args *a, char *buf, size_t cap, int *tmp)
+ * given, or a disk-backed one on the node; why is what the report says about the choice. */
+static int capture_dir(struct cli *c, struct args *a, char *buf, size_t cap, int *tmp, char *why, size_t wcap)
 {
 	struct nr_err e;
 	char *slash;
@@ -169,6 +171,7 @@ static int capture_dir(struct cli *c, struct args *a, char *buf, size_t cap, int
 	*tmp = 0;
 	if (a->capdir) {
 		snprintf(buf, cap, "%s", a->capdir);
+		snprintf(why, wcap, "given with --capture-dir");
 		return 0;
 	}
 	if (a->bundle) {
@@ -180,11 +183,17 @@ static int capture_dir(struct cli *c, struct args *a, char *buf, size_t cap, int
 			return cli_fail(c, &e);
 		}
 		*tmp = 1;
+		snprintf(why, wcap, "a temporary directory beside the bundle, removed once the files are in it");
 		return 0;
 	}
-	if (capture_auto_dir(c->host_root, buf, cap, &e) == 0 || capture_auto_dir("/", buf, cap, &e) == 0)
+	if (capture_auto_dir(c->host_root, buf, cap, &e) == 0 || capture_auto_dir("/", buf, cap, &e) == 0) {
+		snprintf(why, wcap, "the first writable, disk-backed one of %s, %s: "
+			 "files there outlive this shell (tmpfs ones are skipped: they vanish and use memory)",
+			 CAPTURE_AUTO_DIRS, strcmp(c->host_root, "/") ? "under --host-root, then /" : "under /");
 		return 0;
+	}
 	snprintf(buf, cap, "/var/tmp");
+	snprintf(why, wcap, "none of %s is writable and disk-backed: trying /var/tmp", CAPTURE_AUTO_DIRS);
 	return 0;
 }
 
@@ -430,7 +439,7 @@ static int run(struct cli *c, int argc, char **argv)
 	struct diag_report *r;
 	struct cli_parse p;
 	struct nr_err e;
-	char capdir[PATH_MAX];
+	char capdir[PATH_MAX], capwhy[DIAG_TEXT];
 	int id, rc, tmpdir = 0, failed = 0;
 
 	cli_parse_init(&p, c, argc, argv);
@@ -457,7 +466,7 @@ static int run(struct cli *c, int argc, char **argv)
 		nr_fail(&e, NR_E_NOMEM, errno, "diagnose", NULL);
 		return cli_fail(c, &e);
 	}
-	if (a.d.capture_secs && (rc = capture_dir(c, &a, capdir, sizeof capdir, &tmpdir)) != 0) {
+	if (a.d.capture_secs && (rc = capture_dir(c, &a, capdir, sizeof capdir, &tmpdir, capwhy, sizeof capwhy)) != 0) {
 		free(r);
 		return rc;
 	}
@@ -468,6 +477,7 @@ static int run(struct cli *c, int argc, char **argv)
 		a.d.watch_secs = WATCH_DEFAULT;
 	a.d.host_root = c->host_root;
 	a.d.capture_dir = capdir;
+	a.d.capture_dir_why = capwhy;
 	a.d.stop = &stop_flag;
 	a.d.progress = on_progress;
 	a.d.arg = c;
@@ -484,9 +494,20 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	if (r->caps_missing[0])
 		cli_warn(c, "not running with %s: the report says what each check could not see", r->caps_missing);
+	/* The report names capture files where they will be: inside the bundle when their
+	 * temporary directory goes away after it. */
+	r->capture_dir_tmp = tmpdir;
+	if (a.bundle)
+		snprintf(r->bundle, sizeof r->bundle, "%s", a.bundle);
 	if (a.bundle && write_bundle(&a, r, &o) < 0) {
 		cli_warn(c, "%s", o.bundle_err);
 		failed = 1;
+		/* No bundle: the captures stay where they are and the report names them there. */
+		r->bundle[0] = 0;
+		if (tmpdir)
+			cli_warn(c, "the capture files stay in %s", capdir);
+		tmpdir = 0;
+		r->capture_dir_tmp = 0;
 	}
 	if (tmpdir)
 		rm_capture_dir(capdir, r);
@@ -527,9 +548,12 @@ const struct cli_cmd cmd_diagnose = {
 	"diagnose [--pod-ip IP]... [--port N]... [--probe TARGET[:PORT]]... [--capture SECONDS] [--watch S] [--bundle FILE] [--upload URL] [--fix]",
 	"walk the whole investigation and report findings with evidence and fixes",
 	"Runs every check and prints one report: a verdict line, the findings worst first (each with\n"
-	"the values seen and the exact command that mends it), what could not be checked and why,\n"
-	"then each check's data. Node facts (host, kernel, CNI, uplink), links, bridges and learned\n"
-	"MACs, MTUs, conntrack, the kernel log, stale listeners; for each --pod-ip its interface,\n"
+	"the values seen and the exact command that mends it), what --fix changed or was refused,\n"
+	"what was not examined and why (skipped checks, unreadable views, what lies outside the\n"
+	"node), then each check's data. The kernel-log section lists only records a check matched\n"
+	"(with their age) and counts the rest, which the bundle keeps whole.\n"
+	"Node facts (host, kernel, CNI, uplink), links, bridges and learned MACs, MTUs, conntrack,\n"
+	"the neighbour table, the kernel log, stale listeners; for each --pod-ip its interface,\n"
 	"netns, processes, containers, MTU and neighbours; for each --port who holds it.\n"
 	"Nothing on the node changes unless --fix is given. A check that cannot run (no permission,\n"
 	"namespace gone) is reported as such and the others still run.\n\n"
@@ -545,9 +569,15 @@ const struct cli_cmd cmd_diagnose = {
 	"                      with --pod-ip): a DROP/REJECT rule the pod's traffic can meet whose\n"
 	"                      counters rose gives policy-drop\n"
 	"  --capture SECONDS   capture that long on each --pod-ip's host interface, filtered by the\n"
-	"                      pod IP and the --port list (1-600; needs --pod-ip)\n"
-	"  --capture-dir DIR   where capture files go without --bundle (default: a disk-backed\n"
-	"                      directory such as /var/lib/toolbox)\n"
+	"                      pod IP and the --port list (1-600; needs --pod-ip); 0 packets while\n"
+	"                      the node dropped packets aimed at the pod in the same window gives\n"
+	"                      pod-no-traffic (fail)\n"
+	"  --capture-dir DIR   where capture files go without --bundle (default: the first\n"
+	"                      writable, disk-backed one of\n"
+	"                      " CAPTURE_AUTO_DIRS "\n"
+	"                      under --host-root, then under /; the report prints which and why).\n"
+	"                      With --bundle they go into it as capture/NAME.pcap and the report\n"
+	"                      names them BUNDLE:capture/NAME.pcap\n"
 	"  --watch SECONDS     watch the kernel's packet drops that long (0-600; default 3 with\n"
 	"                      --pod-ip, else 0 = off): reasons, locations, the asked pods' flows\n"
 	"                      and drop counters, as `netrescue drops`; findings drops-netfilter,\n"
@@ -569,7 +599,8 @@ const struct cli_cmd cmd_diagnose = {
 	"  -H 'K: V'           a header the signed URL requires (repeatable), as for upload\n"
 	"  --ca-file F, --resolve HOST:PORT:ADDR, --proxy URL, --insecure-http   as for upload\n"
 	"  --fix               apply every safe fix found (set a down pod bridge up, raise\n"
-	"                      nf_conntrack_max) and report each change; never kills anything\n\n"
+	"                      nf_conntrack_max) and report each change and each refusal with its\n"
+	"                      reason under \"changes (--fix)\"; never kills anything\n\n"
 	"exit: 0 no fail finding, 1 a fail finding, 2 usage error, 3 nothing could be checked or\n"
 	"the bundle/upload asked for could not be made.\n\n"
 	"examples:\n"

@@ -21,6 +21,7 @@
 #include "checks/neigh_overflow.h"
 #include "checks/port.h"
 #include "drops/drops.h"
+#include "kmsg/match.h"
 #include "locate/locate.h"
 #include "probe/probe.h"
 #include "report/findings.h"
@@ -38,13 +39,16 @@
 #define DIAG_NEIGH_MAX 8
 /* DIAG_CHANGES_MAX: --fix changes reported (bridges + conntrack). */
 #define DIAG_CHANGES_MAX 32
-/* DIAG_KMSG_KEEP: kernel-log lines kept for the report (the newest); the bundle view keeps
- * the whole window. */
+/* DIAG_KMSG_KEEP: kernel-log lines a check matched kept for the report (the newest; repeats
+ * of one text fold into one line); the bundle view keeps the whole window. */
 #define DIAG_KMSG_KEEP 50
+/* DIAG_NOTEX_MAX: "not examined" entries (one per skipped or failed check, plus what lies
+ * outside the node). */
+#define DIAG_NOTEX_MAX 32
 
 /* The checks, in the order they run and appear under "checks". */
 enum diag_check_id {
-	DC_NODE, DC_LINKS, DC_BRIDGES, DC_PODS, DC_MTU, DC_CONNTRACK, DC_FLOWS, DC_KMSG, DC_PORTS,
+	DC_NODE, DC_LINKS, DC_BRIDGES, DC_PODS, DC_MTU, DC_CONNTRACK, DC_FLOWS, DC_KMSG, DC_NEIGH, DC_PORTS,
 	DC_STALE, DC_RUNTIME, DC_RULES, DC_WATCH, DC_CAPTURE, DC_PROBE, DC_N
 };
 
@@ -71,6 +75,7 @@ struct diag_opts {
 	unsigned capture_secs;            /* 0: no capture */
 	unsigned watch_secs;              /* drop watch window (--watch); 0: none */
 	const char *capture_dir;          /* where capture files go (must exist) */
+	const char *capture_dir_why;      /* why that directory (the report says it) */
 	unsigned long long since_secs;    /* kernel-log window; 0: the whole log */
 	int fix;
 	volatile sig_atomic_t *stop;      /* set by SIGINT/SIGTERM: captures end early */
@@ -118,9 +123,27 @@ struct diag_probes {
 };
 
 struct diag_kmsg_line {
-	long long wall_us;
+	long long wall_us;                /* of the newest record with this text; 0 untimed */
+	long long first_us;               /* of the first one */
+	unsigned long long count;         /* records with this text */
 	int level;
+	const struct kmsg_kind *kind;     /* what matched it (kmsg/match.h) */
 	char text[200];
+};
+
+/* Something this run did not look at, and why (skipped, could not read, outside the node). */
+struct diag_notex {
+	char what[96];
+	char why[DIAG_TEXT];
+};
+
+/* One --fix action: done or refused, and the finding it was for. */
+struct diag_fixrec {
+	int refused;
+	const char *finding;              /* finding id it mends ("" none) */
+	char subject[64];                 /* that finding's subject ("" any) */
+	char what[DIAG_TEXT];             /* the action */
+	char why[DIAG_TEXT];              /* refused: the reason */
 };
 
 struct diag_report {
@@ -143,6 +166,7 @@ struct diag_report {
 	int fix;
 	int nchanges;
 	char changes[DIAG_CHANGES_MAX][DIAG_TEXT];
+	struct diag_fixrec fixrec[DIAG_CHANGES_MAX]; /* per change: done or refused */
 	int nports;
 	unsigned ports[DIAG_MAX_PORTS];
 	unsigned long long since_secs;
@@ -166,8 +190,22 @@ struct diag_report {
 	unsigned long long kmsg_records, kmsg_warnings;
 	const char *kmsg_source;
 	unsigned long long kmsg_conntrack_full, kmsg_neigh_overflow;
-	int nkmsg;                        /* ring of the newest warning-or-worse lines */
+	unsigned long long kmsg_matched;  /* records a check matched (kmsg/match.h) */
+	unsigned long long kmsg_unmatched, kmsg_unmatched_warnings; /* the rest: only in the bundle */
+	int nkmsg;                        /* ring of the newest matched lines, repeats folded */
+	unsigned long long kmsg_dropped;  /* matched lines that fell out of the ring */
 	struct diag_kmsg_line kmsg[DIAG_KMSG_KEEP];
+
+	/* What was not looked at (diagnose/examined.c), derived from what ran. */
+	int nnotex;
+	struct diag_notex notex[DIAG_NOTEX_MAX];
+
+	/* Captures: where the files went and why; with --bundle, the bundle they are in (set by the
+	 * caller before rendering: the files are then named BUNDLE:capture/NAME). */
+	char capture_dir[CAPTURE_PATH_MAX];
+	char capture_dir_why[DIAG_TEXT];
+	char bundle[CAPTURE_PATH_MAX];
+	int capture_dir_tmp;              /* the directory is removed after bundling */
 
 	struct drops_report drops;        /* the --watch window (diagnose/watch.c) */
 };
@@ -192,6 +230,10 @@ int diag_bundle_views(struct bundle *b, const struct diag_report *r, struct nr_e
  * its JSON form ("node", "verdict", "fail", "warn", "top") as members of the current object. */
 void diag_summary_line(FILE *f, const struct diag_report *r);
 void diag_summary_json(struct jw *w, const struct diag_report *r);
+
+/* How a capture file is named in the report: BUNDLE:capture/NAME when it went into the bundle
+ * (its temporary copy is gone), else its path. */
+const char *diag_capture_name(const struct diag_report *r, const char *path, char *buf, size_t cap);
 
 /* Exit code per contract: 1 when any fail finding, else 0. */
 int diag_exit(const struct diag_report *r);

@@ -23,8 +23,18 @@ struct diag_ctx {
 /* Start of the kernel-log window in µs since the epoch (0: the whole log). */
 long long diag_cutoff_us(unsigned long long since_secs);
 
-/* Records one change --fix made (or could not make). */
-void diag_change(struct diag_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Records one change --fix made, or (refused != NULL: the reason) could not make, for the
+ * finding id finding (NULL: none) about subject (NULL: any of that id). */
+void diag_change(struct diag_report *r, const char *finding, const char *subject, const char *refused,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The kernel-log walk's callback (sections.c): counts the window's records, keeps those a check
+ * matched. arg is the diag_report. */
+struct kmsg_rec;
+int diag_kmsg_rec(const struct kmsg_rec *k, void *arg);
+/* After every stage (sections.c): pod-no-traffic, refused fixes marked on their findings,
+ * the not-examined list. */
+void diag_after(const struct diag_opts *o, struct diag_report *r);
 
 /* Raw data and text of the checks that live in their own files (mtu, ports, stale). */
 void diag_json_extra(struct jw *w, const struct diag_report *r, enum diag_check_id id);

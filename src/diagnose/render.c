@@ -2,6 +2,7 @@
  * then what is wrong with the evidence and the fix, then what could not be checked, then the
  * data each check saw). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,12 +14,13 @@
 #include "diagnose/diagnose.h"
 #include "diagnose/private.h"
 #include "kmsg/kmsg.h"
+#include "kmsg/match.h"
 #include "locate/locate.h"
 #include "report/escape.h"
 #include "report/table.h"
 
 static const char *const check_names[DC_N] = {
-	"node", "links", "bridges", "pods", "mtu", "conntrack", "flows", "kmsg", "ports", "stale", "runtime",
+	"node", "links", "bridges", "pods", "mtu", "conntrack", "flows", "kmsg", "neighbours", "ports", "stale", "runtime",
 	"rules", "watch", "capture", "probe",
 };
 
@@ -126,25 +128,60 @@ static void json_kmsg(struct jw *w, const struct diag_report *r)
 	jw_kuint(w, "warnings", r->kmsg_warnings);
 	jw_kuint(w, "conntrack_table_full", r->kmsg_conntrack_full);
 	jw_kuint(w, "neighbour_table_overflow", r->kmsg_neigh_overflow);
-	if (r->neigh_ok) {
+	jw_kuint(w, "matched", r->kmsg_matched);
+	jw_kuint(w, "unmatched", r->kmsg_unmatched);
+	jw_kuint(w, "unmatched_warnings", r->kmsg_unmatched_warnings);
+	jw_kuint(w, "matched_not_listed", r->kmsg_dropped);
+	jw_kstr(w, "unmatched_in", r->bundle[0] ? "views/kmsg.txt" : NULL);
+	if (r->neigh_ok) { /* also under checks.neighbours, its own section */
 		jw_key(w, "neighbour_table");
 		jw_obj(w);
 		check_neigh_overflow_json(w, &r->neigh);
 		jw_obj_end(w);
 	}
+	/* Only the records a check matched; the whole window is the bundle's views/kmsg.txt. */
 	jw_key(w, "lines");
 	jw_arr(w);
 	for (i = 0; i < r->nkmsg; i++) {
+		const struct diag_kmsg_line *l = &r->kmsg[i];
+
 		jw_obj(w);
-		if (r->kmsg[i].wall_us)
-			jw_kstr(w, "time", kmsg_time_str(r->kmsg[i].wall_us, t, sizeof t));
-		else
+		if (l->wall_us) {
+			jw_kstr(w, "time", kmsg_time_str(l->wall_us, t, sizeof t));
+			jw_kint(w, "age_seconds", l->wall_us / 1000000 <= r->started ? r->started - l->wall_us / 1000000 : 0);
+			jw_kstr(w, "first", kmsg_time_str(l->first_us, t, sizeof t));
+		} else {
 			jw_knull(w, "time");
-		jw_kint(w, "level", r->kmsg[i].level);
-		jw_kstr(w, "text", r->kmsg[i].text);
+			jw_knull(w, "age_seconds");
+			jw_knull(w, "first");
+		}
+		jw_kint(w, "level", l->level);
+		jw_kstr(w, "text", l->text);
+		jw_kuint(w, "count", l->count);
+		jw_kstr(w, "match", l->kind ? l->kind->kind : NULL);
+		jw_kstr(w, "check", l->kind ? l->kind->check : NULL);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+}
+
+/* The capture's result with each file named where it really is (diag_capture_name). */
+static void capture_json_named(struct jw *w, const struct diag_report *r, const struct capture_result *c)
+{
+	struct capture_result *named = malloc(sizeof *named); /* ~70 KiB of paths */
+	char buf[CAPTURE_PATH_MAX];
+	int i;
+
+	if (!named) {
+		capture_json(w, c);
+		return;
+	}
+	*named = *c;
+	for (i = 0; i < named->nfiles; i++)
+		snprintf(named->files[i], sizeof named->files[i], "%s",
+			 diag_capture_name(r, c->files[i], buf, sizeof buf));
+	capture_json(w, named);
+	free(named);
 }
 
 static void json_capture(struct jw *w, const struct diag_report *r)
@@ -152,6 +189,9 @@ static void json_capture(struct jw *w, const struct diag_report *r)
 	char ip[46];
 	int i;
 
+	jw_kstr(w, "directory", r->capture_dir[0] && !r->capture_dir_tmp ? r->capture_dir : NULL);
+	jw_kstr(w, "directory_why", r->capture_dir_why[0] ? r->capture_dir_why : NULL);
+	jw_kstr(w, "bundle", r->bundle[0] ? r->bundle : NULL);
 	jw_key(w, "captures");
 	jw_arr(w);
 	for (i = 0; i < r->npods; i++) {
@@ -163,7 +203,7 @@ static void json_capture(struct jw *w, const struct diag_report *r)
 		jw_kstr(w, "status", diag_status_name(p->cap_status));
 		jw_kstr(w, "filter", p->cap_filter[0] ? p->cap_filter : NULL);
 		if (p->cap_status == DIAG_OK)
-			capture_json(w, &p->cap);
+			capture_json_named(w, r, &p->cap);
 		else
 			jw_kstr(w, "error", p->cap_detail);
 		jw_obj_end(w);
@@ -195,6 +235,10 @@ static void json_check_data(struct jw *w, const struct diag_report *r, enum diag
 		break;
 	case DC_KMSG:
 		json_kmsg(w, r);
+		break;
+	case DC_NEIGH:
+		if (r->neigh_ok)
+			check_neigh_overflow_json(w, &r->neigh);
 		break;
 	case DC_FLOWS:
 		diag_flows_json(w, r);
@@ -237,6 +281,27 @@ static void json_checks(struct jw *w, const struct diag_report *r)
 	jw_obj_end(w);
 }
 
+/* "fixes": each --fix action, done or refused, with the finding it was for. */
+static void json_fixes(struct jw *w, const struct diag_report *r)
+{
+	int i;
+
+	jw_key(w, "fixes");
+	jw_arr(w);
+	for (i = 0; i < r->nchanges; i++) {
+		const struct diag_fixrec *x = &r->fixrec[i];
+
+		jw_obj(w);
+		jw_kstr(w, "result", x->refused ? "refused" : "changed");
+		jw_kstr(w, "action", x->what);
+		jw_kstr(w, "finding", x->finding[0] ? x->finding : NULL);
+		jw_kstr(w, "subject", x->subject[0] ? x->subject : NULL);
+		jw_kstr(w, "why", x->refused ? x->why : NULL);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 void diag_json(struct jw *w, const struct diag_report *r)
 {
 	char t[32];
@@ -266,12 +331,22 @@ void diag_json(struct jw *w, const struct diag_report *r)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+	jw_key(w, "not_examined");
+	jw_arr(w);
+	for (i = 0; i < r->nnotex; i++) {
+		jw_obj(w);
+		jw_kstr(w, "what", r->notex[i].what);
+		jw_kstr(w, "why", r->notex[i].why);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 	jw_kbool(w, "fix", r->fix);
 	jw_key(w, "changes");
 	jw_arr(w);
 	for (i = 0; i < r->nchanges; i++)
 		jw_str(w, r->changes[i]);
 	jw_arr_end(w);
+	json_fixes(w, r);
 	jw_key(w, "ports");
 	jw_arr(w);
 	for (i = 0; i < r->nports; i++)
@@ -301,6 +376,9 @@ static void text_header(FILE *f, const struct diag_report *r)
 		fprintf(f, "verdict: FAIL: %d problem%s", nf, nf == 1 ? "" : "s");
 	else if (nw)
 		fprintf(f, "verdict: WARN: no failure, %d warning%s", nw, nw == 1 ? "" : "s");
+	else if (r->nnotex)
+		fprintf(f, "verdict: OK: nothing wrong found in what was examined (%d things were not: see \"not examined\")",
+			r->nnotex);
 	else
 		fprintf(f, "verdict: OK: nothing wrong found");
 	if (nf && nw)
@@ -377,28 +455,64 @@ static void text_pods(FILE *f, const struct diag_report *r)
 				r->pods[i].detail);
 }
 
+/* DIAG_KMSG_TEXT: matched kernel-log lines the text report lists (the newest); JSON has all
+ * that were kept. */
+#define DIAG_KMSG_TEXT 20
+
 static void text_kmsg(FILE *f, const struct diag_report *r)
 {
-	char t[32], line[sizeof r->kmsg[0].text * 4];
+	char age[32], first[32], span[32], line[sizeof r->kmsg[0].text * 4];
+	long long now = r->started * 1000000LL;
 	int i;
 
-	fprintf(f, "%llu records%s, %llu warnings or worse; table full: %llu, neighbour table overflow: %llu\n",
-		r->kmsg_records, r->since_secs ? " in the window" : "", r->kmsg_warnings,
-		r->kmsg_conntrack_full, r->kmsg_neigh_overflow);
-	if (r->neigh_ok)
-		check_neigh_overflow_text(f, &r->neigh);
-	for (i = 0; i < r->nkmsg; i++) {
-		esc_text(line, sizeof line, r->kmsg[i].text, strlen(r->kmsg[i].text));
-		fprintf(f, "%s  %s\n", r->kmsg[i].wall_us ?
-			kmsg_time_str(r->kmsg[i].wall_us, t, sizeof t) : "-", line);
+	if (r->since_secs)
+		fprintf(f, "last %s (%s): %llu records, %llu matched a check%s\n", kmsg_span_str(r->since_secs, span, sizeof span),
+			r->kmsg_source ? r->kmsg_source : "?", r->kmsg_records, r->kmsg_matched, r->kmsg_matched ? ":" : "");
+	else
+		fprintf(f, "whole log (%s): %llu records, %llu matched a check%s\n", r->kmsg_source ? r->kmsg_source : "?",
+			r->kmsg_records, r->kmsg_matched, r->kmsg_matched ? ":" : "");
+	if (r->kmsg_dropped)
+		fprintf(f, "  (%llu older matched records not kept: %s)\n", r->kmsg_dropped,
+			r->bundle[0] ? "in the bundle's views/kmsg.txt" : "use `netrescue kmsg`");
+	if (r->nkmsg > DIAG_KMSG_TEXT)
+		fprintf(f, "  (%d older matched lines not listed here: in --json)\n", r->nkmsg - DIAG_KMSG_TEXT);
+	for (i = r->nkmsg > DIAG_KMSG_TEXT ? r->nkmsg - DIAG_KMSG_TEXT : 0; i < r->nkmsg; i++) {
+		const struct diag_kmsg_line *l = &r->kmsg[i];
+
+		esc_text(line, sizeof line, l->text, strlen(l->text));
+		if (!l->wall_us)
+			snprintf(age, sizeof age, "-");
+		else
+			kmsg_age_str(l->wall_us, now, age, sizeof age);
+		fprintf(f, "  %-12s %-11s %s", age, l->kind ? l->kind->check : "?", line);
+		if (l->count > 1)
+			fprintf(f, "  (x%llu since %s)", l->count,
+				l->first_us ? kmsg_age_str(l->first_us, now, first, sizeof first) : "-");
+		fputc('\n', f);
 	}
+	if (r->kmsg_unmatched)
+		fprintf(f, "%llu other record%s in the window (%llu warnings or worse), unrelated to any check: %s\n",
+			r->kmsg_unmatched, r->kmsg_unmatched == 1 ? "" : "s", r->kmsg_unmatched_warnings,
+			r->bundle[0] ? "in the bundle's views/kmsg.txt" : "use `netrescue kmsg`");
+}
+
+static const char *pod_subject(const struct diag_pod *p, char *buf, size_t cap)
+{
+	char ip[46];
+
+	snprintf(buf, cap, "pod %s", addr_str(&p->ip, ip, sizeof ip));
+	return buf;
 }
 
 static void text_capture(FILE *f, const struct diag_report *r)
 {
-	char ip[46];
+	char subj[64], ip[46], name[CAPTURE_PATH_MAX + 8], base[CAPTURE_PATH_MAX + 8];
 	int i, j;
 
+	if (r->bundle[0] && r->capture_dir_tmp)
+		fprintf(f, "files are inside the bundle %s under capture/ (tar -xzf %s capture/)\n", r->bundle, r->bundle);
+	else if (r->capture_dir[0])
+		fprintf(f, "files in %s: %s\n", r->capture_dir, r->capture_dir_why[0] ? r->capture_dir_why : "--capture-dir");
 	for (i = 0; i < r->npods; i++) {
 		const struct diag_pod *p = &r->pods[i];
 		if (p->cap_status == DIAG_NOT_RUN)
@@ -411,9 +525,39 @@ static void text_capture(FILE *f, const struct diag_report *r)
 		fprintf(f, "%s  '%s'  %llu packets, %llu dropped, stopped: %s\n", p->cap.interface, p->cap_filter,
 			p->cap.packets_captured, p->cap.packets_dropped,
 			capture_stop_name(p->cap.stop));
-		for (j = 0; j < p->cap.nfiles; j++)
-			fprintf(f, "  file %s\n", p->cap.files[j]);
+		if (!p->cap.packets_captured && !findings_has(&r->fs, "pod-no-traffic", pod_subject(p, subj, sizeof subj)))
+			fputs("  0 packets, and no packet aimed at the pod was seen dropped in the window either: "
+			      "nothing was sent to it, or it was lost before the node\n", f);
+		for (j = 0; j < p->cap.nfiles; j++) {
+			const char *b = strrchr(p->cap.files[j], '/');
+
+			fprintf(f, "  file %s", diag_capture_name(r, p->cap.files[j], name, sizeof name));
+			if (r->bundle[0] && !r->capture_dir_tmp) {
+				snprintf(base, sizeof base, "%s", b ? b + 1 : p->cap.files[j]);
+				fprintf(f, " (also in the bundle as capture/%s)", base);
+			}
+			fputc('\n', f);
+		}
 	}
+}
+
+/* The bridges as the bridge check shows them, less its own "--fix" lines: diagnose says what
+ * --fix did in one place ("changes (--fix)"). */
+static void text_bridges(FILE *f, const struct diag_report *r)
+{
+	struct bridge_report *b = malloc(sizeof *b);
+	int i;
+
+	if (!b) {
+		check_bridge_text(f, &r->bridges);
+		return;
+	}
+	*b = r->bridges;
+	b->fix = 0;
+	for (i = 0; i < b->nbr; i++)
+		b->br[i].fixed = 0;
+	check_bridge_text(f, b);
+	free(b);
 }
 
 static void text_section(FILE *f, const struct diag_report *r, enum diag_check_id id)
@@ -428,7 +572,7 @@ static void text_section(FILE *f, const struct diag_report *r, enum diag_check_i
 		links_text(f, &r->links);
 		break;
 	case DC_BRIDGES:
-		check_bridge_text(f, &r->bridges);
+		text_bridges(f, r);
 		break;
 	case DC_PODS:
 		text_pods(f, r);
@@ -438,6 +582,10 @@ static void text_section(FILE *f, const struct diag_report *r, enum diag_check_i
 		break;
 	case DC_KMSG:
 		text_kmsg(f, r);
+		break;
+	case DC_NEIGH:
+		if (r->neigh_ok)
+			check_neigh_overflow_text(f, &r->neigh);
 		break;
 	case DC_FLOWS:
 		diag_flows_text(f, r);
@@ -460,6 +608,61 @@ static void text_section(FILE *f, const struct diag_report *r, enum diag_check_i
 	}
 }
 
+/* The findings; one whose fix --fix tried and was refused says so in its message and does
+ * not propose that fix again as if nobody had tried (the JSON keeps it in "fix"). */
+static void text_findings(FILE *f, const struct diag_report *r)
+{
+	struct findings *fs;
+	int i, j;
+
+	for (i = 0; i < r->nchanges && !r->fixrec[i].refused; i++)
+		;
+	if (i == r->nchanges || !(fs = malloc(sizeof *fs))) {
+		findings_text(f, &r->fs);
+		return;
+	}
+	*fs = r->fs;
+	for (i = 0; i < r->nchanges; i++)
+		for (j = 0; j < fs->n; j++)
+			if (r->fixrec[i].refused && !strcmp(fs->f[j].id, r->fixrec[i].finding) &&
+			    (!r->fixrec[i].subject[0] || !strcmp(fs->f[j].subject, r->fixrec[i].subject)))
+				fs->f[j].fix[0] = 0;
+	findings_text(f, fs);
+	free(fs);
+}
+
+/* One section for --fix: what changed, what was refused and why. */
+static void text_changes(FILE *f, const struct diag_report *r)
+{
+	int i;
+
+	fputs("\nchanges (--fix):\n", f);
+	for (i = 0; i < r->nchanges; i++) {
+		const struct diag_fixrec *x = &r->fixrec[i];
+
+		if (x->refused)
+			fprintf(f, "  refused  %s%s%s%s: %s\n", x->what, x->finding[0] ? " [for " : "", x->finding,
+				x->finding[0] ? "]" : "", x->why);
+		else
+			fprintf(f, "  changed  %s%s%s%s\n", x->what, x->finding[0] ? " [for " : "", x->finding,
+				x->finding[0] ? "]" : "");
+	}
+	if (!r->nchanges)
+		fputs("  none: no finding of this run has a fix --fix applies (it sets pod bridges up and "
+		      "raises nf_conntrack_max)\n", f);
+}
+
+static void text_not_examined(FILE *f, const struct diag_report *r)
+{
+	int i;
+
+	if (!r->nnotex)
+		return;
+	fputs("\nnot examined (no finding above speaks for these):\n", f);
+	for (i = 0; i < r->nnotex; i++)
+		fprintf(f, "  - %s: %s\n", r->notex[i].what, r->notex[i].why);
+}
+
 void diag_text(FILE *f, const struct diag_report *r)
 {
 	int i;
@@ -467,15 +670,11 @@ void diag_text(FILE *f, const struct diag_report *r)
 	text_header(f, r);
 	if (r->fs.n) {
 		fputs("\nfindings, worst first:\n", f);
-		findings_text(f, &r->fs);
+		text_findings(f, r);
 	}
-	if (r->fix) {
-		fputs("\nchanges made by --fix:\n", f);
-		for (i = 0; i < r->nchanges; i++)
-			fprintf(f, "  %s\n", r->changes[i]);
-		if (!r->nchanges)
-			fputs("  none needed\n", f);
-	}
+	if (r->fix)
+		text_changes(f, r);
+	text_not_examined(f, r);
 	text_checks(f, r);
 	for (i = DC_LINKS; i < DC_N; i++)
 		text_section(f, r, (enum diag_check_id)i);

@@ -56,15 +56,28 @@ static void note_missing(struct diag_report *r, struct diag_check *c, int bit, c
 	snprintf(c->detail + n, sizeof c->detail - n, "%swithout %s: %s", n ? "; " : "", cap, unseen);
 }
 
-void diag_change(struct diag_report *r, const char *fmt, ...)
+void diag_change(struct diag_report *r, const char *finding, const char *subject, const char *refused,
+		 const char *fmt, ...)
 {
+	struct diag_fixrec *x;
+	char what[DIAG_TEXT];
 	va_list ap;
 
 	if (r->nchanges >= DIAG_CHANGES_MAX)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(r->changes[r->nchanges++], DIAG_TEXT, fmt, ap);
+	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
+	x = &r->fixrec[r->nchanges];
+	x->refused = refused != NULL;
+	x->finding = finding ? finding : "";
+	snprintf(x->subject, sizeof x->subject, "%s", subject ? subject : "");
+	snprintf(x->why, sizeof x->why, "%s", refused ? refused : "");
+	snprintf(x->what, sizeof x->what, "%s", what);
+	if (refused)
+		snprintf(r->changes[r->nchanges++], DIAG_TEXT, "refused: %.150s: %.200s", what, refused);
+	else
+		snprintf(r->changes[r->nchanges++], DIAG_TEXT, "%s", what);
 }
 
 /* --- links and bridges ------------------------------------------------------------------- */
@@ -93,14 +106,15 @@ static void run_bridges(const struct diag_opts *o, struct diag_report *r)
 			return set_error(c, &e);
 		/* --fix refused (no CAP_NET_ADMIN): still report the bridges, say the fix failed. */
 		nr_err_text(&e, why, sizeof why);
-		diag_change(r, "bridge --fix not applied: %s", why);
+		diag_change(r, "bridge-down", NULL, why, "set down pod bridges up (bridge --fix)");
 		if (check_bridge_run_in(o->host_root, NULL, 0, &r->bridges, &r->fs, &e) < 0)
 			return set_error(c, &e);
 	}
 	c->status = DIAG_OK;
 	for (i = 0; i < r->bridges.nbr; i++)
 		if (r->bridges.br[i].fixed)
-			diag_change(r, "set bridge %s up (was down)", r->bridges.br[i].name);
+			diag_change(r, "bridge-down", r->bridges.br[i].name, NULL, "set bridge %s up (was down)",
+				    r->bridges.br[i].name);
 	note_missing(r, c, CAP_SYS_PTRACE_, "CAP_SYS_PTRACE", "pod-side addresses of bridge ports");
 }
 
@@ -200,15 +214,15 @@ static void run_pods(const struct diag_opts *o, struct diag_report *r, struct lo
 
 /* --- conntrack and the kernel log --------------------------------------------------------- */
 
-/* A conntrack finding (near-full or table-full) of this run, before any fix. */
-static int conntrack_finding(const struct findings *fs, int from)
+/* The conntrack finding (near-full or table-full) of this run, before any fix; NULL none. */
+static const char *conntrack_finding(const struct findings *fs, int from)
 {
 	int i;
 
 	for (i = from; i < fs->n; i++)
 		if (!strcmp(fs->f[i].id, "conntrack-near-full") || !strcmp(fs->f[i].id, "conntrack-table-full"))
-			return 1;
-	return 0;
+			return fs->f[i].id;
+	return NULL;
 }
 
 static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
@@ -228,45 +242,23 @@ static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
 		co.fix = 1;
 		findings_init(&after);
 		if (check_conntrack_run(&co, &r->ct, &after, &e) < 0) {
-			nr_err_text(&e, c->detail, sizeof c->detail);
-			diag_change(r, "conntrack --fix not applied: %s", c->detail);
-			c->status = DIAG_PARTIAL;
+			char why[DIAG_TEXT];
+
+			nr_err_text(&e, why, sizeof why);
+			/* The check itself saw everything: the refusal is the changes section's. */
+			snprintf(c->detail, sizeof c->detail, "--fix refused (see changes)");
+			diag_change(r, conntrack_finding(&r->fs, first), "conntrack", why,
+				    "raise nf_conntrack_max to %llu (conntrack --fix)", r->ct.recommended_max);
 		}
 		for (i = 0; i < r->ct.nchanges; i++)
-			diag_change(r, "%s: %s", r->ct.changes[i].what, r->ct.changes[i].detail);
+			diag_change(r, conntrack_finding(&r->fs, first), "conntrack", NULL, "%s: %s",
+				    r->ct.changes[i].what, r->ct.changes[i].detail);
 	}
 	if (r->ct.nunread && c->status == DIAG_OK) {
 		c->status = DIAG_PARTIAL;
 		snprintf(c->detail, sizeof c->detail, "could not read: %s%s", r->ct.unread[0],
 			 r->ct.nunread > 1 ? " (and more)" : "");
 	}
-}
-
-static int kmsg_rec_cb(const struct kmsg_rec *k, void *arg)
-{
-	struct diag_report *r = arg;
-	struct diag_kmsg_line *l;
-
-	/* The window is applied here, not through struct kmsg_filter: only the record's own
-	 * wall-clock time decides (records without a time, from klogctl, are all kept). */
-	if (k->has_time && k->wall_us < r->kmsg_cutoff_us)
-		return 1;
-	r->kmsg_records++;
-	/* Checks match records by text whatever their facility (CONTRACT "Kernel log"). */
-	if (strstr(k->text, "neighbour table overflow"))
-		r->kmsg_neigh_overflow++;
-	if (strstr(k->text, "nf_conntrack: table full"))
-		r->kmsg_conntrack_full++;
-	if (k->level > 4)
-		return 1;
-	r->kmsg_warnings++;
-	/* A ring of the newest warnings: the report shows the end of the window. */
-	l = &r->kmsg[r->nkmsg < DIAG_KMSG_KEEP ? r->nkmsg++ : (memmove(r->kmsg, r->kmsg + 1,
-			sizeof r->kmsg - sizeof r->kmsg[0]), DIAG_KMSG_KEEP - 1)];
-	l->wall_us = k->has_time ? k->wall_us : 0;
-	l->level = k->level;
-	snprintf(l->text, sizeof l->text, "%.199s", k->text);
-	return 1;
 }
 
 static void run_kmsg(const struct diag_opts *o, struct diag_report *r)
@@ -276,11 +268,27 @@ static void run_kmsg(const struct diag_opts *o, struct diag_report *r)
 	struct nr_err e;
 
 	r->kmsg_cutoff_us = diag_cutoff_us(o->since_secs);
-	if (kmsg_walk(NULL, kmsg_rec_cb, r, &info, &e) < 0)
+	if (kmsg_walk(NULL, diag_kmsg_rec, r, &info, &e) < 0)
 		return set_error(c, &e);
 	r->kmsg_source = info.source;
 	c->status = DIAG_OK;
+}
+
+/* The neighbour table: its own section (gc_thresh, counts, overflow records). */
+static void run_neigh(const struct diag_opts *o, struct diag_report *r)
+{
+	struct diag_check *c = &r->checks[DC_NEIGH];
+	struct nr_err e;
+
+	nr_err_clear(&e);
 	r->neigh_ok = check_neigh_overflow_run(o->since_secs, &r->neigh, &r->fs, &e) == 0;
+	if (!r->neigh_ok)
+		return set_error(c, &e);
+	c->status = DIAG_OK;
+	if (!r->neigh.klog_ok) {
+		c->status = DIAG_PARTIAL;
+		snprintf(c->detail, sizeof c->detail, "kernel log: %s", r->neigh.klog_err);
+	}
 }
 
 /* --- capture ----------------------------------------------------------------------------- */
@@ -412,6 +420,11 @@ static void st_kmsg(const struct diag_opts *o, struct diag_report *r, struct dia
 	(void)x;
 	run_kmsg(o, r);
 }
+static void st_neigh(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
+{
+	(void)x;
+	run_neigh(o, r);
+}
 static void st_capture(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
 	(void)x;
@@ -430,6 +443,7 @@ static const struct {
 	{ DC_CONNTRACK, "checking conntrack", st_conntrack },
 	{ DC_FLOWS, "reading conntrack flows", diag_st_flows },
 	{ DC_KMSG, "reading the kernel log", st_kmsg },
+	{ DC_NEIGH, "checking the neighbour table", st_neigh },
 	{ DC_PORTS, "finding port holders", diag_st_ports },
 	{ DC_STALE, "looking for stale listeners", diag_st_stale },
 	{ DC_RUNTIME, "checking runtime health", diag_st_health },
@@ -452,6 +466,8 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 	r->fix = o->fix;
 	r->since_secs = o->since_secs;
 	r->nports = o->nports;
+	snprintf(r->capture_dir, sizeof r->capture_dir, "%s", o->capture_secs && o->capture_dir ? o->capture_dir : "");
+	snprintf(r->capture_dir_why, sizeof r->capture_dir_why, "%s", o->capture_dir_why ? o->capture_dir_why : "");
 	memcpy(r->ports, o->ports, sizeof r->ports);
 	findings_init(&r->fs);
 	x.o = o;
@@ -479,6 +495,7 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 	if (o->fix)
 		note_missing(r, &r->checks[DC_BRIDGES], CAP_NET_ADMIN_, "CAP_NET_ADMIN", "--fix cannot set bridges up");
 	(void)CAP_SYS_ADMIN_;
+	diag_after(o, r);
 	if (x.lc_ok)
 		locate_fini(&x.lc);
 	if (x.nl_ok)

@@ -19,6 +19,7 @@
 #include "diagnose/diagnose.h"
 #include "diagnose/private.h"
 #include "kmsg/kmsg.h"
+#include "kmsg/match.h"
 #include "netlink/netlink.h"
 #include "netns/netns.h"
 #include "proc/proc.h"
@@ -87,23 +88,125 @@ struct vw {
 	const struct diag_report *r;
 };
 
+/* RTNH_F_* and RTM_F_* as `ip route` names them. */
+static void route_flags(FILE *f, unsigned fl)
+{
+	static const struct { unsigned bit; const char *n; } t[] = {
+		{ 1, "dead" }, { 4, "onlink" }, { 2, "pervasive" }, { 8, "offload" }, { 64, "trap" },
+		{ 0x100, "notify" }, { 16, "linkdown" }, { 32, "unresolved" }, { 0x2000, "rt_offload" },
+		{ 0x4000, "rt_trap" }, { 0x20000000, "rt_offload_failed" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (fl & t[i].bit)
+			fprintf(f, " %s", t[i].n);
+}
+
+/* Names as iproute2 spells them (its rt_protos, rt_scopes, rt_tables files and route types);
+ * a number without a name is printed as the number, as `ip` does. */
+static const char *route_type(int t)
+{
+	static const char *const n[] = { "unspec", "unicast", "local", "broadcast", "anycast", "multicast",
+		"blackhole", "unreachable", "prohibit", "throw", "nat", "xresolve" };
+
+	return t >= 0 && t < (int)(sizeof n / sizeof n[0]) ? n[t] : NULL;
+}
+
+static const char *route_proto(int p)
+{
+	static const struct { int v; const char *n; } t[] = {
+		{ 0, "unspec" }, { 1, "redirect" }, { 2, "kernel" }, { 3, "boot" }, { 4, "static" },
+		{ 8, "gated" }, { 9, "ra" }, { 10, "mrt" }, { 11, "zebra" }, { 12, "bird" },
+		{ 13, "dnrouted" }, { 14, "xorp" }, { 15, "ntk" }, { 16, "dhcp" }, { 18, "keepalived" },
+		{ 42, "babel" }, { 99, "openr" }, { 186, "bgp" }, { 187, "isis" }, { 188, "ospf" },
+		{ 189, "rip" }, { 192, "eigrp" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].v == p)
+			return t[i].n;
+	return NULL;
+}
+
+static const char *route_scope(int s)
+{
+	switch (s) {
+	case 0: return "global";
+	case 200: return "site";
+	case 253: return "link";
+	case 254: return "host";
+	case 255: return "nowhere";
+	}
+	return NULL;
+}
+
+static const char *route_table(unsigned t)
+{
+	switch (t) {
+	case 0: return "unspec";
+	case 253: return "default";
+	case 254: return "main";
+	case 255: return "local";
+	}
+	return NULL;
+}
+
+/* "KEY name" (KEY "" for the route type, which comes first and ends with a space), or the
+ * number when it has no name. */
+static void named(FILE *f, const char *key, const char *name, int v)
+{
+	if (!*key) {
+		if (name)
+			fprintf(f, "%s ", name);
+		else
+			fprintf(f, "%d ", v);
+	} else if (name) {
+		fprintf(f, "%s %s", key, name);
+	} else {
+		fprintf(f, "%s %d", key, v);
+	}
+}
+
+/* One route as `ip route show table all` prints it: the type unless unicast, the prefix
+ * ("default", the address alone when it is a host route), via, dev, the table unless main,
+ * proto unless boot, scope unless global, src, metric (IPv4: when set; IPv6: always), flags,
+ * pref (IPv6). */
 static int route_line(const struct nl_route *rt, void *arg)
 {
 	struct vw *w = arg;
 	char a[64], g[64], d[24];
+	int host = rt->family == AF_INET6 ? 128 : 32;
 
+	if (rt->flags & 0x200) /* RTM_F_CLONED: a cache entry, which `ip route show` leaves out */
+		return 1;
+	if (rt->type != 1)
+		named(w->f, "", route_type(rt->type), rt->type);
 	if (rt->dst_len == 0)
 		fprintf(w->f, "default");
+	else if (rt->dst_len == host)
+		fprintf(w->f, "%s", ipstr(rt->family, rt->dst, a, sizeof a));
 	else
 		fprintf(w->f, "%s/%d", ipstr(rt->family, rt->dst, a, sizeof a), rt->dst_len);
 	if (rt->has_gw)
 		fprintf(w->f, " via %s", ipstr(rt->family, rt->gw, g, sizeof g));
 	if (rt->oif)
 		fprintf(w->f, " dev %s", ifname(w->r, rt->oif, d, sizeof d));
+	if (rt->table != 254)
+		named(w->f, " table", route_table(rt->table), (int)rt->table);
+	if (rt->protocol != 3)
+		named(w->f, " proto", route_proto(rt->protocol), rt->protocol);
+	if (rt->scope != 0)
+		named(w->f, " scope", route_scope(rt->scope), rt->scope);
 	if (rt->has_prefsrc)
 		fprintf(w->f, " src %s", ipstr(rt->family, rt->prefsrc, g, sizeof g));
-	fprintf(w->f, " table %u type %d scope %d proto %d metric %u\n", rt->table, rt->type, rt->scope,
-		rt->protocol, rt->priority);
+	if (rt->priority || rt->family == AF_INET6)
+		fprintf(w->f, " metric %u", rt->priority);
+	route_flags(w->f, rt->flags);
+	if (rt->pref >= 0)
+		fprintf(w->f, " pref %s", rt->pref == 0 ? "medium" : rt->pref == 1 ? "high" : rt->pref == 3 ? "low" : "?");
+	fputc('\n', w->f);
 	return 1;
 }
 
@@ -247,12 +350,13 @@ static int view_kmsg(struct bundle *b, const struct diag_report *r, struct nr_er
 	struct nr_err ve;
 	struct kw w;
 	struct view v;
-	char why[DIAG_TEXT];
+	char why[DIAG_TEXT], span[32];
 
 	if (view_open(&v) < 0)
 		return nr_fail(e, NR_E_NOMEM, errno, "diagnose", "view kmsg");
 	if (r->since_secs)
-		fprintf(v.f, "# kernel log, last %llu s\n", r->since_secs);
+		fprintf(v.f, "# kernel log, last %s, every record (the report lists only those a check matched)\n",
+			kmsg_span_str(r->since_secs, span, sizeof span));
 	w.f = v.f;
 	w.cutoff_us = r->kmsg_cutoff_us ? r->kmsg_cutoff_us : diag_cutoff_us(r->since_secs);
 	if (kmsg_walk(NULL, kmsg_line, &w, NULL, &ve) < 0) {

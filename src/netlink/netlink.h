@@ -94,6 +94,8 @@ struct nl_route {
 	int scope;
 	int protocol;
 	unsigned priority;
+	unsigned flags;           /* rtm_flags (RTNH_F_LINKDOWN, RTNH_F_ONLINK, ...) */
+	int pref;                 /* RTA_PREF (IPv6 router preference), -1 = absent */
 };
 typedef int (*nl_route_cb)(const struct nl_route *r, void *arg);
 int nl_route_dump(struct nl *nl, int family, nl_route_cb cb, void *arg, struct nr_err *e);

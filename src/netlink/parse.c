@@ -208,6 +208,8 @@ static int parse_route(const unsigned char *p, size_t len, struct nl_route *r)
 	r->type = rtm.rtm_type;
 	r->scope = rtm.rtm_scope;
 	r->protocol = rtm.rtm_protocol;
+	r->flags = rtm.rtm_flags;
+	r->pref = -1;
 	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof rtm), len - NLMSG_ALIGN(sizeof rtm), tb, TB_MAX) < 0)
 		return -1;
 	attr_ip(&tb[RTA_DST], r->family, r->dst);
@@ -219,6 +221,7 @@ static int parse_route(const unsigned char *p, size_t len, struct nl_route *r)
 		r->table = v;
 	if (!attr_u32(&tb[RTA_PRIORITY], &v))
 		r->priority = v;
+	attr_u8(&tb[RTA_PREF], &r->pref);
 	route_multipath(r, &tb[RTA_MULTIPATH]);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "diagnose/diagnose.h"
+#include "kmsg/match.h"
 #include "t.h"
 
 static struct diag_report *report(void)
@@ -31,6 +32,11 @@ static struct diag_report *report(void)
 	r->kmsg_conntrack_full = 1;
 	r->nkmsg = 1;
 	snprintf(r->kmsg[0].text, sizeof r->kmsg[0].text, "nf_conntrack: table full, dropping packet\x01");
+	r->kmsg[0].kind = kmsg_match(r->kmsg[0].text, strlen(r->kmsg[0].text));
+	r->kmsg[0].count = 1;
+	r->kmsg[0].wall_us = r->kmsg[0].first_us = (r->started - 3 * 3600) * 1000000LL;
+	r->kmsg_matched = 1;
+	r->kmsg_unmatched = 2;
 	return r;
 }
 
@@ -97,6 +103,70 @@ static void failing_report(void)
 	free(r);
 }
 
+/* The kernel-log section: matched lines with their check and age, the rest only counted; the
+ * not-examined list and an OK verdict that points at it; one --fix section with a refusal. */
+static void sections(void)
+{
+	struct diag_report *r = report();
+	char *s;
+
+	s = render(r, 0);
+	CHECK(strstr(s, "  3h ago       conntrack   nf_conntrack: table full, dropping packet\\x01\n") != NULL);
+	CHECK(strstr(s, "2 other records in the window") != NULL);
+	CHECK(strstr(s, "use `netrescue kmsg`") != NULL);
+	snprintf(r->bundle, sizeof r->bundle, "/tmp/b.tgz");
+	s = render(r, 0);
+	CHECK(strstr(s, "in the bundle's views/kmsg.txt") != NULL);
+	s = render(r, 1);
+	CHECK(strstr(s, "\"match\": \"conntrack-table-full\"") != NULL);
+	CHECK(strstr(s, "\"age_seconds\": 10800") != NULL);
+	CHECK(strstr(s, "\"unmatched\": 2") != NULL);
+	r->nnotex = 1;
+	snprintf(r->notex[0].what, sizeof r->notex[0].what, "netfilter rules");
+	snprintf(r->notex[0].why, sizeof r->notex[0].why, "not looked at: no --pod-ip given");
+	s = render(r, 0);
+	CHECK(strstr(s, "verdict: OK: nothing wrong found in what was examined (1 things were not") != NULL);
+	CHECK(strstr(s, "\nnot examined (no finding above speaks for these):\n  - netfilter rules: not looked at: no --pod-ip given\n") != NULL);
+	s = render(r, 1);
+	CHECK(strstr(s, "\"not_examined\"") != NULL);
+	CHECK(strstr(s, "\"what\": \"netfilter rules\"") != NULL);
+	CHECK(strstr(s, "\"why\": \"not looked at: no --pod-ip given\"") != NULL);
+	r->fix = 1;
+	r->nchanges = 1;
+	r->fixrec[0].refused = 1;
+	r->fixrec[0].finding = "conntrack-table-full";
+	snprintf(r->fixrec[0].what, sizeof r->fixrec[0].what, "raise nf_conntrack_max to 771367 (conntrack --fix)");
+	snprintf(r->fixrec[0].why, sizeof r->fixrec[0].why, "read-only");
+	findings_add(&r->fs, "conntrack-table-full", SEV_FAIL, "conntrack", "netrescue conntrack --fix", "full");
+	s = render(r, 0);
+	CHECK(strstr(s, "\nchanges (--fix):\n  refused  raise nf_conntrack_max to 771367 (conntrack --fix) [for conntrack-table-full]: read-only\n") != NULL);
+	CHECK(strstr(s, "fix: netrescue conntrack --fix") == NULL);
+	CHECK(strstr(s, "none") == NULL || strstr(s, "  none:") == NULL);
+	s = render(r, 1);
+	CHECK(strstr(s, "\"fix\": \"netrescue conntrack --fix\"") != NULL);
+	CHECK(strstr(s, "\"result\": \"refused\"") != NULL);
+	free(r);
+}
+
+static void kmsg_kinds(void)
+{
+	char b[32];
+
+	CHECK(kmsg_match("nf_conntrack: table full, dropping packet", 41) != NULL);
+	CHECK_STR(kmsg_match("neighbour: arp_cache: neighbor table overflow!", 46)->check, "neighbours");
+	CHECK_STR(kmsg_match("containerd[812]: segfault at 0 ip 0000 sp 0000 error 4", 55)->kind, "runtime-crash");
+	CHECK(kmsg_match("myapp[812]: segfault at 0 ip 0000 sp 0000 error 4", 50) == NULL);
+	CHECK(kmsg_match("RIP: 0010:some_register_dump+0x12/0x40", 38) == NULL);
+	CHECK(kmsg_match("usb 1-1: new high-speed USB device", 34) == NULL);
+	CHECK_STR(kmsg_match("Memory cgroup out of memory: Killed process 9 (java)", 52)->kind, "oom-kill");
+	CHECK_STR(kmsg_span_str(86400, b, sizeof b), "1d");
+	CHECK_STR(kmsg_span_str(90, b, sizeof b), "1m30s");
+	CHECK_STR(kmsg_span_str(7200, b, sizeof b), "2h");
+	CHECK_STR(kmsg_age_str(0, 3 * 3600 * 1000000LL + 5, b, sizeof b), "3h ago");
+	CHECK_STR(kmsg_age_str(10, 10, b, sizeof b), "just now");
+	CHECK_STR(kmsg_age_str(5000000, 0, b, sizeof b), "in the future");
+}
+
 static void names(void)
 {
 	CHECK_STR(diag_check_name(DC_LINKS), "links");
@@ -108,6 +178,8 @@ int main(void)
 {
 	setenv("TZ", "UTC", 1);
 	RUN(healthy_report);
+	RUN(sections);
+	RUN(kmsg_kinds);
 	RUN(failing_report);
 	RUN(names);
 	return T_EXIT();
