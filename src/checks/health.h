@@ -7,6 +7,7 @@
  * read is "unknown" and never a finding. */
 #ifndef NR_CHECKS_HEALTH_H
 #define NR_CHECKS_HEALTH_H
+#include <signal.h>
 #include <stdio.h>
 
 #include "base/err.h"
@@ -14,6 +15,7 @@
 #include "proc/proc.h"
 #include "report/findings.h"
 #include "report/json.h"
+#include "runtime/shim.h"
 
 /* HEALTH_PODS: pods on one node (GKE's max is 110; kubelet's hard limit 256). */
 #define HEALTH_PODS 256
@@ -26,6 +28,12 @@
 /* HEALTH_ZOMBIE_PARENT_MIN: one parent holding this many zombies is accumulating them
  * (the issue's threshold: a few are normal between exit and reap). */
 #define HEALTH_ZOMBIE_PARENT_MIN 100
+/* HEALTH_PIDNS: PID namespaces with zombies listed (one per pod at most: 110 + the node). */
+#define HEALTH_PIDNS 128
+/* HEALTH_CRASHES: runtime crash records kept (newest). */
+#define HEALTH_CRASHES 16
+/* HEALTH_WATCH_MAX: health --watch is bounded to an hour. */
+#define HEALTH_WATCH_MAX 3600
 /* HEALTH_DEFAULT_SINCE: kernel-log window for OOM kills (as conntrack's: a day). */
 #define HEALTH_DEFAULT_SINCE (24ULL * 3600)
 
@@ -34,6 +42,29 @@ struct health_parent {
 	char comm[PROC_COMM_MAX];       /* "" when it exited meanwhile */
 	char pod_uid[PROC_UID_MAX];
 	unsigned long long pidns;       /* 0 unknown */
+	unsigned long long zpidns;      /* PID namespace of its (first) zombie; 0 unknown */
+	unsigned long long zombies;
+};
+
+struct health_pidns {
+	unsigned long long pidns;
+	unsigned long long zombies;
+	char pod_uid[PROC_UID_MAX];     /* of its first zombie in a pod; "" none */
+	int parents;                    /* distinct parents of its zombies (listed ones) */
+};
+
+/* A runtime's crash in the kernel log (segfault, general protection, trap, OOM kill). */
+struct health_crash {
+	long long wall_us;
+	unsigned long long mono_us;     /* µs since boot, to compare with start times */
+	int pid;
+	char comm[PROC_COMM_MAX];
+	char what[24];                  /* "segfault", "general protection", "trap", "oom-kill" */
+};
+
+struct health_zparent {
+	int pid;
+	char comm[PROC_COMM_MAX];
 	unsigned long long zombies;
 };
 
@@ -50,6 +81,11 @@ struct health_pod {
 	int mem_ok;
 	unsigned long long oom_kills;
 	char why[96];
+	char name[128];                 /* "namespace/name" from var/log/pods; "" unknown */
+	/* --watch: the recount at its end (watched 0: the pod was not recounted) */
+	int watched;
+	unsigned long long zombies_after;
+	struct health_zparent zparent_after; /* its top zombie parent then (pid 0 none) */
 };
 
 struct health_oom {
@@ -70,6 +106,7 @@ struct health_runtime {
 
 struct health_opts {
 	unsigned long long since_secs;  /* kernel-log window; 0 = HEALTH_DEFAULT_SINCE */
+	const char *host_root;          /* for pod names (var/log/pods); NULL = "/" */
 };
 
 struct health_report {
@@ -80,6 +117,9 @@ struct health_report {
 	int nparents;
 	unsigned long long parents_dropped;
 	struct health_parent parents[HEALTH_PARENTS];
+	int npidns;
+	unsigned long long pidns_dropped;
+	struct health_pidns pidns[HEALTH_PIDNS];
 	int npods;
 	unsigned long long pods_dropped;
 	struct health_pod pods[HEALTH_PODS];
@@ -95,7 +135,15 @@ struct health_report {
 	unsigned long long ooms_untimed;/* OOM records without a timestamp: window unknown, not counted */
 	int nooms;
 	struct health_oom ooms[HEALTH_OOMS];
+	/* runtime crashes followed by a restart of a same-name runtime */
+	unsigned long long ncrash_total, crashes_untimed;
+	int ncrashes;
+	struct health_crash crashes[HEALTH_CRASHES];
+	/* --watch: seconds watched (0: no watch) */
+	unsigned watch_secs;
 	/* runtimes */
+	struct shim_report shims;       /* shims, their pods, orphans */
+	int shims_ok;
 	int nrt;
 	struct health_runtime rt[HEALTH_RUNTIMES];
 	unsigned long long ticks;       /* clock ticks per second */
@@ -109,10 +157,26 @@ void check_health_json(struct jw *w, const struct health_report *r);
 void check_health_text(FILE *f, const struct health_report *r);
 /* One line on what most likely made the runtime lose a container ("" when nothing seen). */
 void check_health_cause(const struct health_report *r, char *buf, size_t cap);
+/* The same for one pod ("" when nothing seen about it): its shim gone, the runtime restarted
+ * after its processes, its zombies, forks refused at its pids.max, its OOM kills. */
+void check_health_pod_cause(const struct health_report *r, const char *pod_uid, char *buf, size_t cap);
+/* --watch: sleeps secs (ends early when *stop is set), then check_health_recount(.., 1, ..). */
+void check_health_watch(struct health_report *r, unsigned secs, volatile sig_atomic_t *stop,
+			struct findings *fs);
+/* Recounts the zombies of each pod of r (the report of check_health_run) after a watch of
+ * watched_secs: a pod whose count grew by min_growth or more is zombies-accumulating. */
+void check_health_recount(struct health_report *r, unsigned watched_secs, unsigned min_growth,
+			  struct findings *fs);
+/* "45s", "12m", "3h", "2d". */
+const char *health_age_str(long long secs, char *buf, size_t cap);
 
 /* Exposed for tests and fuzzing: an OOM-kill kernel-log text into o. 1 when it is one. */
 int health_parse_oom(const char *text, size_t n, struct health_oom *o);
 /* The start time (field 22) and state of a /proc/PID/stat text. 0 or -1. */
 int health_parse_stat(const char *buf, size_t n, unsigned long long *start, char *state);
+/* A kernel-log line of a runtime's crash ("containerd[12]: segfault at 0 ...", "traps:
+ * dockerd[3] general protection fault ...", an oom-kill of task=crio) into c (comm, pid, what).
+ * 1 when it is one, 0 when not (also a crash of another program). */
+int health_parse_crash(const char *text, size_t n, struct health_crash *c);
 
 #endif

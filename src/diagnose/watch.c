@@ -1,6 +1,7 @@
 /* --watch S: the drop watch inside the investigation. It begins before the capture and ends
  * after it, so that with --capture both see one window (the window is then the longer of the
- * two); its drops become findings drops-* for the asked pods. */
+ * two); its drops become findings drops-* for the asked pods. At its end each pod's zombies are
+ * recounted against the runtime stage's count (which ran before the watch began). */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,10 @@ void diag_st_watch_begin(const struct diag_opts *o, struct diag_report *r, struc
 	x->watch = drops_begin(&d, &r->drops);
 }
 
+/* DIAG_ZOMBIE_GROWTH: zombies a pod gains over the watch before it is zombies-accumulating
+ * (a few come and go between exit and reap in a busy pod). */
+#define DIAG_ZOMBIE_GROWTH 10
+
 /* The seam for rule counters over the same window (the netfilter reader): start_us and
  * end_us are wall-clock µs. A rule whose DROP/REJECT counters rose between them becomes
  * policy-drop and names the rule in drops-netfilter. Nothing to do until that reader is in. */
@@ -51,6 +56,8 @@ void diag_st_watch_end(const struct diag_opts *o, struct diag_report *r, struct 
 	x->watch = NULL;
 	watch_rules(o, r, r->drops.start_us, r->drops.end_us);
 	drops_findings(&r->drops, o->ports, o->nports, &r->fs);
+	if (r->checks[DC_RUNTIME].status == DIAG_OK || r->checks[DC_RUNTIME].status == DIAG_PARTIAL)
+		check_health_recount(&r->health, o->watch_secs, DIAG_ZOMBIE_GROWTH, &r->fs);
 	c->status = DIAG_OK;
 	if (r->drops.unwatched[0]) {
 		c->status = DIAG_PARTIAL;
