@@ -587,7 +587,7 @@ const char *health_age_str(long long secs, char *buf, size_t cap)
 		snprintf(buf, cap, "%llds", secs);
 	else if (secs < 2 * 3600)
 		snprintf(buf, cap, "%lldm", secs / 60);
-	else if (secs < 2 * 86400)
+	else if (secs < 86400)
 		snprintf(buf, cap, "%lldh", secs / 3600);
 	else
 		snprintf(buf, cap, "%lldd", secs / 86400);

@@ -1,5 +1,7 @@
 /* The health check's parsers: kernel-log OOM records (recorded from this kernel, v1 and v2
- * memcg paths, cgroupfs and systemd naming, older and cut records) and /proc/PID/stat. */
+ * memcg paths, cgroupfs and systemd naming, older and cut records), runtime crash lines
+ * (segfault recorded from this kernel, general protection, OOM kill of the runtime), shim
+ * command lines, /proc/PID/stat, and the age wording. */
 #include <string.h>
 
 #include "checks/health.h"
@@ -67,11 +69,92 @@ static void stat_start(void)
 	CHECK_INT(health_parse_stat("no paren", 8, &start, &state), -1);
 }
 
+/* Recorded from this 6.18 kernel: a python3 renamed "containerd" reading address 0. */
+static const char segv[] = "containerd[2445]: segfault at 0 ip 00007fcfdb185ad8 sp 00007ffd3d8c9298 error 4 "
+	"in libc.so.6[167ad8,7fcfdb044000+156000] likely on CPU 1 (core 1, socket 0)";
+
+static void crash_lines(void)
+{
+	static const char gp[] = "traps: dockerd[811] general protection fault ip:55d0c0 sp:7ffc0 error:0 in dockerd[400000+2000000]";
+	static const char trap[] = "traps: crio[77] trap invalid opcode ip:4a1b2c sp:c000 error:0 in crio[400000+1000]";
+	static const char shim[] = "containerd-shim[4242]: segfault at 8 ip 0000000000467e2a sp 000000c0000a1e88 error 4 in containerd-shim-runc-v2[400000+5a5000]";
+	static const char oom[] = "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,"
+		"task_memcg=/system.slice/containerd.service,task=containerd,pid=900,uid=0";
+	static const char other[] = "python3[12]: segfault at 0 ip 00007f sp 00007f error 4 in libc.so.6";
+	static const char spaced[] = "my containerd[12]: segfault at 0 ip 0 sp 0 error 4";
+	static const char nopid[] = "containerd[x1]: segfault at 0 ip 0 sp 0 error 4";
+	struct health_crash c;
+	size_t n;
+
+	CHECK_INT(health_parse_crash(segv, strlen(segv), &c), 1);
+	CHECK_STR(c.comm, "containerd");
+	CHECK_INT(c.pid, 2445);
+	CHECK_STR(c.what, "segfault");
+	CHECK_INT(health_parse_crash(gp, strlen(gp), &c), 1);
+	CHECK_STR(c.comm, "dockerd");
+	CHECK_INT(c.pid, 811);
+	CHECK_STR(c.what, "general protection");
+	CHECK_INT(health_parse_crash(trap, strlen(trap), &c), 1);
+	CHECK_STR(c.what, "trap");
+	CHECK_INT(health_parse_crash(shim, strlen(shim), &c), 1);
+	CHECK_STR(c.comm, "containerd-shim");
+	CHECK_INT(health_parse_crash(oom, strlen(oom), &c), 1);
+	CHECK_STR(c.comm, "containerd");
+	CHECK_INT(c.pid, 900);
+	CHECK_STR(c.what, "oom-kill");
+	/* Another program's crash, a comm that only contains a runtime's name, no pid: not one. */
+	CHECK_INT(health_parse_crash(other, strlen(other), &c), 0);
+	CHECK_INT(health_parse_crash(spaced, strlen(spaced), &c), 0);
+	CHECK_INT(health_parse_crash(nopid, strlen(nopid), &c), 0);
+	CHECK_INT(health_parse_crash(rec_v1, strlen(rec_v1), &c), 0);
+	for (n = 0; n <= strlen(segv); n++)
+		(void)health_parse_crash(segv, n, &c);
+}
+
+static void shim_cmdlines(void)
+{
+	static const char v2[] = "/usr/bin/containerd-shim-runc-v2 -namespace k8s.io -id "
+		"9c1f3e8a2b7d4c6e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60 -address /run/containerd/containerd.sock";
+	static const char conmon[] = "/usr/bin/conmon -b /run/containers/x -c 4f0a3c2b1d9e -n k8s_app_web -r /usr/bin/runc";
+	char id[SHIM_ID_MAX], ns[SHIM_NS_MAX];
+
+	shim_parse_args(v2, strlen(v2), id, sizeof id, ns, sizeof ns);
+	CHECK_STR(id, "9c1f3e8a2b7d4c6e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60");
+	CHECK_STR(ns, "k8s.io");
+	shim_parse_args(conmon, strlen(conmon), id, sizeof id, ns, sizeof ns);
+	CHECK_STR(id, "4f0a3c2b1d9e");
+	CHECK_STR(ns, "");
+	shim_parse_args("-id", 3, id, sizeof id, ns, sizeof ns);
+	CHECK_STR(id, "");
+	/* comm is cut at 15 bytes: the shim and Docker's old daemon share "docker-containe". */
+	CHECK_INT(shim_is("containerd-shim", NULL), 1);
+	CHECK_INT(shim_is("conmon", NULL), 1);
+	CHECK_INT(shim_is("containerd", NULL), 0);
+	CHECK_INT(shim_is("docker-containe", "docker-containerd-shim 1a2b /var/run/docker"), 1);
+	CHECK_INT(shim_is("docker-containe", "docker-containerd --config /var/run/docker"), 0);
+	CHECK_INT(shim_is("docker-containe", NULL), 0);
+}
+
+static void ages(void)
+{
+	char b[16];
+
+	CHECK_STR(health_age_str(45, b, sizeof b), "45s");
+	CHECK_STR(health_age_str(12 * 60, b, sizeof b), "12m");
+	CHECK_STR(health_age_str(3 * 3600 + 59, b, sizeof b), "3h");
+	CHECK_STR(health_age_str(86400 * 2 + 5, b, sizeof b), "2d");
+	CHECK_STR(health_age_str(86400 + 3600, b, sizeof b), "1d");
+	CHECK_STR(health_age_str(-5, b, sizeof b), "0s");
+}
+
 int main(void)
 {
 	RUN(oom_v1);
 	RUN(oom_systemd);
 	RUN(oom_not_a_pod_or_not_oom);
 	RUN(stat_start);
+	RUN(crash_lines);
+	RUN(shim_cmdlines);
+	RUN(ages);
 	return T_EXIT();
 }
