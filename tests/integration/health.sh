@@ -100,7 +100,8 @@ expect_json "zombie parent named with 200 zombies" '.zombie_parents[] | select(.
 expect_json "the pod counts its 200 zombies" '.pods[] | select(.pod_uid == "'$ZUID'") | .zombies == 200' "$J"
 expect_json "zombies-accumulating (warn) names the parent" '.findings[] | select(.id == "zombies-accumulating") | select(.subject == "pid '$ZP' (python3)") | .severity == "warn" and (.message | test("200 zombie"))' "$J"
 expect_json "no pids controller for the zombie pod: unknown, no finding" '(.pods[] | select(.pod_uid == "'$ZUID'") | .pids_max == null) and ([.findings[] | select(.id == "pids-near-limit" and .subject == "pod '$ZUID'")] | length == 0)' "$J"
-expect_json "pids as the cgroup files say" '.pods[] | select(.pod_uid == "'$PUID'") | .pids_current == 5 and .pids_max == 5 and .pids_events_max == '"$(awk '{print $2}' "$PPOD/pids.events")" "$J"
+# v1: the refused forks of the pod are its own pids.events plus its containers'.
+expect_json "pids as the cgroup files say" '.pods[] | select(.pod_uid == "'$PUID'") | .pids_current == 5 and .pids_max == 5 and .pids_events_max == '"$(cat "$PPOD/pids.events" "$PPOD/$PCID/pids.events" | awk '$1 == "max" {s += $2} END {print s}')" "$J"
 expect_json "pids-near-limit (fail) for the pod" '.findings[] | select(.id == "pids-near-limit" and .subject == "pod '$PUID'") | .severity == "fail" and (.message | test("5 of pids.max 5"))' "$J"
 expect_json "OOM record mapped to pod and container" '.oom_kills.records[] | select(.pod_uid == "'$OUID'") | .container_id == "'$OCID'" and .comm == "python3"' "$J"
 expect_json "the pod's memory cgroups count one OOM kill" '.pods[] | select(.pod_uid == "'$OUID'") | .oom_kills == 1' "$J"
