@@ -970,26 +970,21 @@ static int recount_cb(const struct proc_info *p, void *arg)
 void check_health_recount(struct health_report *r, unsigned watched_secs, unsigned min_growth,
 			  struct findings *fs)
 {
-	static const struct recount zero;
-	struct recount *c = malloc(sizeof *c);
+	struct recount rc, *c = &rc; /* 16 KiB: stack, no allocation on the /proc path */
 	char subj[64], l[140];
 	struct proc_info pi;
 	struct nr_err e;
 	int i;
 
-	if (!c)
-		return;
-	*c = zero;
 	c->r = r;
+	c->n = 0;
 	r->watch_secs = watched_secs;
 	for (i = 0; i < r->npods; i++) {
 		r->pods[i].zombies_after = 0;
 		memset(&r->pods[i].zparent_after, 0, sizeof r->pods[i].zparent_after);
 	}
-	if (proc_walk_some(PROC_F_CGROUP, recount_cb, c, &e) < 0) {
-		free(c);
+	if (proc_walk_some(PROC_F_CGROUP, recount_cb, c, &e) < 0)
 		return;
-	}
 	for (i = 0; i < r->npods; i++)
 		r->pods[i].watched = 1;
 	for (i = 0; i < c->n; i++) {
@@ -1000,7 +995,6 @@ void check_health_recount(struct health_report *r, unsigned watched_secs, unsign
 			z->zombies = c->pair[i].zombies;
 		}
 	}
-	free(c);
 	for (i = 0; i < r->npods; i++) {
 		struct health_pod *p = &r->pods[i];
 		struct health_zparent *z = &p->zparent_after;
