@@ -494,6 +494,8 @@ static int run(const struct diag_opts *o, struct diag_report *r, struct diag_ctx
 		note_missing(r, &r->checks[DC_BRIDGES], CAP_NET_ADMIN_, "CAP_NET_ADMIN", "--fix cannot set bridges up");
 	(void)CAP_SYS_ADMIN_;
 	diag_after(o, r);
+	if (x->rt_ok)
+		rt_close(&x->rt);
 	if (x->lc_ok)
 		locate_fini(&x->lc);
 	if (x->nl_ok)
