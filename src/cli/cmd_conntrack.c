@@ -74,8 +74,8 @@ static int run(struct cli *c, int argc, char **argv)
 		else if (parse_duration(p.arg, &o.since_secs) < 0 || !o.since_secs)
 			return cli_usage(c, "bad --since '%s' (a duration: 90s, 15m, 2h, 1d, 1h30m)", p.arg);
 	}
-	if (p.npos)
-		return cli_usage(c, "takes no arguments");
+	if (cli_no_pos(&p, NULL))
+		return EXIT_USAGE;
 	if (!(k = calloc(1, sizeof *k)))
 		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "conntrack" });
 	rc = check(c, k, &o);

@@ -56,8 +56,8 @@ static int run(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "--limit: '%s' is not a number from 0 to %d", p.arg, FLOWS_KEEP);
 		}
 	}
-	if (p.npos)
-		return cli_usage(c, "takes no arguments (use --pod-ip IP)");
+	if (cli_no_pos(&p, " (use --pod-ip IP)"))
+		return EXIT_USAGE;
 	findings_init(&fs);
 	nr_err_clear(&e);
 	if (check_flows_run(pods, npods, &r, &fs, &e) < 0)

@@ -144,16 +144,13 @@ static int report(struct cli *c, struct loc *l, int n)
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
 	struct cli_parse p;
 	struct nr_err e;
 	struct loc *l;
 	int id, rc;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
+	if ((id = cli_no_opts(&p, c, argc, argv)) != CLI_GO)
+		return id;
 	if (!(l = calloc(1, sizeof *l)))
 		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "locate" });
 	nr_err_clear(&e);

@@ -8,7 +8,6 @@
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
 	/* static: hundreds of interfaces and findings, too big for the stack. */
 	static struct mtu_report r;
 	static struct findings fs;
@@ -17,12 +16,8 @@ static int run(struct cli *c, int argc, char **argv)
 	struct jw w;
 	int id;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
-	if (p.npos)
-		return cli_usage(c, "takes no arguments");
+	if ((id = cli_no_args(&p, c, argc, argv)) != CLI_GO)
+		return id;
 	findings_init(&fs);
 	nr_err_clear(&e);
 	if (check_mtu_run(&r, &fs, &e) < 0)

@@ -175,8 +175,8 @@ static int run(struct cli *c, int argc, char **argv)
 		} else
 			v.table = t.table = p.arg;
 	}
-	if (p.npos)
-		return cli_nf_error(c, EXIT_USAGE, "takes no arguments (see 'netrescue help rules')");
+	if (cli_no_pos(&p, " (see 'netrescue help rules')"))
+		return EXIT_USAGE;
 	if (t.port && !have_pod)
 		return cli_nf_error(c, EXIT_USAGE, "--port needs --pod-ip");
 	nf_init(&rs);

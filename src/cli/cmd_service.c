@@ -11,7 +11,6 @@
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
 	/* static: the report and findings are hundreds of KiB. */
 	static struct svc_report r;
 	static struct findings fs;
@@ -23,10 +22,8 @@ static int run(struct cli *c, int argc, char **argv)
 	struct jw w;
 	int id, rc;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
+	if ((id = cli_no_opts(&p, c, argc, argv)) != CLI_GO)
+		return id;
 	if (p.npos != 1)
 		return cli_nf_error(c, EXIT_USAGE, "needs one IP[:PORT] or NS/NAME (see 'netrescue help service')");
 	if (service_parse(p.pos[0], &q, why, sizeof why) < 0)
