@@ -154,9 +154,15 @@ static int first_addr(const struct nl_ifaddr *a, void *arg)
 	return 1;
 }
 
-static void pod_behind(struct locate_ctx *c, struct bridge_port *p)
+/* pods_behind's working state: locate's context and a socket (32 KiB receive buffer) for one
+ * pod netns at a time; one allocation per run. */
+struct pods_work {
+	struct locate_ctx lc;
+	struct nl pn;
+};
+
+static void pod_behind(struct locate_ctx *c, struct nl *pn, struct bridge_port *p)
 {
-	static struct nl pn; /* 32 KiB receive buffer: static in this single-threaded program */
 	struct nl_link pl;
 	struct first_addr fa;
 	struct nr_err ign;
@@ -167,15 +173,15 @@ static void pod_behind(struct locate_ctx *c, struct bridge_port *p)
 	fd = locate_nsid_open(c, p->peer_netnsid, &p->peer_netns, &ign);
 	if (fd < 0)
 		return; /* no process in it, or it vanished: the pod is gone, not our error */
-	if (nl_open_in(&pn, fd, &ign) == 0) {
-		if (nl_link_get_index(&pn, p->peer_ifindex, &pl, &ign) == 0 && pl.mac_len == 6) {
+	if (nl_open_in(pn, fd, &ign) == 0) {
+		if (nl_link_get_index(pn, p->peer_ifindex, &pl, &ign) == 0 && pl.mac_len == 6) {
 			memcpy(p->pod_mac, pl.mac, 6);
 			fa.ifindex = pl.ifindex;
 			fa.p = p;
-			if (nl_addr_dump(&pn, AF_UNSPEC, first_addr, &fa, &ign) == 0)
+			if (nl_addr_dump(pn, AF_UNSPEC, first_addr, &fa, &ign) == 0)
 				p->has_pod = 1;
 		}
-		nl_close(&pn);
+		nl_close(pn);
 	}
 	close(fd);
 }
@@ -186,7 +192,8 @@ static void pod_behind(struct locate_ctx *c, struct bridge_port *p)
 /* Reads the pod behind every port, and tells pod bridges from the rest. */
 static void pods_behind(const char *host_root, struct bridge_report *r)
 {
-	struct locate_ctx *c = calloc(1, sizeof *c);
+	struct pods_work *pw = calloc(1, sizeof *pw);
+	struct locate_ctx *c = pw ? &pw->lc : NULL;
 	char names[CNI_BRIDGES][NL_IFNAMSIZ];
 	struct nr_err ign;
 	int i, j, n = cni_pod_bridges(host_root, names, CNI_BRIDGES);
@@ -196,18 +203,18 @@ static void pods_behind(const char *host_root, struct bridge_report *r)
 			if (!strcmp(r->br[i].name, names[j]))
 				r->br[i].pod = 1;
 	if (!c || locate_init(c, &ign) < 0) {
-		free(c);
+		free(pw);
 		return; /* ports still get checked; pods are just not named */
 	}
 	c->host_root = host_root;
 	for (i = 0; i < r->nports; i++) {
-		pod_behind(c, &r->ports[i]);
+		pod_behind(c, &pw->pn, &r->ports[i]);
 		r->ports[i].is_pod = locate_netns_is_pod(c, r->ports[i].peer_netns);
 		if (r->ports[i].is_pod)
 			r->br[r->ports[i].br].pod = 1;
 	}
 	locate_fini(c);
-	free(c);
+	free(pw);
 }
 
 static void macs_learned(struct bridge_report *r)

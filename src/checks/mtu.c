@@ -2,6 +2,7 @@
 #include <linux/rtnetlink.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -91,6 +92,15 @@ struct linkset {
 	struct nl_link l[MTU_LINKS_MAX];
 };
 
+/* One run's working state: hundreds of KiB of links, the netns list and two 32 KiB netlink
+ * receive buffers; one allocation per run, owned by check_mtu_run. */
+struct mtu_work {
+	struct linkset s;
+	struct nl nl;          /* the node's netns */
+	struct nl pnl;         /* inside one pod's netns at a time */
+	struct netns_list ns;
+};
+
 static int add_link(const struct nl_link *l, void *arg)
 {
 	struct linkset *s = arg;
@@ -172,9 +182,10 @@ static void collect(struct mtu_report *r, const struct linkset *s)
 
 /* Reads, inside the netns behind fd (id nsid as the node sees it), the peer of every pod veth
  * that points there, and the pod UID of the process pid found in it. */
-static void read_inside(struct mtu_report *r, int fd, int nsid, unsigned long long ino, int pid)
+static void read_inside(struct mtu_report *r, struct mtu_work *w, int fd, int nsid, unsigned long long ino,
+			int pid)
 {
-	static struct nl pnl; /* 32 KiB receive buffer: not on the stack */
+	struct nl *pnl = &w->pnl;
 	struct proc_info pi;
 	struct nl_link peer;
 	struct nr_err e;
@@ -195,13 +206,13 @@ static void read_inside(struct mtu_report *r, int fd, int nsid, unsigned long lo
 		}
 		if (uid > 0)
 			snprintf(f->pod_uid, sizeof f->pod_uid, "%s", pi.pod_uid);
-		if (!opened && nl_open_in(&pnl, fd, &e) < 0) {
+		if (!opened && nl_open_in(pnl, fd, &e) < 0) {
 			snprintf(f->why_unknown, sizeof f->why_unknown, "cannot enter the pod netns: %s",
 				 e.sys ? strerror(e.sys) : "netlink");
 			continue;
 		}
 		opened = 1;
-		if (nl_link_get_index(&pnl, f->peer_ifindex, &peer, &e) == 0) {
+		if (nl_link_get_index(pnl, f->peer_ifindex, &peer, &e) == 0) {
 			f->pod_known = 1;
 			f->pod_mtu = peer.mtu;
 			memcpy(f->pod_ifname, peer.name, sizeof f->pod_ifname);
@@ -210,7 +221,7 @@ static void read_inside(struct mtu_report *r, int fd, int nsid, unsigned long lo
 		}
 	}
 	if (opened)
-		nl_close(&pnl);
+		nl_close(pnl);
 }
 
 static int pods_left(const struct mtu_report *r)
@@ -224,9 +235,10 @@ static int pods_left(const struct mtu_report *r)
 
 /* IFLA_LINK_NETNSID is an id local to the node's netns: the way back to a namespace is to ask
  * RTM_GETNSID about each namespace that has a process (one /proc walk for all pods). */
-static void pod_sides(struct mtu_report *r, struct nl *nl)
+static void pod_sides(struct mtu_report *r, struct mtu_work *w)
 {
-	static struct netns_list ns; /* 16 KiB: static, not on the stack */
+	struct netns_list *ns = &w->ns;
+	struct nl *nl = &w->nl;
 	unsigned long long self = 0;
 	struct nr_err e;
 	int i, fd, nsid, denied = 0;
@@ -234,18 +246,18 @@ static void pod_sides(struct mtu_report *r, struct nl *nl)
 
 	nr_err_clear(&e);
 	netns_self_ino(&self, &e);
-	if (netns_list_all(&ns, &e) < 0)
-		ns.n = 0;
-	for (i = 0; i < ns.n && pods_left(r); i++) {
-		if (ns.ns[i].ino == self)
+	if (netns_list_all(ns, &e) < 0)
+		ns->n = 0;
+	for (i = 0; i < ns->n && pods_left(r); i++) {
+		if (ns->ns[i].ino == self)
 			continue;
-		fd = netns_open_pid(ns.ns[i].pid, NULL, &e);
+		fd = netns_open_pid(ns->ns[i].pid, NULL, &e);
 		if (fd < 0) {
 			denied += e.sys == EACCES || e.sys == EPERM;
 			continue; /* gone meanwhile, or not ours to see */
 		}
 		if (nl_nsid_get(nl, fd, &nsid, &e) == 0 && nsid >= 0)
-			read_inside(r, fd, nsid, ns.ns[i].ino, ns.ns[i].pid);
+			read_inside(r, w, fd, nsid, ns->ns[i].ino, ns->ns[i].pid);
 		close(fd);
 	}
 	why = denied || geteuid() != 0 ? "permission denied entering namespaces (run as root)" :
@@ -345,33 +357,46 @@ static void findings(const struct mtu_report *r, struct findings *fs)
 
 /* --- the check -------------------------------------------------------------------------------- */
 
-int check_mtu_run(struct mtu_report *r, struct findings *fs, struct nr_err *e)
+/* The node's links and the pod side of each veth into r; returns 0 or -1 (e set). */
+static int read_node(struct mtu_report *r, struct mtu_work *w, struct nr_err *e)
 {
-	/* static: hundreds of KiB of links and a 32 KiB receive buffer; one caller at a time. */
-	static struct linkset s;
-	static struct nl nl;
+	struct linkset *s = &w->s;
 	struct dflt d;
-	unsigned worst = 0;
 	int i;
 
-	memset(r, 0, offsetof(struct mtu_report, ifs));
-	s.n = s.dropped = 0;
-	if (nl_open(&nl, e) < 0)
+	if (nl_open(&w->nl, e) < 0)
 		return -1;
-	if (nl_link_dump(&nl, add_link, &s, e) < 0 || find_uplink(&nl, &d, e) < 0) {
-		nl_close(&nl);
+	if (nl_link_dump(&w->nl, add_link, s, e) < 0 || find_uplink(&w->nl, &d, e) < 0) {
+		nl_close(&w->nl);
 		return -1;
 	}
-	for (i = 0; i < s.n && d.oif; i++)
-		if (s.l[i].ifindex == d.oif) {
+	for (i = 0; i < s->n && d.oif; i++)
+		if (s->l[i].ifindex == d.oif) {
 			r->have_uplink = 1;
 			r->uplink_ifindex = d.oif;
-			r->uplink_mtu = s.l[i].mtu;
-			memcpy(r->uplink, s.l[i].name, sizeof r->uplink);
+			r->uplink_mtu = s->l[i].mtu;
+			memcpy(r->uplink, s->l[i].name, sizeof r->uplink);
 		}
-	collect(r, &s);
-	pod_sides(r, &nl);
-	nl_close(&nl);
+	collect(r, s);
+	pod_sides(r, w);
+	nl_close(&w->nl);
+	return 0;
+}
+
+int check_mtu_run(struct mtu_report *r, struct findings *fs, struct nr_err *e)
+{
+	struct mtu_work *w;
+	unsigned worst = 0;
+	int i, rc;
+
+	memset(r, 0, offsetof(struct mtu_report, ifs));
+	if (!(w = malloc(sizeof *w)))
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "mtu", NULL);
+	w->s.n = w->s.dropped = 0;
+	rc = read_node(r, w, e);
+	free(w);
+	if (rc < 0)
+		return -1;
 	drop_not_pods(r);
 	for (i = 0; i < r->noverlay; i++)
 		if (lowers_pod_mtu(&r->overlays[i]) && r->overlays[i].overhead > worst)

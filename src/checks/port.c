@@ -578,8 +578,8 @@ static int holder_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-int check_port_run(const char *host_root, unsigned port, unsigned long long pod_netns,
-		   struct port_report *r, struct findings *fs, struct nr_err *e)
+static int scan(const char *host_root, unsigned port, unsigned long long pod_netns, struct port_report *r,
+		struct findings *fs, struct nr_err *e)
 {
 	int i, next;
 
@@ -635,6 +635,15 @@ int check_port_run(const char *host_root, unsigned port, unsigned long long pod_
 	if (fs)
 		add_findings(r, fs);
 	return 0;
+}
+
+int check_port_run(const char *host_root, unsigned port, unsigned long long pod_netns,
+		   struct port_report *r, struct findings *fs, struct nr_err *e)
+{
+	int rc = scan(host_root, port, pod_netns, r, fs, e);
+
+	rt_close(&S.rt);
+	return rc;
 }
 
 /* --- --kill ------------------------------------------------------------------------------------ */

@@ -80,6 +80,17 @@ int cli_next(struct cli_parse *p, const struct cli_opt *opts);
  *   if (id < 0) return cli_parse_end(p, id);  */
 int cli_parse_end(struct cli_parse *p, int id);
 
+/* The prologue of a command without options of its own: parses argv into p (--json,
+ * --host-root and --help only). Returns CLI_GO when the command goes on (p->pos holds its
+ * arguments), else the exit code to return at once (help printed, or one usage line). */
+#define CLI_GO (-1)
+int cli_no_opts(struct cli_parse *p, struct cli *c, int argc, char **argv);
+/* The same for a command that also takes no arguments ("takes no arguments"). */
+int cli_no_args(struct cli_parse *p, struct cli *c, int argc, char **argv);
+/* After an option loop: EXIT_OK when no argument was given, else EXIT_USAGE after
+ * "takes no arguments" and hint (e.g. " (use --pod-ip IP)"; NULL: none). */
+int cli_no_pos(const struct cli_parse *p, const char *hint);
+
 /* --- the JSON document ---------------------------------------------------------------------
  * Every command opens its stdout document with cli_json_begin and closes it with cli_json_end,
  * which adds "error": {"code", "message"} when the command reported an error before it. When

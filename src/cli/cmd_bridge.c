@@ -7,34 +7,38 @@
 #include "report/findings.h"
 #include "report/json.h"
 
-static struct findings fs; /* ~110 KB: static, one check per process */
+/* The command's state: the report and the findings (~110 KB); one allocation. */
+struct bridge_cmd {
+	struct bridge_report r;
+	struct findings fs;
+};
 
-static int print(struct cli *c, const struct bridge_report *r)
+static int print(struct cli *c, const struct bridge_report *r, struct findings *fs)
 {
 	struct jw w;
 
-	findings_sort(&fs);
+	findings_sort(fs);
 	if (c->json) {
 		cli_json_begin(c, &w, "bridge");
-		findings_json(&w, &fs);
+		findings_json(&w, fs);
 		check_bridge_json(&w, r);
 		if (cli_json_end(c, &w))
 			return EXIT_CANNOT;
 	} else {
 		check_bridge_text(stdout, r);
-		if (fs.n) {
+		if (fs->n) {
 			putchar('\n');
-			findings_text(stdout, &fs);
+			findings_text(stdout, fs);
 		}
 	}
-	return findings_exit(&fs);
+	return findings_exit(fs);
 }
 
 static int run(struct cli *c, int argc, char **argv)
 {
 	enum { O_FIX = 1 };
 	static const struct cli_opt opts[] = { { "fix", 0, CLI_ARG_NONE, O_FIX }, { 0, 0, 0, 0 } };
-	struct bridge_report *r;
+	struct bridge_cmd *b;
 	struct cli_parse p;
 	struct nr_err e;
 	int id, rc, fix = 0;
@@ -47,16 +51,16 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	if (p.npos > 1)
 		return cli_usage(c, "takes at most one bridge name");
-	r = calloc(1, sizeof *r);
-	if (!r)
+	b = calloc(1, sizeof *b);
+	if (!b)
 		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "bridge" });
 	nr_err_clear(&e);
-	findings_init(&fs);
-	if (check_bridge_run_in(c->host_root, p.npos ? p.pos[0] : NULL, fix, r, &fs, &e) < 0)
+	findings_init(&b->fs);
+	if (check_bridge_run_in(c->host_root, p.npos ? p.pos[0] : NULL, fix, &b->r, &b->fs, &e) < 0)
 		rc = cli_fail(c, &e);
 	else
-		rc = print(c, r);
-	free(r);
+		rc = print(c, &b->r, &b->fs);
+	free(b);
 	return rc;
 }
 

@@ -104,6 +104,7 @@ struct state {
 	char line[LINE_MAX_TXT];
 };
 
+/* A signal handler can reach only static storage: the flag stays file-scope. */
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
@@ -547,33 +548,32 @@ static int out_path(struct cli *c, struct args *a, char *buf, size_t cap)
 }
 
 /* --pod-ip: the host-side interface, or (--inside) the pod's netns and its interface. */
-static int find_pod(struct cli *c, struct args *a, char *ifbuf, size_t cap)
+static int find_pod(struct cli *c, struct args *a, struct locate_report *lr, char *ifbuf, size_t cap)
 {
-	static struct locate_report lr;
 	struct nr_err e;
 	int rc;
 
-	if ((rc = cli_locate_pod(c, a->pod_ip, &lr)) != EXIT_OK)
+	if ((rc = cli_locate_pod(c, a->pod_ip, lr)) != EXIT_OK)
 		return rc;
 	nr_err_clear(&e);
 	if (!a->inside) {
-		if (!lr.host_if[0]) {
+		if (!lr->host_if[0]) {
 			nr_fail(&e, NR_E_CAP_NOPOD, 0, "capture", "%s", a->pod_ip);
 			return cli_fail(c, &e);
 		}
-		snprintf(ifbuf, cap, "%s", lr.host_if);
+		snprintf(ifbuf, cap, "%s", lr->host_if);
 		a->o.ifname = ifbuf;
 		return 0;
 	}
-	if (!lr.npids) {
+	if (!lr->npids) {
 		nr_fail(&e, NR_E_CAP_NOPOD, 0, "capture", "%s: no process in its network namespace", a->pod_ip);
 		return cli_fail(c, &e);
 	}
-	a->o.netns_fd = netns_open_pid(lr.pids[0], NULL, &e);
+	a->o.netns_fd = netns_open_pid(lr->pids[0], NULL, &e);
 	if (a->o.netns_fd < 0)
 		return cli_fail(c, &e);
 	if (!a->ifname_given) {
-		snprintf(ifbuf, cap, "%s", lr.pod_if[0] ? lr.pod_if : "eth0");
+		snprintf(ifbuf, cap, "%s", lr->pod_if[0] ? lr->pod_if : "eth0");
 		a->o.ifname = ifbuf;
 	}
 	return 0;
@@ -760,81 +760,102 @@ static void setup_state(struct state *s, struct args *a, const struct capture_re
 		a->o.on_packet = print_pkt;
 }
 
-static int run(struct cli *c, int argc, char **argv)
+/* The command's state (options, result, line printer, the pod map): large, one allocation
+ * before the capture; nothing is allocated per packet. */
+struct cap_cmd {
+	struct args a;
+	struct capture_result r;
+	struct state s;
+	struct cap_pods pods;
+	struct locate_report lr;
+	char path[CAPTURE_PATH_MAX];      /* a->o.path and a->o.ifname point here */
+	char ifbuf[CAPTURE_IFNAME_MAX];
+};
+
+static int capture(struct cli *c, int argc, char **argv, struct cap_cmd *k)
 {
-	static struct args a;
-	static struct capture_result r;
-	static struct state s;
-	static struct cap_pods pods;
-	char path[CAPTURE_PATH_MAX], ifbuf[CAPTURE_IFNAME_MAX];
+	struct args *a = &k->a;
+	struct capture_result *r = &k->r;
+	struct state *s = &k->s;
+	struct cap_pods *pods = &k->pods;
 	struct nr_err e;
 	int rc, done = 0, ex;
 
-	memset(&a, 0, sizeof a);
-	memset(&s, 0, sizeof s);
-	a.o.netns_fd = -1;
-	s.c = c;
-	rc = parse_args(c, argc, argv, &a, &done);
+	a->o.netns_fd = -1;
+	s->c = c;
+	rc = parse_args(c, argc, argv, a, &done);
 	if (rc || done)
 		return rc;
-	if ((rc = check_args(c, &a)))
+	if ((rc = check_args(c, a)))
 		return rc;
 	/* Which pod each veth leads to: best effort, for -D, -i any lines and pcapng. */
-	if (!a.read && !a.inside && (a.list || a.o.pcapng || (!a.write && !a.upload &&
-	    (!a.o.ifname || !strcmp(a.o.ifname, "any")))))
-		cap_pods_load(&pods, c->host_root);
-	if (a.list)
-		return list_ifs(c, &pods);
-	setup_state(&s, &a, &r, &pods);
-	if (a.linebuf)
+	if (!a->read && !a->inside && (a->list || a->o.pcapng || (!a->write && !a->upload &&
+	    (!a->o.ifname || !strcmp(a->o.ifname, "any")))))
+		cap_pods_load(pods, c->host_root);
+	if (a->list)
+		return list_ifs(c, pods);
+	setup_state(s, a, r, pods);
+	if (a->linebuf)
 		setvbuf(stdout, NULL, _IOLBF, 0);
-	if (a.verbose)
+	if (a->verbose)
 		cli_warn(c, "-v is accepted for tcpdump habits; lines keep the -n format");
 	nr_err_clear(&e);
 	/* A bad filter is a usage error: say so before touching interfaces or files. */
-	if (capture_check_filter(a.filter, 1 /* DLT_EN10MB */, a.o.snaplen, &e) < 0)
+	if (capture_check_filter(a->filter, 1 /* DLT_EN10MB */, a->o.snaplen, &e) < 0)
 		return cli_fail(c, &e);
-	if (a.upload) {
+	if (a->upload) {
 		/* A bad URL or a missing signed header is a usage error: before capturing, not after. */
-		if (upload_check(a.upload, &a.uo, &a.ur, &e) < 0)
+		if (upload_check(a->upload, &a->uo, &a->ur, &e) < 0)
 			return cli_fail(c, &e);
 	}
-	if (a.pod_ip && (rc = find_pod(c, &a, ifbuf, sizeof ifbuf)))
+	if (a->pod_ip && (rc = find_pod(c, a, &k->lr, k->ifbuf, sizeof k->ifbuf)))
 		return rc;
-	if ((a.write || a.upload) && (rc = out_path(c, &a, path, sizeof path)))
+	if ((a->write || a->upload) && (rc = out_path(c, a, k->path, sizeof k->path)))
 		return rc;
 	catch_signals();
-	if (a.read)
-		return read_file(c, &a, &s, &r);
-	a.o.on_start = started;
-	a.o.on_progress = progress;
-	rc = capture_run(&a.o, &r, &e);
-	if (a.o.netns_fd >= 0)
-		close(a.o.netns_fd);
+	if (a->read)
+		return read_file(c, a, s, r);
+	a->o.on_start = started;
+	a->o.on_progress = progress;
+	rc = capture_run(&a->o, r, &e);
+	if (a->o.netns_fd >= 0)
+		close(a->o.netns_fd);
 	if (rc < 0) {
-		clear_progress(&s);
+		clear_progress(s);
 		/* It did not start: no document (stdout stays empty), one line on stderr. */
 		return cli_fail(c, &e);
 	}
-	ex = stop_exit(r.stop);
-	summary(&s, &a, &r);
+	ex = stop_exit(r->stop);
+	summary(s, a, r);
 	if (c->json) {
-		open_doc(&s, !a.o.path);
-		if (s.doc == 2)
-			jw_arr_end(&s.w);
-		jw_kuint(&s.w, "packet_count", r.packets_captured);
-		capture_json(&s.w, &r);
-		jw_kstr(&s.w, "filter", a.filter[0] ? a.filter : NULL);
-		jw_kstr(&s.w, "pod_ip", a.pod_ip);
-		jw_kbool(&s.w, "inside", a.inside);
+		open_doc(s, !a->o.path);
+		if (s->doc == 2)
+			jw_arr_end(&s->w);
+		jw_kuint(&s->w, "packet_count", r->packets_captured);
+		capture_json(&s->w, r);
+		jw_kstr(&s->w, "filter", a->filter[0] ? a->filter : NULL);
+		jw_kstr(&s->w, "pod_ip", a->pod_ip);
+		jw_kbool(&s->w, "inside", a->inside);
 	}
-	if (a.upload && ex == EXIT_OK)
-		ex = do_upload(&s, &a, &r);
-	if (c->json && jw_end(&s.w) < 0)
+	if (a->upload && ex == EXIT_OK)
+		ex = do_upload(s, a, r);
+	if (c->json && jw_end(&s->w) < 0)
 		return EXIT_CANNOT;
-	if (fflush(stdout) && !a.o.to_stdout)
+	if (fflush(stdout) && !a->o.to_stdout)
 		return EXIT_CANNOT;
 	return ex;
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	struct cap_cmd *k = calloc(1, sizeof *k);
+	int rc;
+
+	if (!k)
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "capture" });
+	rc = capture(c, argc, argv, k);
+	free(k);
+	return rc;
 }
 
 const struct cli_cmd cmd_capture = {

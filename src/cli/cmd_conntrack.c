@@ -1,6 +1,7 @@
 /* conntrack: the connection-tracking table and the neighbour table of the node, with
  * kernel-log evidence; --fix raises nf_conntrack_max and persists it once. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/parse.h"
@@ -10,6 +11,47 @@
 #include "report/findings.h"
 #include "report/json.h"
 
+/* The command's state: the reports and findings are tens of KiB; one allocation. */
+struct ct_cmd {
+	struct conntrack_report r;
+	struct neigh_overflow_report nr;
+	struct findings fs;
+};
+
+static int check(struct cli *c, struct ct_cmd *k, struct conntrack_opts *o)
+{
+	struct findings *fs = &k->fs;
+	struct nr_err e;
+	struct jw w;
+	int rc;
+
+	o->host_root = c->host_root;
+	findings_init(fs);
+	nr_err_clear(&e);
+	rc = check_conntrack_run(o, &k->r, fs, &e);
+	check_neigh_overflow_run(o->since_secs, &k->nr, fs, NULL);
+	findings_sort(fs);
+	/* Reported before the document closes, so that its "error" says what was not done. */
+	if (rc < 0)
+		rc = cli_fail(c, &e);
+	if (c->json) {
+		cli_json_begin(c, &w, "conntrack");
+		check_conntrack_json(&w, &k->r);
+		jw_key(&w, "neighbour_table");
+		jw_obj(&w);
+		check_neigh_overflow_json(&w, &k->nr);
+		jw_obj_end(&w);
+		findings_json(&w, fs);
+		if (cli_json_end(c, &w))
+			return EXIT_CANNOT;
+	} else {
+		check_conntrack_text(stdout, &k->r);
+		check_neigh_overflow_text(stdout, &k->nr);
+		findings_text(stdout, fs);
+	}
+	return rc ? rc : findings_exit(fs);
+}
+
 static int run(struct cli *c, int argc, char **argv)
 {
 	enum { O_FIX = 1, O_SINCE };
@@ -18,14 +60,9 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "since", 0, CLI_ARG_REQUIRED, O_SINCE },
 		{ 0, 0, 0, 0 },
 	};
-	/* static: the reports and findings are tens of KiB, too big for a comfortable stack. */
-	static struct conntrack_report r;
-	static struct neigh_overflow_report nr;
-	static struct findings fs;
 	struct conntrack_opts o = { 0, 0, NULL };
 	struct cli_parse p;
-	struct nr_err e;
-	struct jw w;
+	struct ct_cmd *k;
 	int id, rc;
 
 	cli_parse_init(&p, c, argc, argv);
@@ -37,33 +74,13 @@ static int run(struct cli *c, int argc, char **argv)
 		else if (parse_duration(p.arg, &o.since_secs) < 0 || !o.since_secs)
 			return cli_usage(c, "bad --since '%s' (a duration: 90s, 15m, 2h, 1d, 1h30m)", p.arg);
 	}
-	if (p.npos)
-		return cli_usage(c, "takes no arguments");
-	o.host_root = c->host_root;
-	findings_init(&fs);
-	nr_err_clear(&e);
-	rc = check_conntrack_run(&o, &r, &fs, &e);
-	check_neigh_overflow_run(o.since_secs, &nr, &fs, NULL);
-	findings_sort(&fs);
-	/* Reported before the document closes, so that its "error" says what was not done. */
-	if (rc < 0)
-		rc = cli_fail(c, &e);
-	if (c->json) {
-		cli_json_begin(c, &w, "conntrack");
-		check_conntrack_json(&w, &r);
-		jw_key(&w, "neighbour_table");
-		jw_obj(&w);
-		check_neigh_overflow_json(&w, &nr);
-		jw_obj_end(&w);
-		findings_json(&w, &fs);
-		if (cli_json_end(c, &w))
-			return EXIT_CANNOT;
-	} else {
-		check_conntrack_text(stdout, &r);
-		check_neigh_overflow_text(stdout, &nr);
-		findings_text(stdout, &fs);
-	}
-	return rc ? rc : findings_exit(&fs);
+	if (cli_no_pos(&p, NULL))
+		return EXIT_USAGE;
+	if (!(k = calloc(1, sizeof *k)))
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "conntrack" });
+	rc = check(c, k, &o);
+	free(k);
+	return rc;
 }
 
 const struct cli_cmd cmd_conntrack = {

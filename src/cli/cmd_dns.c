@@ -1,5 +1,6 @@
 /* dns --from POD_IP NAME: the pod's own resolver configuration and every nameserver in it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,40 +15,57 @@
 
 enum { O_FROM = 1, O_TYPE, O_TIMEOUT };
 
-static int run_dns(struct cli *c, struct dns_opts *o, const char *from)
+/* The command's state: the pod, the report (query buffers: ~2 MiB) and the findings; one
+ * allocation. */
+struct dns_cmd {
+	struct locate_report lr;
+	struct dns_report r;
+	struct findings fs;
+};
+
+static int check(struct cli *c, struct dns_cmd *k, struct dns_opts *o, const char *from)
 {
-	static struct locate_report lr;
-	static struct dns_report r;
-	static struct findings fs;
 	struct nr_err e;
 	struct jw w;
 	char subj[80];
 	int fd, rc;
 
-	if ((rc = cli_pod_from(c, from, &lr, &fd, &o->pid)) != EXIT_OK)
+	if ((rc = cli_pod_from(c, from, &k->lr, &fd, &o->pid)) != EXIT_OK)
 		return rc;
 	nr_err_clear(&e);
 	snprintf(subj, sizeof subj, "pod %s", from);
 	o->netns_fd = fd;
 	o->subject = subj;
 	o->insert_failed = check_ct_insert_failed;
-	findings_init(&fs);
-	rc = dns_check_run(o, &r, &fs, &e);
+	findings_init(&k->fs);
+	rc = dns_check_run(o, &k->r, &k->fs, &e);
 	close(fd);
 	if (rc)
 		return cli_fail_doc(c, &e);
-	findings_sort(&fs);
+	findings_sort(&k->fs);
 	if (c->json) {
-		cli_from_doc(c, &w, from, &lr);
-		dns_check_json(&w, &r);
-		findings_json(&w, &fs);
+		cli_from_doc(c, &w, from, &k->lr);
+		dns_check_json(&w, &k->r);
+		findings_json(&w, &k->fs);
 		if (jw_end(&w))
 			return EXIT_CANNOT;
 	} else {
-		dns_check_text(stdout, &r);
-		findings_text(stdout, &fs);
+		dns_check_text(stdout, &k->r);
+		findings_text(stdout, &k->fs);
 	}
-	return findings_exit(&fs);
+	return findings_exit(&k->fs);
+}
+
+static int run_dns(struct cli *c, struct dns_opts *o, const char *from)
+{
+	struct dns_cmd *k = calloc(1, sizeof *k);
+	int rc;
+
+	if (!k)
+		return cli_fail_doc(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "dns" });
+	rc = check(c, k, o, from);
+	free(k);
+	return rc;
 }
 
 static int run(struct cli *c, int argc, char **argv)
@@ -59,7 +77,8 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "timeout", 0, CLI_ARG_REQUIRED, O_TIMEOUT },
 		{ 0, 0, 0, 0 },
 	};
-	static struct dns_opts o;
+	struct dns_opts o;
+	char ptr[DNS_NAME_MAX];
 	struct cli_parse p;
 	const char *from = NULL;
 	unsigned long long v;
@@ -92,7 +111,6 @@ static int run(struct cli *c, int argc, char **argv)
 		return cli_usage_doc(c, "needs --from POD_IP (the pod whose resolver to use)");
 	o.name = p.pos[0];
 	{
-		static char ptr[DNS_NAME_MAX];
 		struct nr_addr a;
 		unsigned char q[DNS_NAME_MAX + 32];
 

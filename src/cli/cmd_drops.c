@@ -1,6 +1,7 @@
 /* drops [--pod-ip IP]... [--duration S]: where packets die during a window. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/parse.h"
@@ -16,7 +17,16 @@ enum { O_POD = 1, O_DURATION, O_PERF };
 #define DURATION_MAX 3600
 #define DURATION_DEFAULT 10
 
+/* A signal handler can reach only static storage: the flag stays file-scope. */
 static volatile sig_atomic_t stop_flag;
+
+/* The command's state: options, the report and the findings; large, one allocation. */
+struct drops_cmd {
+	struct drops_opts o;
+	struct drops_report r;
+	struct findings fs;
+	struct locate_report loc;
+};
 
 static void on_signal(int sig)
 {
@@ -25,9 +35,8 @@ static void on_signal(int sig)
 }
 
 /* Each --pod-ip must be a pod on this node: its netns process gives the pod's own counters. */
-static int locate_pods(struct cli *c, struct drops_opts *o)
+static int locate_pods(struct cli *c, struct drops_opts *o, struct locate_report *r)
 {
-	static struct locate_report r;
 	struct nr_err e;
 	char ip[46];
 	int i;
@@ -35,13 +44,13 @@ static int locate_pods(struct cli *c, struct drops_opts *o)
 	for (i = 0; i < o->npods; i++) {
 		addr_str(&o->pods[i], ip, sizeof ip);
 		nr_err_clear(&e);
-		if (locate_once(&o->pods[i], &r, &e) < 0)
+		if (locate_once(&o->pods[i], r, &e) < 0)
 			return cli_fail(c, &e);
-		if (!r.ifindex || (r.wiring != LOCATE_ROUTED && r.wiring != LOCATE_BRIDGED)) {
+		if (!r->ifindex || (r->wiring != LOCATE_ROUTED && r->wiring != LOCATE_BRIDGED)) {
 			nr_fail(&e, NR_E_DROPS_NOPOD, 0, "drops", "%s", ip);
 			return cli_fail(c, &e);
 		}
-		o->pod_pids[i] = r.npids ? r.pids[0] : 0;
+		o->pod_pids[i] = r->npids ? r->pids[0] : 0;
 	}
 	return EXIT_OK;
 }
@@ -83,51 +92,61 @@ static int parse(struct cli *c, int argc, char **argv, struct drops_opts *o)
 	return EXIT_OK;
 }
 
-static int run(struct cli *c, int argc, char **argv)
+static int watch(struct cli *c, struct drops_cmd *d)
 {
-	static struct drops_opts o;
-	static struct drops_report r;
-	static struct findings fs;
+	struct drops_opts *o = &d->o;
+	struct drops_report *r = &d->r;
+	struct findings *fs = &d->fs;
 	struct drops_watch *w;
 	struct sigaction sa;
 	struct jw jw;
-	int rc;
 
-	if ((rc = parse(c, argc, argv, &o)) != EXIT_OK || (rc = locate_pods(c, &o)) != EXIT_OK)
-		return rc;
-	o.host_root = c->host_root;
-	o.stop = &stop_flag;
+	o->host_root = c->host_root;
+	o->stop = &stop_flag;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;  /* no SA_RESTART: the wait wakes up at once */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	w = drops_begin(&o, &r);
+	w = drops_begin(o, r);
 	/* Said once the watch is attached: a script may start its traffic on this line. */
-	fprintf(stderr, "netrescue: drops: watching (%s) for %u s%s\n", r.method, o.secs,
+	fprintf(stderr, "netrescue: drops: watching (%s) for %u s%s\n", r->method, o->secs,
 		c->stderr_tty ? ", Ctrl-C ends early" : "");
-	drops_wait(w, o.secs, o.stop);
-	drops_end(w, &r);
-	if (r.unwatched[0])
-		cli_warn(c, "%s; counters only", r.unwatched);
-	else if (!r.flows && r.noflows[0])
-		cli_warn(c, "%s; reasons and locations only", r.noflows);
-	findings_init(&fs);
-	drops_findings(&r, NULL, 0, &fs);
-	findings_sort(&fs);
+	drops_wait(w, o->secs, o->stop);
+	drops_end(w, r);
+	if (r->unwatched[0])
+		cli_warn(c, "%s; counters only", r->unwatched);
+	else if (!r->flows && r->noflows[0])
+		cli_warn(c, "%s; reasons and locations only", r->noflows);
+	findings_init(fs);
+	drops_findings(r, NULL, 0, fs);
+	findings_sort(fs);
 	if (c->json) {
 		cli_json_begin(c, &jw, "drops");
-		drops_json(&jw, &r);
-		findings_json(&jw, &fs);
+		drops_json(&jw, r);
+		findings_json(&jw, fs);
 		if (jw_end(&jw))
 			return EXIT_CANNOT;
 	} else {
-		drops_text(stdout, &r);
-		if (fs.n) {
+		drops_text(stdout, r);
+		if (fs->n) {
 			fputc('\n', stdout);
-			findings_text(stdout, &fs);
+			findings_text(stdout, fs);
 		}
 	}
-	return fflush(stdout) == 0 ? findings_exit(&fs) : EXIT_CANNOT;
+	return fflush(stdout) == 0 ? findings_exit(fs) : EXIT_CANNOT;
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	struct drops_cmd *d = calloc(1, sizeof *d);
+	int rc;
+
+	if (!d)
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "drops" });
+	if ((rc = parse(c, argc, argv, &d->o)) == EXIT_OK && (rc = locate_pods(c, &d->o, &d->loc)) == EXIT_OK)
+		rc = watch(c, d);
+	free(d);
+	return rc;
 }
 
 const struct cli_cmd cmd_drops = {

@@ -1,5 +1,6 @@
 /* flows: conntrack entries of a pod (or of the node's netns) over ctnetlink, unreplied first. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/parse.h"
 #include "checks/flows.h"
@@ -25,6 +26,35 @@ static int fail_doc(struct cli *c, const struct nr_err *e)
 	return cli_fail(c, e);
 }
 
+/* The command's state: FLOWS_KEEP entries (~100 KiB) and the findings; one allocation. */
+struct flows_cmd {
+	struct flows_report r;
+	struct findings fs;
+};
+
+static int check(struct cli *c, struct flows_cmd *k, const struct nr_addr *pods, int npods, int limit)
+{
+	struct nr_err e;
+	struct jw w;
+
+	findings_init(&k->fs);
+	nr_err_clear(&e);
+	if (check_flows_run(pods, npods, &k->r, &k->fs, &e) < 0)
+		return fail_doc(c, &e);
+	findings_sort(&k->fs);
+	if (c->json) {
+		cli_json_begin(c, &w, "flows");
+		check_flows_json(&w, &k->r);
+		findings_json(&w, &k->fs);
+		if (jw_end(&w))
+			return EXIT_CANNOT;
+	} else {
+		check_flows_text(stdout, &k->r, limit);
+		findings_text(stdout, &k->fs);
+	}
+	return findings_exit(&k->fs);
+}
+
 static int run(struct cli *c, int argc, char **argv)
 {
 	enum { O_POD = 1, O_LIMIT };
@@ -33,15 +63,11 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "limit", 0, CLI_ARG_REQUIRED, O_LIMIT },
 		{ 0, 0, 0, 0 },
 	};
-	/* static: FLOWS_KEEP entries are ~100 KiB, too big for a comfortable stack. */
-	static struct flows_report r;
-	static struct findings fs;
 	struct nr_addr pods[FLOWS_PODS];
 	unsigned long long limit = 200;
 	struct cli_parse p;
-	struct nr_err e;
-	struct jw w;
-	int id, npods = 0;
+	struct flows_cmd *k;
+	int id, npods = 0, rc;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((id = cli_next(&p, opts)) != CLI_END) {
@@ -56,24 +82,13 @@ static int run(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "--limit: '%s' is not a number from 0 to %d", p.arg, FLOWS_KEEP);
 		}
 	}
-	if (p.npos)
-		return cli_usage(c, "takes no arguments (use --pod-ip IP)");
-	findings_init(&fs);
-	nr_err_clear(&e);
-	if (check_flows_run(pods, npods, &r, &fs, &e) < 0)
-		return fail_doc(c, &e);
-	findings_sort(&fs);
-	if (c->json) {
-		cli_json_begin(c, &w, "flows");
-		check_flows_json(&w, &r);
-		findings_json(&w, &fs);
-		if (jw_end(&w))
-			return EXIT_CANNOT;
-	} else {
-		check_flows_text(stdout, &r, (int)limit);
-		findings_text(stdout, &fs);
-	}
-	return findings_exit(&fs);
+	if (cli_no_pos(&p, " (use --pod-ip IP)"))
+		return EXIT_USAGE;
+	if (!(k = calloc(1, sizeof *k)))
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "flows" });
+	rc = check(c, k, pods, npods, (int)limit);
+	free(k);
+	return rc;
 }
 
 const struct cli_cmd cmd_flows = {

@@ -7,6 +7,71 @@
 #include "report/catalog.h"
 #include "report/json.h"
 
+/* The help texts (cli/cli.h): here rather than in main.c so the unit tests link them. */
+const struct cli_cmd *cli_find(const char *name)
+{
+	int i;
+
+	for (i = 0; cli_commands[i]; i++)
+		if (!strcmp(cli_commands[i]->name, name))
+			return cli_commands[i];
+	return NULL;
+}
+
+void cli_help(FILE *f, const struct cli_cmd *cmd)
+{
+	int i;
+
+	if (cmd) {
+		fprintf(f, "usage: netrescue [--json] [--host-root DIR] %s\n\n%s.\n", cmd->usage, cmd->summary);
+		if (cmd->help && cmd->help[0])
+			fprintf(f, "\n%s", cmd->help);
+		return;
+	}
+	fputs("netrescue: a node network rescue kit in one static binary.\n\n"
+	      "usage: netrescue [--json] [--host-root DIR] COMMAND [ARGS...]\n\n"
+	      "global options:\n"
+	      "  --json            print exactly one JSON document on stdout\n"
+	      "  --host-root DIR   where the node's files are (default /; /host under kubectl debug)\n\n"
+	      "commands:\n", f);
+	for (i = 0; cli_commands[i]; i++)
+		fprintf(f, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+	fputs("\nexit codes: 0 done/no fail finding, 1 a fail finding, 2 usage error, 3 could not do it\n"
+	      "'netrescue help COMMAND' or 'netrescue COMMAND --help' explains a command;\n"
+	      "'netrescue help findings' every finding, 'netrescue help contract' what scripts rely on.\n"
+	      "start with: netrescue diagnose --pod-ip POD_IP --port PORT\n", f);
+}
+
+int cli_help_out(struct cli *c, const struct cli_cmd *cmd)
+{
+	struct jw w;
+	int i;
+
+	if (!c->json) {
+		cli_help(stdout, cmd);
+		return EXIT_OK;
+	}
+	cli_json_begin(c, &w, "help");
+	if (cmd) {
+		jw_kstr(&w, "name", cmd->name);
+		jw_kstr(&w, "usage", cmd->usage);
+		jw_kstr(&w, "summary", cmd->summary);
+		jw_kstr(&w, "help", cmd->help);
+	} else {
+		jw_key(&w, "commands");
+		jw_arr(&w);
+		for (i = 0; cli_commands[i]; i++) {
+			jw_obj(&w);
+			jw_kstr(&w, "name", cli_commands[i]->name);
+			jw_kstr(&w, "usage", cli_commands[i]->usage);
+			jw_kstr(&w, "summary", cli_commands[i]->summary);
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+	}
+	return cli_json_end(c, &w) ? EXIT_CANNOT : EXIT_OK;
+}
+
 /* WRAP_COLS: help text lines stay within a 80-column terminal (with the 4-space indent). */
 #define WRAP_COLS 76
 
@@ -192,15 +257,12 @@ static int contract_out(struct cli *c)
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
 	const struct cli_cmd *cmd;
 	struct cli_parse p;
 	int id;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
+	if ((id = cli_no_opts(&p, c, argc, argv)) != CLI_GO)
+		return id;
 	if (p.npos && !strcmp(p.pos[0], "findings")) {
 		if (p.npos > 2)
 			return cli_usage(c, "help findings takes at most one finding ID");

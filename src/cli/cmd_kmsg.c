@@ -123,8 +123,8 @@ static int run(struct cli *c, int argc, char **argv)
 		else if (parse_duration(p.arg, &f.since_secs) < 0 || !f.since_secs)
 			return cli_usage(c, "bad --since '%s' (a duration: 90s, 15m, 2h, 1d, 1h30m)", p.arg);
 	}
-	if (p.npos)
-		return cli_usage(c, "takes no arguments (use --grep TEXT)");
+	if (cli_no_pos(&p, " (use --grep TEXT)"))
+		return EXIT_USAGE;
 	memset(&o, 0, sizeof o);
 	o.c = c;
 	o.info = &info;

@@ -24,17 +24,14 @@ static void cni_json(struct jw *w, const char *host_root)
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
 	struct links_report *r;
 	struct cli_parse p;
 	struct nr_err e;
 	struct jw w;
 	int id, rc;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
+	if ((id = cli_no_opts(&p, c, argc, argv)) != CLI_GO)
+		return id;
 	if (p.npos > 1)
 		return cli_usage(c, "takes at most one interface name");
 	/* The report is large (a thousand links with addresses): one allocation for the result. */

@@ -9,11 +9,14 @@
 #include "report/json.h"
 #include "report/table.h"
 
-/* The big state (sockets with 32 KiB buffers, the netns map, one report, the findings):
- * static, allocated once for any number of IPs, so memory stays constant. */
-static struct locate_ctx ctx;
-static struct locate_report rep;
-static struct findings fs;
+/* The command's state (sockets with 32 KiB buffers, the netns map, one report, the findings):
+ * one allocation for any number of IPs, so memory stays constant. */
+struct loc {
+	struct locate_ctx ctx;
+	struct locate_report rep;
+	struct findings fs;
+	struct nr_addr ips[CLI_MAX_POS];
+};
 
 /* IP_TOKEN: the longest IPv6 text (45 bytes) with room; longer tokens are not IPs. */
 #define IP_TOKEN 64
@@ -37,7 +40,7 @@ static int next_token(FILE *f, char *tok, size_t cap)
 }
 
 /* `locate -`: IPs from stdin, any number, one at a time (constant memory), as "pods". */
-static int from_stdin(struct cli *c, struct jw *w, struct tbl *t)
+static int from_stdin(struct cli *c, struct loc *l, struct jw *w, struct tbl *t)
 {
 	char tok[IP_TOKEN];
 	struct nr_addr ip;
@@ -48,14 +51,14 @@ static int from_stdin(struct cli *c, struct jw *w, struct tbl *t)
 		if (parse_ip(tok, &ip) < 0)
 			return cli_usage(c, "'%s' (stdin) is not an IP address", tok);
 		nr_err_clear(&e);
-		if (locate_run(&ctx, &ip, &rep, &fs, &e) < 0)
+		if (locate_run(&l->ctx, &ip, &l->rep, &l->fs, &e) < 0)
 			return cli_fail(c, &e);
 		if (!c->json) {
-			locate_text_add(t, &rep);
+			locate_text_add(t, &l->rep);
 			continue;
 		}
 		jw_obj(w);
-		locate_json(w, &rep);
+		locate_json(w, &l->rep);
 		jw_obj_end(w);
 	}
 	return rc < 0 ? cli_usage(c, "a token on stdin is too long to be an IP address") : EXIT_OK;
@@ -75,37 +78,38 @@ static int parse_ips(struct cli *c, struct cli_parse *p, struct nr_addr *ips)
 	return 0;
 }
 
-static int each(struct cli *c, const struct nr_addr *ips, int n, struct jw *w, struct tbl *t)
+static int each(struct cli *c, struct loc *l, int n, struct jw *w, struct tbl *t)
 {
 	struct nr_err e;
 	int i;
 
 	if (n < 0)
-		return from_stdin(c, w, t);
+		return from_stdin(c, l, w, t);
 	for (i = 0; i < n; i++) {
 		nr_err_clear(&e);
-		if (locate_run(&ctx, &ips[i], &rep, &fs, &e) < 0)
+		if (locate_run(&l->ctx, &l->ips[i], &l->rep, &l->fs, &e) < 0)
 			return cli_fail(c, &e);
 		if (!c->json) {
-			locate_text_add(t, &rep);
+			locate_text_add(t, &l->rep);
 		} else if (n == 1) {
-			locate_json(w, &rep);
+			locate_json(w, &l->rep);
 		} else {
 			jw_obj(w);
-			locate_json(w, &rep);
+			locate_json(w, &l->rep);
 			jw_obj_end(w);
 		}
 	}
 	return EXIT_OK;
 }
 
-static int report(struct cli *c, const struct nr_addr *ips, int n)
+static int report(struct cli *c, struct loc *l, int n)
 {
+	struct findings *fs = &l->fs;
 	struct jw w;
 	struct tbl t;
 	int rc;
 
-	findings_init(&fs);
+	findings_init(fs);
 	if (c->json) {
 		/* An error stops the walk (one line on stderr, exit 3), but the document is still
 		 * closed so stdout stays valid JSON. */
@@ -114,50 +118,52 @@ static int report(struct cli *c, const struct nr_addr *ips, int n)
 			jw_key(&w, "pods");
 			jw_arr(&w);
 		}
-		rc = each(c, ips, n, &w, NULL);
+		rc = each(c, l, n, &w, NULL);
 		if (n != 1)
 			jw_arr_end(&w);
-		findings_sort(&fs);
-		findings_json(&w, &fs);
+		findings_sort(fs);
+		findings_json(&w, fs);
 		if (cli_json_end(c, &w))
 			return EXIT_CANNOT;
-		return rc ? rc : findings_exit(&fs);
+		return rc ? rc : findings_exit(fs);
 	}
 	locate_text_begin(&t);
-	rc = each(c, ips, n, NULL, &t);
+	rc = each(c, l, n, NULL, &t);
 	if (rc) {
 		tbl_free(&t);
 		return rc;
 	}
 	tbl_print(&t, stdout);
-	if (fs.n) {
-		findings_sort(&fs);
+	if (fs->n) {
+		findings_sort(fs);
 		putchar('\n');
-		findings_text(stdout, &fs);
+		findings_text(stdout, fs);
 	}
-	return findings_exit(&fs);
+	return findings_exit(fs);
 }
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
-	static struct nr_addr ips[CLI_MAX_POS];
 	struct cli_parse p;
 	struct nr_err e;
+	struct loc *l;
 	int id, rc;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
-	if (parse_ips(c, &p, ips))
-		return EXIT_USAGE;
+	if ((id = cli_no_opts(&p, c, argc, argv)) != CLI_GO)
+		return id;
+	if (!(l = calloc(1, sizeof *l)))
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "locate" });
 	nr_err_clear(&e);
-	if (locate_init(&ctx, &e) < 0)
-		return cli_fail(c, &e);
-	ctx.host_root = c->host_root;
-	rc = report(c, ips, p.npos == 1 && !strcmp(p.pos[0], "-") ? -1 : p.npos);
-	locate_fini(&ctx);
+	if (parse_ips(c, &p, l->ips))
+		rc = EXIT_USAGE;
+	else if (locate_init(&l->ctx, &e) < 0)
+		rc = cli_fail(c, &e);
+	else {
+		l->ctx.host_root = c->host_root;
+		rc = report(c, l, p.npos == 1 && !strcmp(p.pos[0], "-") ? -1 : p.npos);
+		locate_fini(&l->ctx);
+	}
+	free(l);
 	return rc;
 }
 

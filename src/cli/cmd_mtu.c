@@ -1,44 +1,54 @@
 /* mtu: every pod interface's MTU against the node uplink and the overlay overhead. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "checks/mtu.h"
 #include "cli/cli.h"
 #include "report/findings.h"
 #include "report/json.h"
 
-static int run(struct cli *c, int argc, char **argv)
+/* The command's state: hundreds of interfaces and the findings; one allocation. */
+struct mtu_cmd {
+	struct mtu_report r;
+	struct findings fs;
+};
+
+static int check(struct cli *c, struct mtu_cmd *k)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
-	/* static: hundreds of interfaces and findings, too big for the stack. */
-	static struct mtu_report r;
-	static struct findings fs;
-	struct cli_parse p;
 	struct nr_err e;
 	struct jw w;
-	int id;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
-	if (p.npos)
-		return cli_usage(c, "takes no arguments");
-	findings_init(&fs);
+	findings_init(&k->fs);
 	nr_err_clear(&e);
-	if (check_mtu_run(&r, &fs, &e) < 0)
+	if (check_mtu_run(&k->r, &k->fs, &e) < 0)
 		return cli_fail(c, &e);
-	findings_sort(&fs);
+	findings_sort(&k->fs);
 	if (c->json) {
 		cli_json_begin(c, &w, "mtu");
-		check_mtu_json(&w, &r);
-		findings_json(&w, &fs);
+		check_mtu_json(&w, &k->r);
+		findings_json(&w, &k->fs);
 		if (cli_json_end(c, &w))
 			return EXIT_CANNOT;
 	} else {
-		check_mtu_text(stdout, &r);
-		findings_text(stdout, &fs);
+		check_mtu_text(stdout, &k->r);
+		findings_text(stdout, &k->fs);
 	}
-	return findings_exit(&fs);
+	return findings_exit(&k->fs);
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	struct cli_parse p;
+	struct mtu_cmd *k;
+	int rc;
+
+	if ((rc = cli_no_args(&p, c, argc, argv)) != CLI_GO)
+		return rc;
+	if (!(k = calloc(1, sizeof *k)))
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "mtu" });
+	rc = check(c, k);
+	free(k);
+	return rc;
 }
 
 const struct cli_cmd cmd_mtu = {

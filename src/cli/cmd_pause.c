@@ -14,18 +14,13 @@ static void on_signal(int sig)
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct cli_parse p;
 	sigset_t all, none;
 	int id;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
-	if (p.npos)
-		return cli_usage(c, "takes no arguments");
+	if ((id = cli_no_args(&p, c, argc, argv)) != CLI_GO)
+		return id;
 	/* Block the two signals, then wait for one atomically: none is lost between check and wait. */
 	sigemptyset(&all);
 	sigaddset(&all, SIGTERM);

@@ -1,5 +1,6 @@
 /* port PORT [--kill]: who listens on a port in any netns of the node, and is it stale. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/parse.h"
@@ -16,25 +17,65 @@
 
 enum { O_KILL = 1, O_FORCE, O_WAIT, O_STALE, O_PODIP };
 
-static struct port_report rep;
-static struct findings fs;
+/* The command's state: the report (every holder of every netns) and the findings; large, one
+ * allocation. */
+struct port_cmd {
+	struct port_report rep;
+	struct findings fs;
+	struct locate_report loc;
+};
 
 /* The netns inode of the pod that has ip on this node (locate: route -> veth -> netns). */
-static int netns_of_pod_ip(struct cli *c, const char *arg, unsigned long long *ino)
+static int netns_of_pod_ip(struct cli *c, const char *arg, struct locate_report *r, unsigned long long *ino)
 {
-	static struct locate_report r;
 	struct nr_err e;
 	int rc;
 
-	if ((rc = cli_locate_pod(c, arg, &r)) != EXIT_OK)
+	if ((rc = cli_locate_pod(c, arg, r)) != EXIT_OK)
 		return rc;
-	if (!r.netns) {
+	if (!r->netns) {
 		nr_fail(&e, NR_E_NOENT, 0, "port", "pod IP %s: its network namespace was not found on this "
 			"node (try 'netrescue locate %s')", arg, arg);
 		return cli_fail(c, &e);
 	}
-	*ino = r.netns;
+	*ino = r->netns;
 	return EXIT_OK;
+}
+
+/* kill: 0 no --kill, 1 --kill, 2 --kill --force. */
+static int check(struct cli *c, struct port_cmd *pc, unsigned port, unsigned long long pod_netns,
+		 const char *podip, int kill_, unsigned wait_ms)
+{
+	struct findings *fs = &pc->fs;
+	struct nr_err e;
+	struct jw w;
+
+	findings_init(fs);
+	nr_err_clear(&e);
+	if (check_port_run(c->host_root, port, pod_netns, &pc->rep, fs, &e) < 0)
+		return cli_fail(c, &e);
+	if (!pc->rep.runtime_known)
+		cli_warn(c, "no container runtime state under %s (containerd, Docker, CRI-O): nothing is called stale",
+			 c->host_root);
+	if (kill_)
+		check_port_kill(&pc->rep, kill_ > 1, wait_ms, fs);
+	findings_sort(fs);
+	if (c->json) {
+		cli_json_begin(c, &w, "port");
+		if (podip)
+			jw_kstr(&w, "pod_ip", podip);
+		check_port_json(&w, &pc->rep);
+		findings_json(&w, fs);
+		if (cli_json_end(c, &w))
+			return EXIT_CANNOT;
+	} else {
+		check_port_text(stdout, &pc->rep);
+		if (fs->n) {
+			putchar('\n');
+			findings_text(stdout, fs);
+		}
+	}
+	return findings_exit(fs);
 }
 
 static int run(struct cli *c, int argc, char **argv)
@@ -48,8 +89,7 @@ static int run(struct cli *c, int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct cli_parse p;
-	struct nr_err e;
-	struct jw w;
+	struct port_cmd *pc;
 	unsigned port = 0;
 	unsigned long long wait_s = DEFAULT_WAIT_S, pod_netns = 0;
 	const char *podip = NULL;
@@ -81,34 +121,15 @@ static int run(struct cli *c, int argc, char **argv)
 	if (force && !kill_)
 		return cli_usage(c, "--force only goes with --kill");
 
-	if (podip && (rc = netns_of_pod_ip(c, podip, &pod_netns)) != EXIT_OK)
-		return rc;
-	findings_init(&fs);
-	nr_err_clear(&e);
-	if (check_port_run(c->host_root, port, pod_netns, &rep, &fs, &e) < 0)
-		return cli_fail(c, &e);
-	if (!rep.runtime_known)
-		cli_warn(c, "no container runtime state under %s (containerd, Docker, CRI-O): nothing is called stale",
-			 c->host_root);
-	if (kill_)
-		check_port_kill(&rep, force, (unsigned)wait_s * 1000, &fs);
-	findings_sort(&fs);
-	if (c->json) {
-		cli_json_begin(c, &w, "port");
-		if (podip)
-			jw_kstr(&w, "pod_ip", podip);
-		check_port_json(&w, &rep);
-		findings_json(&w, &fs);
-		if (cli_json_end(c, &w))
-			return EXIT_CANNOT;
-	} else {
-		check_port_text(stdout, &rep);
-		if (fs.n) {
-			putchar('\n');
-			findings_text(stdout, &fs);
-		}
-	}
-	return findings_exit(&fs);
+	if (!(pc = calloc(1, sizeof *pc)))
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "port" });
+	rc = EXIT_OK;
+	if (podip)
+		rc = netns_of_pod_ip(c, podip, &pc->loc, &pod_netns);
+	if (rc == EXIT_OK)
+		rc = check(c, pc, port, pod_netns, podip, kill_ ? 1 + force : 0, (unsigned)wait_s * 1000);
+	free(pc);
+	return rc;
 }
 
 const struct cli_cmd cmd_port = {

@@ -1,5 +1,6 @@
 /* probe --from POD_IP TARGET[:PORT]: TCP, TLS, HTTP and path MTU as the pod sees them. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,50 +14,67 @@
 
 enum { O_FROM = 1, O_TLS, O_SNI, O_INSECURE, O_CAFILE, O_HTTP, O_MTU, O_COUNT, O_TIMEOUT };
 
-static int run_probe(struct cli *c, struct probe_opts *o, const char *from, const char *ca_file)
+/* The command's state: the pod, the report, the findings and the trust anchors; one
+ * allocation. */
+struct probe_cmd {
+	struct locate_report lr;
+	struct probe_report r;
+	struct findings fs;
+	struct tls_anchors anchors;
+};
+
+static int check(struct cli *c, struct probe_cmd *k, struct probe_opts *o, const char *from, const char *ca_file)
 {
-	static struct locate_report lr;
-	static struct probe_report r;
-	static struct findings fs;
-	static struct tls_anchors anchors;
 	struct nr_err e;
 	struct jw w;
 	int fd, pid, rc;
 
 	nr_err_clear(&e);
-	if (o->tls && tls_anchors_init(&anchors, ca_file, &e))
+	if (o->tls && tls_anchors_init(&k->anchors, ca_file, &e))
 		return cli_fail_doc(c, &e);
-	o->anchors = &anchors;
-	if ((rc = cli_pod_from(c, from, &lr, &fd, &pid)) != EXIT_OK)
+	o->anchors = &k->anchors;
+	if ((rc = cli_pod_from(c, from, &k->lr, &fd, &pid)) != EXIT_OK)
 		return rc;
-	findings_init(&fs);
-	memset(&r, 0, sizeof r);
-	snprintf(r.from, sizeof r.from, "%s", from);
-	r.netns = lr.netns;
-	o->pod_if = lr.pod_if;
+	findings_init(&k->fs);
+	memset(&k->r, 0, sizeof k->r);
+	snprintf(k->r.from, sizeof k->r.from, "%s", from);
+	k->r.netns = k->lr.netns;
+	o->pod_if = k->lr.pod_if;
 	if (parse_ip(o->host, &o->addr) && probe_resolve(fd, pid, from, o->host, &o->addr, &e)) {
 		close(fd);
 		return cli_fail_doc(c, &e);
 	}
-	addr_port_str(&o->addr, o->port, r.target, sizeof r.target);
-	if (strcmp(o->host, r.addr))
-		snprintf(r.target, sizeof r.target, "%s:%u", o->host, o->port);
-	rc = probe_run(fd, o, &r, &fs, &e);
+	addr_port_str(&o->addr, o->port, k->r.target, sizeof k->r.target);
+	if (strcmp(o->host, k->r.addr))
+		snprintf(k->r.target, sizeof k->r.target, "%s:%u", o->host, o->port);
+	rc = probe_run(fd, o, &k->r, &k->fs, &e);
 	close(fd);
 	if (rc)
 		return cli_fail_doc(c, &e);
-	findings_sort(&fs);
+	findings_sort(&k->fs);
 	if (c->json) {
-		cli_from_doc(c, &w, from, &lr);
-		probe_json(&w, &r);
-		findings_json(&w, &fs);
+		cli_from_doc(c, &w, from, &k->lr);
+		probe_json(&w, &k->r);
+		findings_json(&w, &k->fs);
 		if (jw_end(&w))
 			return EXIT_CANNOT;
 	} else {
-		probe_text(stdout, &r);
-		findings_text(stdout, &fs);
+		probe_text(stdout, &k->r);
+		findings_text(stdout, &k->fs);
 	}
-	return findings_exit(&fs);
+	return findings_exit(&k->fs);
+}
+
+static int run_probe(struct cli *c, struct probe_opts *o, const char *from, const char *ca_file)
+{
+	struct probe_cmd *k = calloc(1, sizeof *k);
+	int rc;
+
+	if (!k)
+		return cli_fail_doc(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "probe" });
+	rc = check(c, k, o, from, ca_file);
+	free(k);
+	return rc;
 }
 
 static int run(struct cli *c, int argc, char **argv)
@@ -74,7 +92,7 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "timeout", 0, CLI_ARG_REQUIRED, O_TIMEOUT },
 		{ 0, 0, 0, 0 },
 	};
-	static struct probe_opts o;
+	struct probe_opts o;
 	struct cli_parse p;
 	const char *from = NULL, *ca_file = NULL, *target, *after_tls = NULL;
 	unsigned long long v;

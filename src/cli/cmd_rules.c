@@ -151,8 +151,8 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "table", 't', CLI_ARG_REQUIRED, O_TABLE },
 		{ 0, 0, 0, 0 },
 	};
-	static struct view v;
-	static struct nf_ruleset rs;
+	struct view v; /* ~2.6 KB: the stack is fine */
+	struct nf_ruleset rs;
 	struct nf_traffic t;
 	struct cli_parse p;
 	struct nr_err e;
@@ -160,6 +160,7 @@ static int run(struct cli *c, int argc, char **argv)
 	char ip[64];
 
 	memset(&t, 0, sizeof t);
+	memset(&v, 0, sizeof v);
 	v.c = c;
 	cli_parse_init(&p, c, argc, argv);
 	while ((id = cli_next(&p, opts)) != CLI_END) {
@@ -175,8 +176,8 @@ static int run(struct cli *c, int argc, char **argv)
 		} else
 			v.table = t.table = p.arg;
 	}
-	if (p.npos)
-		return cli_nf_error(c, EXIT_USAGE, "takes no arguments (see 'netrescue help rules')");
+	if (cli_no_pos(&p, " (see 'netrescue help rules')"))
+		return EXIT_USAGE;
 	if (t.port && !have_pod)
 		return cli_nf_error(c, EXIT_USAGE, "--port needs --pod-ip");
 	nf_init(&rs);

@@ -1,5 +1,6 @@
 /* service: a Service as kube-proxy's rules implement it on this node. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checks/service.h"
@@ -9,46 +10,59 @@
 #include "report/findings.h"
 #include "report/json.h"
 
+/* The command's state: the report, the rules and the findings are hundreds of KiB; one
+ * allocation. */
+struct svc_cmd {
+	struct svc_report r;
+	struct findings fs;
+	struct nf_ruleset rs;
+};
+
+static int check(struct cli *c, struct svc_cmd *k, const struct svc_query *q)
+{
+	struct nr_err e;
+	struct jw w;
+	int rc;
+
+	findings_init(&k->fs);
+	nf_init(&k->rs);
+	rc = check_service_run(q, &k->rs, &k->r, &k->fs, &e);
+	nf_free(&k->rs);
+	if (rc < 0)
+		return cli_nf_fail(c, &e);
+	findings_sort(&k->fs);
+	if (c->json) {
+		cli_json_begin(c, &w, "service");
+		check_service_json(&w, &k->r);
+		findings_json(&w, &k->fs);
+		if (jw_end(&w))
+			return EXIT_CANNOT;
+	} else {
+		check_service_text(stdout, &k->r);
+		findings_text(stdout, &k->fs);
+	}
+	return findings_exit(&k->fs);
+}
+
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
-	/* static: the report and findings are hundreds of KiB. */
-	static struct svc_report r;
-	static struct findings fs;
-	static struct nf_ruleset rs;
 	struct svc_query q;
 	struct cli_parse p;
-	struct nr_err e;
+	struct svc_cmd *k;
 	char why[256];
-	struct jw w;
 	int id, rc;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
+	if ((id = cli_no_opts(&p, c, argc, argv)) != CLI_GO)
+		return id;
 	if (p.npos != 1)
 		return cli_nf_error(c, EXIT_USAGE, "needs one IP[:PORT] or NS/NAME (see 'netrescue help service')");
 	if (service_parse(p.pos[0], &q, why, sizeof why) < 0)
 		return cli_nf_error(c, EXIT_USAGE, "%s", why);
-	findings_init(&fs);
-	nf_init(&rs);
-	rc = check_service_run(&q, &rs, &r, &fs, &e);
-	nf_free(&rs);
-	if (rc < 0)
-		return cli_nf_fail(c, &e);
-	findings_sort(&fs);
-	if (c->json) {
-		cli_json_begin(c, &w, "service");
-		check_service_json(&w, &r);
-		findings_json(&w, &fs);
-		if (jw_end(&w))
-			return EXIT_CANNOT;
-	} else {
-		check_service_text(stdout, &r);
-		findings_text(stdout, &fs);
-	}
-	return findings_exit(&fs);
+	if (!(k = calloc(1, sizeof *k)))
+		return cli_nf_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "service" });
+	rc = check(c, k, &q);
+	free(k);
+	return rc;
 }
 
 const struct cli_cmd cmd_service = {

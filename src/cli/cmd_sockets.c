@@ -1,5 +1,6 @@
 /* sockets (--pid PID | --pod-ip IP) [--listen]: the sockets of one netns with their owners. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/parse.h"
 #include "cli/cli.h"
@@ -12,19 +13,21 @@ enum { O_PID = 1, O_PODIP, O_LISTEN, O_TCP, O_UDP, O_PROCNET };
 /* The pid of a process in the netns of the pod that has ip (locate: route -> veth -> netns). */
 static int pid_of_pod_ip(struct cli *c, const char *arg, int *pid)
 {
-	static struct locate_report r;
+	struct locate_report *r = calloc(1, sizeof *r); /* a pod's pids and containers: not on the stack */
 	struct nr_err e;
 	int rc;
 
-	if ((rc = cli_locate_pod(c, arg, &r)) != EXIT_OK)
-		return rc;
-	if (r.npids < 1) {
+	if (!r)
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "sockets" });
+	if ((rc = cli_locate_pod(c, arg, r)) == EXIT_OK && r->npids < 1) {
 		nr_fail(&e, NR_E_NOENT, 0, "sockets", "pod IP %s: no process found in its network namespace "
 			"(is it a pod on this node? try 'netrescue locate %s')", arg, arg);
-		return cli_fail(c, &e);
+		rc = cli_fail(c, &e);
 	}
-	*pid = r.pids[0];
-	return EXIT_OK;
+	if (rc == EXIT_OK)
+		*pid = r->pids[0];
+	free(r);
+	return rc;
 }
 
 static int run(struct cli *c, int argc, char **argv)

@@ -128,7 +128,8 @@ static void print_human(const char *file, const struct upload_result *r)
 
 /* Ctrl-C and SIGTERM: the upload stops at its next wait and says where (a resumable session
  * is kept for the next run). poll and nanosleep return EINTR whatever SA_RESTART says
- * (signal(7)), and every socket call is non-blocking. */
+ * (signal(7)), and every socket call is non-blocking. A handler reaches only static storage:
+ * the flag is the one file-scope state a command keeps. */
 static volatile int stop_flag;
 
 static void on_signal(int sig)
@@ -161,11 +162,19 @@ static int fail(struct cli *c, const char *file, const struct upload_result *r, 
 	return jw_end(&w) ? EXIT_CANNOT : ex;
 }
 
-static int run(struct cli *c, int argc, char **argv)
+/* The command's state: options, the result and the URL read from --url-file or stdin; one
+ * allocation. */
+struct up_cmd {
+	struct upload_opts o;
+	struct upload_result r;
+	char url[URL_MAX];
+};
+
+static int upload(struct cli *c, int argc, char **argv, struct up_cmd *k)
 {
-	static struct upload_opts o;
-	static struct upload_result r;
-	static char url[URL_MAX];
+	struct upload_opts *o = &k->o;
+	struct upload_result *r = &k->r;
+	char *url = k->url;
 	const char *url_file = NULL, *policy = NULL;
 	struct upload_post_opts po = { 0 };
 	struct upload_policy *pp = NULL;
@@ -175,50 +184,49 @@ static int run(struct cli *c, int argc, char **argv)
 	unsigned long long v;
 	int id, rc;
 
-	memset(&o, 0, sizeof o);
 	cli_parse_init(&p, c, argc, argv);
 	while ((id = cli_next(&p, opts)) != CLI_END) {
 		if (id < 0)
 			return cli_parse_end(&p, id);
 		switch (id) {
 		case O_HEADER:
-			if (o.nheaders >= UPLOAD_MAX_HEADERS)
+			if (o->nheaders >= UPLOAD_MAX_HEADERS)
 				return cli_usage(c, "at most %d -H headers", UPLOAD_MAX_HEADERS);
-			o.headers[o.nheaders++] = p.arg;
+			o->headers[o->nheaders++] = p.arg;
 			break;
-		case O_CAFILE: o.ca_file = p.arg; break;
-		case O_RESOLVE: o.resolve = p.arg; break;
-		case O_PROXY: o.proxy = p.arg; break;
-		case O_RESUMABLE: o.resumable = 1; break;
-		case O_NOMD5: o.no_md5 = 1; break;
-		case O_MD5: o.md5 = 1; break;
-		case O_CONTENT_MD5: o.content_md5 = 1; break;
+		case O_CAFILE: o->ca_file = p.arg; break;
+		case O_RESOLVE: o->resolve = p.arg; break;
+		case O_PROXY: o->proxy = p.arg; break;
+		case O_RESUMABLE: o->resumable = 1; break;
+		case O_NOMD5: o->no_md5 = 1; break;
+		case O_MD5: o->md5 = 1; break;
+		case O_CONTENT_MD5: o->content_md5 = 1; break;
 		case O_URLFILE: url_file = p.arg; break;
 		case O_POLICY: policy = p.arg; break;
 		case O_OBJECT: po.object = p.arg; break;
 		case O_NODE: po.node = p.arg; break;
-		case O_INSECURE: o.insecure_http = 1; break;
+		case O_INSECURE: o->insecure_http = 1; break;
 		case O_TIMEOUT:
 		case O_MAXTIME:
 			if (parse_uint(p.arg, 1, 86400, &v))
 				return cli_usage(c, "--%s '%s': want seconds (1..86400)", id == O_TIMEOUT ? "timeout" : "max-time", p.arg);
 			if (id == O_TIMEOUT)
-				o.timeout_ms = (unsigned)v * 1000;
+				o->timeout_ms = (unsigned)v * 1000;
 			else
-				o.max_time_ms = (unsigned)v * 1000;
+				o->max_time_ms = (unsigned)v * 1000;
 			break;
 		case O_CHUNK:
-			if (parse_size(p.arg, &o.chunk_size) || o.chunk_size % UPLOAD_CHUNK_UNIT)
+			if (parse_size(p.arg, &o->chunk_size) || o->chunk_size % UPLOAD_CHUNK_UNIT)
 				return cli_usage(c, "--chunk-size '%s': want a multiple of 256K (e.g. 8M)", p.arg);
 			break;
 		case O_RETRIES:
 			if (parse_uint(p.arg, 0, 100, &v))
 				return cli_usage(c, "--retries '%s': want 0..100", p.arg);
-			o.max_attempts = (int)v + 1;
+			o->max_attempts = (int)v + 1;
 			break;
 		}
 	}
-	if (o.no_md5 && (o.md5 || o.content_md5))
+	if (o->no_md5 && (o->md5 || o->content_md5))
 		return cli_usage(c, "--no-md5 and --md5/--content-md5 contradict each other");
 	if ((po.object || po.node) && !policy)
 		return cli_usage(c, "--object and --node-name go with --post-policy");
@@ -227,10 +235,10 @@ static int run(struct cli *c, int argc, char **argv)
 	if (policy)
 		rc = cli_post_policy(c, policy, &pp);
 	else if (url_file && p.npos == 1)
-		rc = cli_url_file(c, url_file, url, sizeof url);
+		rc = cli_url_file(c, url_file, url, sizeof k->url);
 	else if (p.npos == 2 && !url_file && !strcmp(p.pos[1], "-"))
-		rc = cli_url_file(c, "-", url, sizeof url);
-	else if (p.npos == 2 && !url_file && strlen(p.pos[1]) < sizeof url)
+		rc = cli_url_file(c, "-", url, sizeof k->url);
+	else if (p.npos == 2 && !url_file && strlen(p.pos[1]) < sizeof k->url)
 		rc = (memcpy(url, p.pos[1], strlen(p.pos[1]) + 1), EXIT_OK);
 	else if (p.npos == 2 && !url_file)
 		return cli_usage(c, "URL longer than %d bytes", URL_MAX);
@@ -238,31 +246,44 @@ static int run(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "want FILE URL, FILE -, or FILE --url-file F (see 'netrescue help upload')");
 	if (rc)
 		return rc;
-	o.keep_state = 1;
-	o.stop = &stop_flag;
+	o->keep_state = 1;
+	o->stop = &stop_flag;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	o.progress = on_progress;
-	o.warn = on_warn;
-	o.arg = &u;
+	o->progress = on_progress;
+	o->warn = on_warn;
+	o->arg = &u;
 	clock_gettime(CLOCK_MONOTONIC, &u.t0);
 	nr_err_clear(&e);
-	rc = pp ? upload_post(p.pos[0], pp, &po, &o, &r, &e) : upload_file(p.pos[0], url, &o, &r, &e);
+	rc = pp ? upload_post(p.pos[0], pp, &po, o, r, &e) : upload_file(p.pos[0], url, o, r, &e);
 	free(pp);
 	if (u.drawn)
 		fputc('\n', stderr);
 	if (rc)
-		return fail(c, p.pos[0], &r, &e);
+		return fail(c, p.pos[0], r, &e);
 	if (c->json) {
 		struct jw w;
 
 		cli_json_begin(c, &w, "upload");
 		jw_kstr(&w, "file", p.pos[0]);
-		upload_json(&w, &r);
+		upload_json(&w, r);
 		return jw_end(&w) ? EXIT_CANNOT : EXIT_OK;
 	}
-	print_human(p.pos[0], &r);
+	print_human(p.pos[0], r);
 	return EXIT_OK;
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	struct up_cmd *k = calloc(1, sizeof *k);
+	int rc;
+
+	if (!k)
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "upload" });
+	rc = upload(c, argc, argv, k);
+	explicit_bzero(k->url, sizeof k->url); /* a signed URL: not left in freed memory */
+	free(k);
+	return rc;
 }
 
 const struct cli_cmd cmd_upload = {

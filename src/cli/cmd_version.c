@@ -18,18 +18,13 @@
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	static const struct cli_opt opts[] = { { 0, 0, 0, 0 } };
 	struct cli_parse p;
 	struct jw w;
 	struct tls_impl ti;
 	int id;
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((id = cli_next(&p, opts)) != CLI_END)
-		if (id < 0)
-			return cli_parse_end(&p, id);
-	if (p.npos)
-		return cli_usage(c, "takes no arguments");
+	if ((id = cli_no_args(&p, c, argc, argv)) != CLI_GO)
+		return id;
 	tls_impl(&ti);
 	if (c->json) {
 		cli_json_begin(c, &w, "version");

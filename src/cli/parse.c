@@ -172,3 +172,31 @@ int cli_parse_end(struct cli_parse *p, int id)
 		return cli_help_out(p->c, p->c->cmd);
 	return EXIT_USAGE;
 }
+
+int cli_no_opts(struct cli_parse *p, struct cli *c, int argc, char **argv)
+{
+	static const struct cli_opt none[] = { { 0, 0, 0, 0 } };
+	int id;
+
+	cli_parse_init(p, c, argc, argv);
+	while ((id = cli_next(p, none)) != CLI_END)
+		if (id < 0)
+			return cli_parse_end(p, id);
+	return CLI_GO;
+}
+
+int cli_no_args(struct cli_parse *p, struct cli *c, int argc, char **argv)
+{
+	int rc = cli_no_opts(p, c, argc, argv);
+
+	if (rc != CLI_GO)
+		return rc;
+	return cli_no_pos(p, NULL) == EXIT_OK ? CLI_GO : EXIT_USAGE;
+}
+
+int cli_no_pos(const struct cli_parse *p, const char *hint)
+{
+	if (!p->npos)
+		return EXIT_OK;
+	return cli_usage(p->c, "takes no arguments%s", hint ? hint : "");
+}

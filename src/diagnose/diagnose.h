@@ -18,6 +18,7 @@
 #include "checks/flows.h"
 #include "checks/health.h"
 #include "checks/links.h"
+#include "checks/mtu.h"
 #include "checks/neigh_overflow.h"
 #include "checks/port.h"
 #include "drops/drops.h"
@@ -146,6 +147,25 @@ struct diag_fixrec {
 	char why[DIAG_TEXT];              /* refused: the reason */
 };
 
+/* DIAG_RULES_KEEP: DROP/REJECT rules listed per run (a Calico node has dozens per pod). */
+#define DIAG_RULES_KEEP 64
+
+/* One DROP/REJECT rule a pod's traffic can meet, with its counters (diagnose/rules.c). */
+struct diag_rule_kept {
+	int pod;                          /* index in o->pods */
+	char backend[16], family[8], table[32], chain[64], comment[128], text[256];
+	unsigned position;
+	unsigned long long packets, bytes, rose_packets, rose_bytes;
+};
+
+/* The netfilter stage's result (diagnose/rules.c). */
+struct diag_rules {
+	int watched;                      /* both snapshots were read */
+	unsigned window;                  /* seconds between them */
+	int nkept, kept_dropped;
+	struct diag_rule_kept kept[DIAG_RULES_KEEP];
+};
+
 struct diag_report {
 	long long started;                /* Unix seconds */
 	double seconds;                   /* total run time */
@@ -208,6 +228,10 @@ struct diag_report {
 	int capture_dir_tmp;              /* the directory is removed after bundling */
 
 	struct drops_report drops;        /* the --watch window (diagnose/watch.c) */
+
+	struct mtu_report mtu;            /* the MTU stage (diagnose/mtu.c); mtu_ok: it ran */
+	int mtu_ok;
+	struct diag_rules rules;          /* the netfilter stage (diagnose/rules.c) */
 };
 
 /* Runs every check into r (zeroed by the caller). Returns 0 when at least one check ran

@@ -5,11 +5,6 @@
 #include "base/err.h"
 #include "diagnose/private.h"
 
-/* The report is large (512 interfaces): kept here, once per process, not in every diag_report
- * user's struct. */
-static struct mtu_report mtu;
-static int mtu_ok;
-
 void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
 	struct diag_check *c = &r->checks[DC_MTU];
@@ -17,32 +12,30 @@ void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_c
 	int i;
 
 	(void)o, (void)x;
-	if (check_mtu_run(&mtu, &r->fs, &e) < 0) {
+	if (check_mtu_run(&r->mtu, &r->fs, &e) < 0) {
 		c->status = DIAG_ERROR;
 		nr_err_text(&e, c->detail, sizeof c->detail);
 		return;
 	}
-	mtu_ok = 1;
+	r->mtu_ok = 1;
 	c->status = DIAG_OK;
-	for (i = 0; i < mtu.n; i++)
-		if (mtu.ifs[i].role == MTU_ROLE_POD && !mtu.ifs[i].pod_known) {
+	for (i = 0; i < r->mtu.n; i++)
+		if (r->mtu.ifs[i].role == MTU_ROLE_POD && !r->mtu.ifs[i].pod_known) {
 			c->status = DIAG_PARTIAL;
-			snprintf(c->detail, sizeof c->detail, "pod side of %s not read: %s", mtu.ifs[i].name,
-				 mtu.ifs[i].why_unknown);
+			snprintf(c->detail, sizeof c->detail, "pod side of %s not read: %s", r->mtu.ifs[i].name,
+				 r->mtu.ifs[i].why_unknown);
 			break;
 		}
 }
 
 void diag_mtu_json(struct jw *w, const struct diag_report *r)
 {
-	(void)r;
-	if (mtu_ok)
-		check_mtu_json(w, &mtu);
+	if (r->mtu_ok)
+		check_mtu_json(w, &r->mtu);
 }
 
 void diag_mtu_text(FILE *f, const struct diag_report *r)
 {
-	(void)r;
-	if (mtu_ok)
-		check_mtu_text(f, &mtu);
+	if (r->mtu_ok)
+		check_mtu_text(f, &r->mtu);
 }

@@ -1,5 +1,6 @@
 /* Port holders for each --port (in each asked pod's netns: port-in-use; without --pod-ip in
  * every netns) and the all-ports scan for listeners of stale processes. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -41,22 +42,22 @@ static void merge(struct port_report *into, const struct port_report *from)
 
 /* With --pod-ip, a port's holders are looked for in each asked pod's netns (the module then
  * judges port-in-use itself); without, in every netns of the node. */
-static int scan_port(const struct diag_opts *o, struct diag_report *r, int i, struct nr_err *e)
+static int scan_port(const struct diag_opts *o, struct diag_report *r, int i, struct port_report *one,
+		     struct nr_err *e)
 {
-	static struct port_report one; /* large: one per process */
 	struct port_report *pr = &r->port[i];
 	int j, scanned = 0;
 
 	for (j = 0; j < r->npods; j++) {
 		if (r->pods[j].status != DIAG_OK || !r->pods[j].loc.netns)
 			continue;
-		if (check_port_run(o->host_root, o->ports[i], r->pods[j].loc.netns, &one, &r->fs, e) < 0)
+		if (check_port_run(o->host_root, o->ports[i], r->pods[j].loc.netns, one, &r->fs, e) < 0)
 			return -1;
 		if (!scanned++) {
-			*pr = one;
+			*pr = *one;
 			pr->pod_netns = 0;
 		} else {
-			merge(pr, &one);
+			merge(pr, one);
 		}
 	}
 	if (scanned)
@@ -67,8 +68,9 @@ static int scan_port(const struct diag_opts *o, struct diag_report *r, int i, st
 void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
 	struct diag_check *c = &r->checks[DC_PORTS];
+	struct port_report *one; /* one pod's scan: large, one allocation per stage */
 	struct nr_err e;
-	int i;
+	int i, rc = 0;
 
 	(void)x;
 	if (!o->nports) {
@@ -76,9 +78,15 @@ void diag_st_ports(const struct diag_opts *o, struct diag_report *r, struct diag
 		snprintf(c->detail, sizeof c->detail, "no --port given");
 		return;
 	}
-	for (i = 0; i < o->nports; i++)
-		if (scan_port(o, r, i, &e) < 0)
-			return error(c, &e);
+	if (!(one = malloc(sizeof *one))) {
+		nr_fail(&e, NR_E_NOMEM, ENOMEM, "port", NULL);
+		return error(c, &e);
+	}
+	for (i = 0; i < o->nports && !rc; i++)
+		rc = scan_port(o, r, i, one, &e);
+	free(one);
+	if (rc < 0)
+		return error(c, &e);
 	c->status = DIAG_OK;
 	partial_caps(r, c);
 }

@@ -3,9 +3,11 @@
 #define NR_DIAGNOSE_PRIVATE_H
 
 #include <stdio.h>
+#include <time.h>
 
 #include "diagnose/diagnose.h"
 #include "locate/locate.h"
+#include "netfilter/netfilter.h"
 #include "netlink/netlink.h"
 #include "runtime/runtime.h"
 
@@ -18,6 +20,11 @@ struct diag_ctx {
 	struct rt rt;                /* what the runtime and kubelet know */
 	int rt_ok;
 	struct drops_watch *watch;   /* the --watch window, begun before the capture */
+	struct findings fix_fs;      /* findings of conntrack's --fix pass: the report keeps the "before" */
+	/* The netfilter stage's two counter snapshots, around the watch window (rules.c). */
+	struct nf_ruleset rules_before, rules_after;
+	struct timespec rules_t0;
+	int rules_began;
 };
 
 /* Start of the kernel-log window in µs since the epoch (0: the whole log). */

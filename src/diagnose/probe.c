@@ -2,7 +2,9 @@
  * (the dns check: every nameserver, UDP/TCP, the parallel A/AAAA pair), then TCP connects,
  * a TLS handshake when the port is 443, and the path-MTU search; the findings go with the
  * others (tcp-*, tls-handshake-failed, pmtu-blackhole, dns-*). */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +18,14 @@
 /* DIAG_PROBE_COUNT: TCP connects per target: enough to see an intermittent refusal. */
 #define DIAG_PROBE_COUNT 3
 
+/* The stage's working state: large (the DNS check's query buffers, the trust anchors), one
+ * allocation per stage, reused for every probe. */
+struct probe_work {
+	struct dns_report dr;
+	struct probe_opts po;
+	struct tls_anchors anchors;
+};
+
 static void fail(struct diag_probe *p, const struct nr_err *e)
 {
 	p->status = DIAG_ERROR;
@@ -23,10 +33,10 @@ static void fail(struct diag_probe *p, const struct nr_err *e)
 }
 
 /* The name through the pod's resolver; its dns-* findings join the report. 0 or -1. */
-static int resolve(struct diag_report *r, struct probe_opts *po, int fd, int pid,
-		   const char *subj, struct nr_err *e)
+static int resolve(struct diag_report *r, struct probe_work *pw, int fd, int pid, const char *subj,
+		   struct nr_err *e)
 {
-	static struct dns_report dr; /* ~2 MiB of query buffers: one, reused */
+	struct probe_opts *po = &pw->po;
 	struct dns_opts d;
 
 	memset(&d, 0, sizeof d);
@@ -37,56 +47,55 @@ static int resolve(struct diag_report *r, struct probe_opts *po, int fd, int pid
 	d.netns_fd = fd;
 	d.subject = subj;
 	d.insert_failed = check_ct_insert_failed;
-	if (dns_check_run(&d, &dr, &r->fs, e))
+	if (dns_check_run(&d, &pw->dr, &r->fs, e))
 		return -1;
-	if (dns_check_addr(&dr, &po->addr))
+	if (dns_check_addr(&pw->dr, &po->addr))
 		return nr_fail(e, NR_E_PROBE_RESOLVE, 0, "probe", "%s (from %s)", po->host, subj);
 	return 0;
 }
 
-static void one(struct diag_report *r, struct diag_probe *p, const char *target)
+static void one(struct diag_report *r, struct diag_probe *p, const char *target, struct probe_work *pw)
 {
-	static struct probe_opts po;
-	static struct tls_anchors anchors;
+	struct probe_opts *po = &pw->po;
 	const struct diag_pod *pod = &r->pods[p->pod];
 	char ip[64], subj[80];
 	struct nr_err e;
 	int has_port, fd, pid;
 
 	nr_err_clear(&e);
-	memset(&po, 0, sizeof po);
+	memset(po, 0, sizeof *po);
 	snprintf(p->target, sizeof p->target, "%s", target);
 	addr_str(&pod->ip, ip, sizeof ip);
 	snprintf(subj, sizeof subj, "pod %s", ip);
-	if (probe_target_parse(target, po.host, sizeof po.host, &po.port, &has_port)) {
+	if (probe_target_parse(target, po->host, sizeof po->host, &po->port, &has_port)) {
 		nr_fail(&e, NR_E_PROBE_TARGET, 0, "probe", "%s", target);
 		fail(p, &e);
 		return;
 	}
 	if (!has_port)
-		po.port = 443;
+		po->port = 443;
 	fd = probe_pod_open(&pod->loc, &pid, &e);
 	if (fd < 0) {
 		fail(p, &e);
 		return;
 	}
-	p->dns = parse_ip(po.host, &po.addr) != 0;
-	if (p->dns && resolve(r, &po, fd, pid, subj, &e)) {
+	p->dns = parse_ip(po->host, &po->addr) != 0;
+	if (p->dns && resolve(r, pw, fd, pid, subj, &e)) {
 		close(fd);
 		fail(p, &e);
 		return;
 	}
-	po.count = DIAG_PROBE_COUNT;
-	po.timeout_ms = DIAG_PROBE_MS;
-	po.tls = po.port == 443;
-	po.anchors = &anchors;
-	po.mtu = 1;
-	po.pod_if = pod->loc.pod_if;
-	po.subject = subj;
+	po->count = DIAG_PROBE_COUNT;
+	po->timeout_ms = DIAG_PROBE_MS;
+	po->tls = po->port == 443;
+	po->anchors = &pw->anchors;
+	po->mtu = 1;
+	po->pod_if = pod->loc.pod_if;
+	po->subject = subj;
 	snprintf(p->pr.from, sizeof p->pr.from, "%s", ip);
 	p->pr.netns = pod->loc.netns;
 	snprintf(p->pr.target, sizeof p->pr.target, "%s", target);
-	if ((po.tls && tls_anchors_init(&anchors, NULL, &e)) || probe_run(fd, &po, &p->pr, &r->fs, &e))
+	if ((po->tls && tls_anchors_init(&pw->anchors, NULL, &e)) || probe_run(fd, po, &p->pr, &r->fs, &e))
 		fail(p, &e);
 	else
 		p->status = DIAG_OK;
@@ -96,12 +105,20 @@ static void one(struct diag_report *r, struct diag_probe *p, const char *target)
 void diag_st_probe(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
 	struct diag_check *c = &r->checks[DC_PROBE];
+	struct probe_work *pw;
+	struct nr_err e;
 	int i, j, errors = 0;
 
 	(void)x;
 	if (!o->nprobes || !r->npods) {
 		c->status = DIAG_SKIPPED;
 		snprintf(c->detail, sizeof c->detail, o->nprobes ? "--probe needs --pod-ip" : "no --probe given");
+		return;
+	}
+	if (!(pw = malloc(sizeof *pw))) {
+		nr_fail(&e, NR_E_NOMEM, ENOMEM, "probe", NULL);
+		c->status = DIAG_ERROR;
+		nr_err_text(&e, c->detail, sizeof c->detail);
 		return;
 	}
 	r->probes.n = 0;
@@ -120,9 +137,10 @@ void diag_st_probe(const struct diag_opts *o, struct diag_report *r, struct diag
 			}
 			if (o->progress)
 				o->progress(o->probes[j], o->arg);
-			one(r, p, o->probes[j]);
+			one(r, p, o->probes[j], pw);
 			errors += p->status != DIAG_OK;
 		}
+	free(pw);
 	c->status = errors == r->probes.n ? DIAG_ERROR : errors ? DIAG_PARTIAL : DIAG_OK;
 	if (errors)
 		snprintf(c->detail, sizeof c->detail, "%d of %d probes could not run (each says why)",

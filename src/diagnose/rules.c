@@ -8,38 +8,22 @@
 #include "diagnose/private.h"
 #include "netfilter/netfilter.h"
 
-/* RULES_KEEP: DROP/REJECT rules listed per run (a Calico node has dozens per pod). */
-#define RULES_KEEP 64
-
-struct kept {
-	int pod;                          /* index in o->pods */
-	char backend[16], family[8], table[32], chain[64], comment[128], text[256];
-	unsigned position;
-	unsigned long long packets, bytes, rose_packets, rose_bytes;
-};
-
-/* Kept here, once per process, like the MTU stage's report: the snapshots are large. */
-static struct nf_ruleset before, after;
-static struct kept kept[RULES_KEEP];
-static int nkept, kept_dropped, watched;
-static unsigned window;
-
-static void keep(int pod, const struct nf_ruleset *rs, const struct nf_rule *r, unsigned long long dp,
-		 unsigned long long db)
+static void keep(struct diag_rules *dr, int pod, const struct nf_ruleset *rs, const struct nf_rule *r,
+		 unsigned long long dp, unsigned long long db)
 {
 	const struct nf_chain *c = &rs->chains[r->chain];
-	struct kept *k;
+	struct diag_rule_kept *k;
 	int i;
 
-	for (i = 0; i < nkept; i++)
-		if (kept[i].pod == pod && kept[i].position == r->position && !strcmp(kept[i].chain, nf_str(rs, c->name)) &&
-		    !strcmp(kept[i].table, nf_str(rs, c->table)))
+	for (i = 0; i < dr->nkept; i++)
+		if (dr->kept[i].pod == pod && dr->kept[i].position == r->position &&
+		    !strcmp(dr->kept[i].chain, nf_str(rs, c->name)) && !strcmp(dr->kept[i].table, nf_str(rs, c->table)))
 			return;
-	if (nkept >= RULES_KEEP) {
-		kept_dropped++;
+	if (dr->nkept >= DIAG_RULES_KEEP) {
+		dr->kept_dropped++;
 		return;
 	}
-	k = &kept[nkept++];
+	k = &dr->kept[dr->nkept++];
 	memset(k, 0, sizeof *k);
 	k->pod = pod;
 	snprintf(k->backend, sizeof k->backend, "%s", nf_backend_name(r->backend));
@@ -54,6 +38,7 @@ static void keep(int pod, const struct nf_ruleset *rs, const struct nf_rule *r, 
 }
 
 struct pod_walk {
+	struct diag_rules *dr;
 	int pod;
 	const struct nf_ruleset *rs;
 };
@@ -63,7 +48,7 @@ static int drop_rule(const struct nf_rule *r, void *arg)
 	struct pod_walk *w = arg;
 
 	if (r->target == NF_T_DROP || r->target == NF_T_REJECT)
-		keep(w->pod, w->rs, r, 0, 0);
+		keep(w->dr, w->pod, w->rs, r, 0, 0);
 	return 1;
 }
 
@@ -79,14 +64,14 @@ static int hit(const struct nf_hit *h, void *arg)
 	const char *cm = nf_str(h->rs, h->r->comment);
 	char ip[64], subj[96];
 
-	keep(w->pod, h->rs, h->r, h->packets, h->bytes);
+	keep(&w->r->rules, w->pod, h->rs, h->r, h->packets, h->bytes);
 	addr_str(&w->r->pods[w->pod].ip, ip, sizeof ip);
 	snprintf(subj, sizeof subj, "pod %s", ip);
 	findings_add(&w->r->fs, "policy-drop", SEV_FAIL, subj, NULL,
 		     "%s rule %s %s/%s #%u%s%s%s dropped %llu packets (%llu bytes) during the %u s watch: %s %s",
 		     nf_backend_name(h->r->backend), nf_family_name(h->r->family), nf_str(h->rs, c->table),
 		     nf_str(h->rs, c->name), h->r->position, *cm ? " (\"" : "", cm, *cm ? "\")" : "",
-		     (unsigned long long)h->packets, (unsigned long long)h->bytes, window,
+		     (unsigned long long)h->packets, (unsigned long long)h->bytes, w->r->rules.window,
 		     nf_str(h->rs, h->r->match), nf_str(h->rs, h->r->tgt));
 	return 1;
 }
@@ -101,9 +86,6 @@ static void wait_window(const struct diag_opts *o, long long ms)
 		nanosleep(&ts, NULL);
 }
 
-static struct timespec t_begin;
-static int began;
-
 /* Before the window (the drop watch, the capture and the probes run inside it): the first
  * snapshot of every counter. */
 void diag_st_rules_begin(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
@@ -111,20 +93,19 @@ void diag_st_rules_begin(const struct diag_opts *o, struct diag_report *r, struc
 	struct diag_check *c = &r->checks[DC_RULES];
 	struct nr_err e;
 
-	(void)x;
 	if (!o->npods) {
 		c->status = DIAG_SKIPPED;
 		snprintf(c->detail, sizeof c->detail, "no --pod-ip given");
 		return;
 	}
-	window = o->watch_secs ? o->watch_secs : 3;
-	if (nf_snapshot(&before, &e) < 0) {
+	r->rules.window = o->watch_secs ? o->watch_secs : 3;
+	if (nf_snapshot(&x->rules_before, &e) < 0) {
 		c->status = DIAG_ERROR;
 		nr_err_text(&e, c->detail, sizeof c->detail);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t_begin);
-	began = 1;
+	clock_gettime(CLOCK_MONOTONIC, &x->rules_t0);
+	x->rules_began = 1;
 }
 
 /* After the window: waits what is left of it (when the drop watch could not run, it is ours
@@ -132,43 +113,43 @@ void diag_st_rules_begin(const struct diag_opts *o, struct diag_report *r, struc
 void diag_st_rules(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
 	struct diag_check *c = &r->checks[DC_RULES];
+	struct nf_ruleset *before = &x->rules_before, *after = &x->rules_after;
 	struct timespec now;
 	struct nr_err e;
 	long long left_ms;
 	int i;
 
-	(void)x;
-	if (!began)
+	if (!x->rules_began)
 		return;
-	began = 0;
+	x->rules_began = 0;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	left_ms = (long long)window * 1000 - ((now.tv_sec - t_begin.tv_sec) * 1000LL +
-					      (now.tv_nsec - t_begin.tv_nsec) / 1000000);
+	left_ms = (long long)r->rules.window * 1000 - ((now.tv_sec - x->rules_t0.tv_sec) * 1000LL +
+						       (now.tv_nsec - x->rules_t0.tv_nsec) / 1000000);
 	if (left_ms > 0)
 		wait_window(o, left_ms);
-	if (nf_snapshot(&after, &e) < 0) {
+	if (nf_snapshot(after, &e) < 0) {
 		c->status = DIAG_ERROR;
 		nr_err_text(&e, c->detail, sizeof c->detail);
-		nf_free(&before);
+		nf_free(before);
 		return;
 	}
-	watched = 1;
+	r->rules.watched = 1;
 	for (i = 0; i < o->npods && i < r->npods; i++) {
 		struct nf_traffic t = { o->pods[i], 0, NULL };
-		struct pod_walk pw = { i, &after };
+		struct pod_walk pw = { &r->rules, i, after };
 		struct hit_walk hw = { i, r };
 
-		nf_delta(&before, &after, &t, hit, &hw);
-		nf_walk_traffic(&after, &t, drop_rule, &pw);
+		nf_delta(before, after, &t, hit, &hw);
+		nf_walk_traffic(after, &t, drop_rule, &pw);
 	}
 	c->status = DIAG_OK;
-	if (after.truncated || after.unread[0]) {
+	if (after->truncated || after->unread[0]) {
 		c->status = DIAG_PARTIAL;
-		snprintf(c->detail, sizeof c->detail, "%.150s%s%.200s", after.truncated ? after.trunc_why : "",
-			 after.truncated && after.unread[0] ? "; " : "", after.unread[0] ? after.unread : "");
+		snprintf(c->detail, sizeof c->detail, "%.150s%s%.200s", after->truncated ? after->trunc_why : "",
+			 after->truncated && after->unread[0] ? "; " : "", after->unread[0] ? after->unread : "");
 	}
-	nf_free(&before);
-	nf_free(&after);
+	nf_free(before);
+	nf_free(after);
 }
 
 void diag_rules_json(struct jw *w, const struct diag_report *r)
@@ -176,13 +157,15 @@ void diag_rules_json(struct jw *w, const struct diag_report *r)
 	char ip[64];
 	int i;
 
-	if (!watched)
+	const struct diag_rules *dr = &r->rules;
+
+	if (!dr->watched)
 		return;
-	jw_kuint(w, "watch_seconds", window);
+	jw_kuint(w, "watch_seconds", dr->window);
 	jw_key(w, "drop_rules");
 	jw_arr(w);
-	for (i = 0; i < nkept; i++) {
-		const struct kept *k = &kept[i];
+	for (i = 0; i < dr->nkept; i++) {
+		const struct diag_rule_kept *k = &dr->kept[i];
 
 		jw_obj(w);
 		jw_kstr(w, "pod_ip", addr_str(&r->pods[k->pod].ip, ip, sizeof ip));
@@ -199,7 +182,7 @@ void diag_rules_json(struct jw *w, const struct diag_report *r)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-	jw_kuint(w, "drop_rules_not_listed", (unsigned)kept_dropped);
+	jw_kuint(w, "drop_rules_not_listed", (unsigned)dr->kept_dropped);
 }
 
 void diag_rules_text(FILE *f, const struct diag_report *r)
@@ -207,17 +190,19 @@ void diag_rules_text(FILE *f, const struct diag_report *r)
 	char ip[64];
 	int i;
 
-	if (!watched)
+	const struct diag_rules *dr = &r->rules;
+
+	if (!dr->watched)
 		return;
-	fprintf(f, "DROP/REJECT rules the pods' traffic can meet (counters over a %u s watch):%s\n", window,
-		nkept ? "" : " none");
-	for (i = 0; i < nkept; i++) {
-		const struct kept *k = &kept[i];
+	fprintf(f, "DROP/REJECT rules the pods' traffic can meet (counters over a %u s watch):%s\n", dr->window,
+		dr->nkept ? "" : " none");
+	for (i = 0; i < dr->nkept; i++) {
+		const struct diag_rule_kept *k = &dr->kept[i];
 
 		fprintf(f, "  %-15s %s %s %s/%s #%u [%llu:%llu] +%llu  %s\n", addr_str(&r->pods[k->pod].ip, ip, sizeof ip),
 			k->backend, k->family, k->table, k->chain, k->position, k->packets, k->bytes,
 			k->rose_packets, k->text);
 	}
-	if (kept_dropped)
-		fprintf(f, "  (%d more not listed)\n", kept_dropped);
+	if (dr->kept_dropped)
+		fprintf(f, "  (%d more not listed)\n", dr->kept_dropped);
 }

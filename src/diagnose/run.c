@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -225,9 +226,8 @@ static const char *conntrack_finding(const struct findings *fs, int from)
 	return NULL;
 }
 
-static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
+static void run_conntrack(const struct diag_opts *o, struct diag_report *r, struct findings *after)
 {
-	static struct findings after; /* findings of the --fix pass: the report keeps the "before" */
 	struct diag_check *c = &r->checks[DC_CONNTRACK];
 	struct conntrack_opts co = { .since_secs = o->since_secs, .host_root = o->host_root };
 	struct nr_err e;
@@ -240,8 +240,8 @@ static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
 	 * diagnose applies the fixes of what it found, nothing else. */
 	if (o->fix && conntrack_finding(&r->fs, first)) {
 		co.fix = 1;
-		findings_init(&after);
-		if (check_conntrack_run(&co, &r->ct, &after, &e) < 0) {
+		findings_init(after);
+		if (check_conntrack_run(&co, &r->ct, after, &e) < 0) {
 			char why[DIAG_TEXT];
 
 			nr_err_text(&e, why, sizeof why);
@@ -412,8 +412,7 @@ static void st_pods(const struct diag_opts *o, struct diag_report *r, struct dia
 }
 static void st_conntrack(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
-	(void)x;
-	run_conntrack(o, r);
+	run_conntrack(o, r, &x->fix_fs);
 }
 static void st_kmsg(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
@@ -455,9 +454,8 @@ static const struct {
 	{ DC_RULES, "comparing rule counters", diag_st_rules },
 };
 
-int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
+static int run(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x, struct nr_err *e)
 {
-	static struct diag_ctx x; /* large (locate's context): one per process */
 	double t0 = now_ms(), t;
 	size_t i;
 	int ran = 0;
@@ -470,24 +468,24 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 	snprintf(r->capture_dir_why, sizeof r->capture_dir_why, "%s", o->capture_dir_why ? o->capture_dir_why : "");
 	memcpy(r->ports, o->ports, sizeof r->ports);
 	findings_init(&r->fs);
-	x.o = o;
-	x.nl_ok = nl_open(&x.nl, e) == 0;
+	x->o = o;
+	x->nl_ok = nl_open(&x->nl, e) == 0;
 	progress(o, "reading node facts");
-	diag_node_facts(r, o->host_root, x.nl_ok ? &x.nl : NULL);
+	diag_node_facts(r, o->host_root, x->nl_ok ? &x->nl : NULL);
 	r->checks[DC_NODE].status = DIAG_OK;
 	r->checks[DC_NODE].ms = now_ms() - t0;
 	if (!r->uplink[0]) {
 		r->checks[DC_NODE].status = DIAG_PARTIAL;
 		snprintf(r->checks[DC_NODE].detail, sizeof r->checks[DC_NODE].detail, "no default route: uplink unknown");
 	}
-	rt_open(&x.rt, o->host_root);
-	rt_sources(&x.rt, r->runtime_sources, sizeof r->runtime_sources);
-	x.rt_ok = 1;
+	rt_open(&x->rt, o->host_root);
+	rt_sources(&x->rt, r->runtime_sources, sizeof r->runtime_sources);
+	x->rt_ok = 1;
 	for (i = 0; i < sizeof stages / sizeof stages[0]; i++) {
 		struct diag_check *c = &r->checks[stages[i].id];
 		t = now_ms();
 		progress(o, stages[i].what);
-		stages[i].fn(o, r, &x);
+		stages[i].fn(o, r, x);
 		c->ms += now_ms() - t; /* a stage may run in two parts (watch) */
 		ran += c->status == DIAG_OK || c->status == DIAG_PARTIAL;
 	}
@@ -496,16 +494,32 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 		note_missing(r, &r->checks[DC_BRIDGES], CAP_NET_ADMIN_, "CAP_NET_ADMIN", "--fix cannot set bridges up");
 	(void)CAP_SYS_ADMIN_;
 	diag_after(o, r);
-	if (x.lc_ok)
-		locate_fini(&x.lc);
-	if (x.nl_ok)
-		nl_close(&x.nl);
+	if (x->rt_ok)
+		rt_close(&x->rt);
+	if (x->lc_ok)
+		locate_fini(&x->lc);
+	if (x->nl_ok)
+		nl_close(&x->nl);
 	dedupe(&r->fs);
 	findings_sort(&r->fs);
 	r->seconds = (now_ms() - t0) / 1e3;
 	if (!ran)
 		return nr_fail(e, NR_E_DIAG_NOTHING, 0, "diagnose", NULL);
 	return 0;
+}
+
+/* The context holds locate's map of every netns and process and the findings of a --fix pass:
+ * large, so one allocation per run, owned here. */
+int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
+{
+	struct diag_ctx *x = calloc(1, sizeof *x);
+	int rc;
+
+	if (!x)
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "diagnose", NULL);
+	rc = run(o, r, x, e);
+	free(x);
+	return rc;
 }
 
 long long diag_cutoff_us(unsigned long long since_secs)

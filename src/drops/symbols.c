@@ -193,6 +193,7 @@ void drops_map_pods(struct drops_report *r, const char *host_root)
 	rt_open(&rt, host_root ? host_root : "/");
 	for (i = 0; i < n; i++)
 		lookup(&lc, &rt, &pa[i]);
+	rt_close(&rt);
 	locate_fini(&lc);
 	for (i = 0; i < r->nreasons; i++)
 		for (j = 0; j < r->r[i].nflows; j++) {

@@ -47,10 +47,19 @@ struct http_resp {
 	char body[HTTP_BODY_KEEP + 1]; /* first bytes of the body, NUL-terminated */
 	size_t body_len;
 	unsigned long long body_total; /* body bytes seen */
+	/* http_resp_sink: the whole body (de-chunked) also goes to sink, sink_len bytes of it;
+	 * sink_over when more came than sink_cap (the rest is dropped, the reader sees the flag). */
+	char *sink;
+	size_t sink_cap, sink_len;
+	int sink_over;
 };
 
 /* no_body: the request was HEAD or CONNECT (no body follows the head). */
 void http_resp_init(struct http_resp *r, int no_body);
+/* After http_resp_init: every body byte is also copied to buf (cap bytes, not NUL-terminated).
+ * buf may be the very buffer being fed (a whole answer read, then parsed in place): the body
+ * never runs ahead of the bytes that carried it, and the copy is a memmove. */
+void http_resp_sink(struct http_resp *r, char *buf, size_t cap);
 /* Feeds n bytes. Returns how many were used (less than n only once the response is complete),
  * or -1 when the bytes are not HTTP (e->ctx names what). Interim 1xx responses are skipped.
  * The response is complete when r->state == HTTP_DONE. */

@@ -25,6 +25,17 @@ void http_resp_init(struct http_resp *r, int no_body)
 	r->etag[0] = 0;
 	r->content_md5[0] = 0;
 	r->sse[0] = 0;
+	r->sink = NULL;
+	r->sink_cap = r->sink_len = 0;
+	r->sink_over = 0;
+}
+
+void http_resp_sink(struct http_resp *r, char *buf, size_t cap)
+{
+	r->sink = buf;
+	r->sink_cap = cap;
+	r->sink_len = 0;
+	r->sink_over = 0;
 }
 
 /* A header value kept whole, or not at all (a cut hash would be compared as a wrong one). */
@@ -156,9 +167,13 @@ static void end_of_head(struct http_resp *r)
 	if (r->status < 200) {
 		/* An interim reply (100 Continue): the real one follows. */
 		int n = r->interim + 1;
+		char *sink = r->sink;
+		size_t cap = r->sink_cap;
 
 		http_resp_init(r, r->no_body);
 		r->interim = n;
+		if (sink)
+			http_resp_sink(r, sink, cap);
 		return;
 	}
 	if (r->no_body || r->status == 204 || r->status == 304)
@@ -229,11 +244,26 @@ static void keep_body(struct http_resp *r, const char *p, size_t n)
 	r->body[r->body_len] = 0;
 }
 
+static void sink_body(struct http_resp *r, const char *p, size_t n)
+{
+	size_t room = r->sink_cap - r->sink_len;
+
+	if (!r->sink)
+		return;
+	if (n > room) {
+		r->sink_over = 1;
+		n = room;
+	}
+	memmove(r->sink + r->sink_len, p, n);
+	r->sink_len += n;
+}
+
 static size_t body_bytes(struct http_resp *r, const char *p, size_t n)
 {
 	if (r->state != HTTP_UNTIL_CLOSE && n > r->left)
 		n = (size_t)r->left;
 	keep_body(r, p, n);
+	sink_body(r, p, n);
 	r->body_total += n;
 	if (r->state == HTTP_UNTIL_CLOSE)
 		return n;

@@ -5,6 +5,7 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -207,7 +208,7 @@ static int addr_find(const struct nl_ifaddr *a, void *arg)
 static int pod_side(struct locate_ctx *c, const struct nl_link *host, struct locate_report *r,
 		    int *has_ip, struct nr_err *e)
 {
-	static struct nl podnl;     /* 32 KiB buffer: static, single-threaded program */
+	struct nl *podnl = &c->podnl;
 	struct nl_link pl;
 	struct addr_find f = { 0, &r->ip, 0 };
 	int fd, rc = -1;
@@ -215,17 +216,17 @@ static int pod_side(struct locate_ctx *c, const struct nl_link *host, struct loc
 	fd = locate_nsid_open(c, host->link_netnsid, &r->netns, e);
 	if (fd < 0)
 		return -1;
-	if (nl_open_in(&podnl, fd, e) < 0)
+	if (nl_open_in(podnl, fd, e) < 0)
 		goto out;
-	if (nl_link_get_index(&podnl, host->link, &pl, e) == 0) {
+	if (nl_link_get_index(podnl, host->link, &pl, e) == 0) {
 		memcpy(r->pod_if, pl.name, sizeof r->pod_if);
 		r->crosscheck = pl.link == host->ifindex;
 		f.ifindex = pl.ifindex;
-		if (nl_addr_dump(&podnl, r->ip.family, addr_find, &f, e) == 0)
+		if (nl_addr_dump(podnl, r->ip.family, addr_find, &f, e) == 0)
 			rc = 0;
 	}
 	*has_ip = f.found != 0;
-	nl_close(&podnl);
+	nl_close(podnl);
 out:
 	close(fd);
 	return rc;
@@ -566,13 +567,18 @@ int locate_run(struct locate_ctx *c, const struct nr_addr *ip, struct locate_rep
 
 int locate_once(const struct nr_addr *ip, struct locate_report *r, struct nr_err *e)
 {
-	static struct locate_ctx c; /* every netns and process of the node: not on the stack */
+	struct locate_ctx *c = calloc(1, sizeof *c); /* every netns and process of the node */
 	int rc;
 
-	if (locate_init(&c, e) < 0)
+	if (!c)
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "locate", NULL);
+	if (locate_init(c, e) < 0) {
+		free(c);
 		return -1;
-	rc = locate_run(&c, ip, r, NULL, e);
-	locate_fini(&c);
+	}
+	rc = locate_run(c, ip, r, NULL, e);
+	locate_fini(c);
+	free(c);
 	return rc;
 }
 

@@ -96,6 +96,7 @@ struct locate_podaddr {
 
 struct locate_ctx {
 	struct nl nl;
+	struct nl podnl;              /* inside one pod netns at a time (opened, used, closed) */
 	const char *host_root;        /* where /run/netns and /var/run/netns are; NULL = "/" */
 	int ns_ready;
 	struct netns_list ns;

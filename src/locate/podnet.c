@@ -381,16 +381,16 @@ static int addr_add(const struct nl_ifaddr *a, void *arg)
 /* Reads the addresses of one pod netns (nsid as the node names it). */
 static void index_netns(struct locate_ctx *c, int nsid)
 {
-	static struct nl pn; /* 32 KiB receive buffer: static, single-threaded program */
+	struct nl *pn = &c->podnl;
 	struct addr_walk w = { c, nsid };
 	struct nr_err ign;
 	int fd = locate_nsid_open(c, nsid, NULL, &ign);
 
 	if (fd < 0)
 		return; /* gone meanwhile, or not ours to enter */
-	if (nl_open_in(&pn, fd, &ign) == 0) {
-		nl_addr_dump(&pn, AF_UNSPEC, addr_add, &w, &ign);
-		nl_close(&pn);
+	if (nl_open_in(pn, fd, &ign) == 0) {
+		nl_addr_dump(pn, AF_UNSPEC, addr_add, &w, &ign);
+		nl_close(pn);
 	}
 	close(fd);
 }

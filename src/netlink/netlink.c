@@ -173,18 +173,32 @@ static void walk_init(struct nl_walk *w, int kind, int family, void *arg)
 	w->arg = arg;
 }
 
+/* A dump of every object of one kind: rtnetlink's dump requests all start with the family
+ * byte (struct rtgenmsg), the rest of the header (hlen bytes) zero: no filter. */
+static int dump_all(struct nl *nl, int type, size_t hlen, int family, struct nl_walk *w, struct nr_err *e)
+{
+	union {
+		struct rtgenmsg g;
+		struct ifinfomsg ifi;
+		struct ifaddrmsg ifa;
+		struct rtmsg rtm;
+		struct ndmsg nd;
+	} h;
+
+	memset(&h, 0, sizeof h);
+	h.g.rtgen_family = (unsigned char)family;
+	return nl_dump(nl, type, &h, hlen, w, e);
+}
+
 /* --- links -------------------------------------------------------------------------------- */
 
 int nl_link_dump(struct nl *nl, nl_link_cb cb, void *arg, struct nr_err *e)
 {
-	struct ifinfomsg ifi;
 	struct nl_walk w;
 
-	memset(&ifi, 0, sizeof ifi);
-	ifi.ifi_family = AF_UNSPEC;
 	walk_init(&w, NL_OBJ_LINK, AF_UNSPEC, arg);
 	w.link_cb = cb;
-	return nl_dump(nl, RTM_GETLINK, &ifi, sizeof ifi, &w, e);
+	return dump_all(nl, RTM_GETLINK, sizeof(struct ifinfomsg), AF_UNSPEC, &w, e);
 }
 
 static int copy_link(const struct nl_link *item, void *arg)
@@ -258,26 +272,20 @@ int nl_link_set_up(struct nl *nl, int ifindex, struct nr_err *e)
 
 int nl_addr_dump(struct nl *nl, int family, nl_addr_cb cb, void *arg, struct nr_err *e)
 {
-	struct ifaddrmsg ifa;
 	struct nl_walk w;
 
-	memset(&ifa, 0, sizeof ifa);
-	ifa.ifa_family = (unsigned char)family;
 	walk_init(&w, NL_OBJ_ADDR, family, arg);
 	w.addr_cb = cb;
-	return nl_dump(nl, RTM_GETADDR, &ifa, sizeof ifa, &w, e);
+	return dump_all(nl, RTM_GETADDR, sizeof(struct ifaddrmsg), family, &w, e);
 }
 
 int nl_route_dump(struct nl *nl, int family, nl_route_cb cb, void *arg, struct nr_err *e)
 {
-	struct rtmsg rtm;
 	struct nl_walk w;
 
-	memset(&rtm, 0, sizeof rtm);
-	rtm.rtm_family = (unsigned char)family;
 	walk_init(&w, NL_OBJ_ROUTE, family, arg);
 	w.route_cb = cb;
-	return nl_dump(nl, RTM_GETROUTE, &rtm, sizeof rtm, &w, e);
+	return dump_all(nl, RTM_GETROUTE, sizeof(struct rtmsg), family, &w, e);
 }
 
 static int copy_route(const struct nl_route *item, void *arg)
@@ -329,7 +337,6 @@ int nl_route_match(struct nl *nl, const struct nr_addr *dst, struct nl_route *ou
 
 int nl_neigh_dump(struct nl *nl, int family, nl_neigh_cb cb, void *arg, struct nr_err *e)
 {
-	struct ndmsg nd;
 	struct nl_walk w;
 
 	if (family == AF_UNSPEC) {
@@ -338,11 +345,9 @@ int nl_neigh_dump(struct nl *nl, int family, nl_neigh_cb cb, void *arg, struct n
 			return -1;
 		return nl_neigh_dump(nl, AF_INET6, cb, arg, e);
 	}
-	memset(&nd, 0, sizeof nd);
-	nd.ndm_family = (unsigned char)family;
 	walk_init(&w, NL_OBJ_NEIGH, family, arg);
 	w.neigh_cb = cb;
-	return nl_dump(nl, RTM_GETNEIGH, &nd, sizeof nd, &w, e);
+	return dump_all(nl, RTM_GETNEIGH, sizeof(struct ndmsg), family, &w, e);
 }
 
 int nl_fdb_dump(struct nl *nl, int br_ifindex, nl_neigh_cb cb, void *arg, struct nr_err *e)

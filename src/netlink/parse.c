@@ -128,21 +128,28 @@ static void link_stats(struct nl_link *l, const struct attr *a)
 	l->tx_dropped = v[7];
 }
 
+/* The fixed header of an rtnetlink message (hlen bytes) into hdr and the attributes after it
+ * (at NLMSG_ALIGN(hlen)) into tb; 0, or -1 when the message is too short or malformed. */
+static int msg_parse(const unsigned char *p, size_t len, void *hdr, size_t hlen, struct attr *tb)
+{
+	if (len < NLMSG_ALIGN(hlen))
+		return -1;
+	memcpy(hdr, p, hlen);
+	return nl_attr_parse(p + NLMSG_ALIGN(hlen), len - NLMSG_ALIGN(hlen), tb, TB_MAX) < 0 ? -1 : 0;
+}
+
 static int parse_link(const unsigned char *p, size_t len, struct nl_link *l)
 {
 	struct ifinfomsg ifi;
 	struct attr tb[TB_MAX];
 	unsigned v;
 
-	if (len < NLMSG_ALIGN(sizeof ifi))
+	if (msg_parse(p, len, &ifi, sizeof ifi, tb) < 0)
 		return -1;
-	memcpy(&ifi, p, sizeof ifi);
 	memset(l, 0, sizeof *l);
 	l->ifindex = ifi.ifi_index;
 	l->flags = ifi.ifi_flags;
 	l->operstate = l->brport_state = l->brport_learning = l->link_netnsid = -1;
-	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof ifi), len - NLMSG_ALIGN(sizeof ifi), tb, TB_MAX) < 0)
-		return -1;
 	nl_attr_str(&tb[IFLA_IFNAME], l->name, sizeof l->name);
 	if (!attr_u32(&tb[IFLA_MTU], &v))
 		l->mtu = v;
@@ -164,16 +171,13 @@ static int parse_addr(const unsigned char *p, size_t len, struct nl_ifaddr *a)
 	struct ifaddrmsg ifa;
 	struct attr tb[TB_MAX];
 
-	if (len < NLMSG_ALIGN(sizeof ifa))
+	if (msg_parse(p, len, &ifa, sizeof ifa, tb) < 0)
 		return -1;
-	memcpy(&ifa, p, sizeof ifa);
 	memset(a, 0, sizeof *a);
 	a->family = ifa.ifa_family;
 	a->prefixlen = ifa.ifa_prefixlen;
 	a->scope = ifa.ifa_scope;
 	a->ifindex = (int)ifa.ifa_index;
-	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof ifa), len - NLMSG_ALIGN(sizeof ifa), tb, TB_MAX) < 0)
-		return -1;
 	/* On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is ours (rtnetlink(7)). */
 	if (attr_ip(&tb[IFA_LOCAL], a->family, a->addr) < 0 &&
 	    attr_ip(&tb[IFA_ADDRESS], a->family, a->addr) < 0)
@@ -198,9 +202,8 @@ static int parse_route(const unsigned char *p, size_t len, struct nl_route *r)
 	struct attr tb[TB_MAX];
 	unsigned v;
 
-	if (len < NLMSG_ALIGN(sizeof rtm))
+	if (msg_parse(p, len, &rtm, sizeof rtm, tb) < 0)
 		return -1;
-	memcpy(&rtm, p, sizeof rtm);
 	memset(r, 0, sizeof *r);
 	r->family = rtm.rtm_family;
 	r->dst_len = rtm.rtm_dst_len;
@@ -210,8 +213,6 @@ static int parse_route(const unsigned char *p, size_t len, struct nl_route *r)
 	r->protocol = rtm.rtm_protocol;
 	r->flags = rtm.rtm_flags;
 	r->pref = -1;
-	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof rtm), len - NLMSG_ALIGN(sizeof rtm), tb, TB_MAX) < 0)
-		return -1;
 	attr_ip(&tb[RTA_DST], r->family, r->dst);
 	r->has_gw = !attr_ip(&tb[RTA_GATEWAY], r->family, r->gw);
 	r->has_prefsrc = !attr_ip(&tb[RTA_PREFSRC], r->family, r->prefsrc);
@@ -232,17 +233,14 @@ static int parse_neigh(const unsigned char *p, size_t len, struct nl_neigh *n)
 	struct attr tb[TB_MAX];
 	unsigned v;
 
-	if (len < NLMSG_ALIGN(sizeof nd))
+	if (msg_parse(p, len, &nd, sizeof nd, tb) < 0)
 		return -1;
-	memcpy(&nd, p, sizeof nd);
 	memset(n, 0, sizeof *n);
 	n->family = nd.ndm_family;
 	n->ifindex = nd.ndm_ifindex;
 	n->state = nd.ndm_state;
 	n->flags = nd.ndm_flags;
 	n->vlan = -1;
-	if (nl_attr_parse(p + NLMSG_ALIGN(sizeof nd), len - NLMSG_ALIGN(sizeof nd), tb, TB_MAX) < 0)
-		return -1;
 	n->has_ip = !attr_ip(&tb[NDA_DST], n->family, n->ip);
 	/* An FDB entry of a VXLAN device carries its remote VTEP in NDA_DST (vxlan_fdb_info),
 	 * 4 or 16 bytes by the underlay's family. */
@@ -266,11 +264,11 @@ static int parse_neigh(const unsigned char *p, size_t len, struct nl_neigh *n)
 
 static int parse_nsid(const unsigned char *p, size_t len, int *nsid)
 {
+	struct rtgenmsg g;
 	struct attr tb[TB_MAX];
 	unsigned v;
-	size_t hl = NLMSG_ALIGN(sizeof(struct rtgenmsg));
 
-	if (len < hl || nl_attr_parse(p + hl, len - hl, tb, TB_MAX) < 0)
+	if (msg_parse(p, len, &g, sizeof g, tb) < 0)
 		return -1;
 	*nsid = attr_u32(&tb[NETNSA_NSID], &v) ? -1 : (int)v;
 	return 0;

@@ -106,6 +106,7 @@ int ps_collect(struct ps_list *l, const char *host_root, const char *pod_uid, st
 	c.uid = pod_uid;
 	rt_open(&c.rt, host_root);
 	rc = proc_walk(collect_one, &c, e);
+	rt_close(&c.rt);
 	rt_pod_index_free(&c.ix);
 	if (rc < 0 && l->oom)
 		nr_fail(e, NR_E_NOMEM, 0, MOD, "process list");
@@ -376,6 +377,7 @@ int ps_resolve_pod(const char *host_root, const char *arg, char *uid, size_t cap
 	r.arg = arg;
 	rt_open(&rt, host_root);
 	rt_pod_walk(&rt, pod_cb, &r);
+	rt_close(&rt);
 	if (!r.matches && proc_walk_some(PROC_F_CGROUP, proc_uid_cb, &r, e) < 0)
 		return -1;
 	if (r.matches == 1) {

@@ -1,37 +1,24 @@
 /* Runtime knowledge from the node's files. Everything is bounded: paths in RT_PATH_MAX, config
- * files read into one static buffer, the Docker API answer into another. */
+ * files and the Docker API answer read into the one buffer struct rt owns (private.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "base/io.h"
 #include "base/parse.h"
-#include "runtime/runtime.h"
+#include "runtime/private.h"
 
 #define TASK_ROOT "/run/containerd/io.containerd.runtime.v2.task"
 /* containerd namespaces: k8s.io for the CRI plugin, moby for Docker's own containerd. */
 static const char *const task_ns[] = { "k8s.io", "moby" };
-#define DOCKER_SOCK "/var/run/docker.sock"
 #define DOCKER_DIR "/var/lib/docker/containers"
 #define CRIO_DIR "/run/containers/storage/overlay-containers"
 #define KUBELET_PODS "/var/lib/kubelet/pods"
 #define LOG_PODS "/var/log/pods"
-
-/* CONFIG_MAX: an OCI config.json with a seccomp profile is ~40 KB; Docker's config.v2.json and
- * its API answer are smaller. One static buffer: netrescue reads one config at a time. */
-#define CONFIG_MAX (256 * 1024)
-static char cfgbuf[CONFIG_MAX];
-/* DOCKER_TIMEOUT_S: a wedged dockerd must not hang the investigation. */
-#define DOCKER_TIMEOUT_S 2
 
 /* The node path (as the node sees it; resolved inside rt->root by base/io's hostfs). */
 static int under(const struct rt *rt, char *buf, const char *fmt, ...)
@@ -75,111 +62,31 @@ static int safe_name(const char *s)
 	return *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
 }
 
-/* --- Docker Engine API over the unix socket ----------------------------------------------- */
-/* The socket's address: the node path itself under the live root; else the socket found
- * inside the host root (symlinks such as /var/run -> /run resolved there), reached through
- * its O_PATH descriptor's /proc/self/fd link. *pathfd is -1 or that descriptor. */
-static int docker_addr(const struct rt *rt, struct sockaddr_un *sa, int *pathfd)
-{
-	struct stat st;
-
-	*pathfd = -1;
-	if (!strcmp(rt->root, "/")) {
-		snprintf(sa->sun_path, sizeof sa->sun_path, "%s", DOCKER_SOCK);
-		return 0;
-	}
-	*pathfd = hostfs_open(rt->root, DOCKER_SOCK, O_PATH);
-	if (*pathfd < 0 || fstat(*pathfd, &st) < 0 || !S_ISSOCK(st.st_mode))
-		return -1;
-	snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d", *pathfd);
-	return 0;
-}
-
-/* Sends one GET and reads the answer into cfgbuf; returns the HTTP status, or -1. The whole
- * exchange has one deadline (a daemon that trickles a byte a second is cut off there). */
-static int docker_get(const struct rt *rt, const char *what)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { DOCKER_TIMEOUT_S, 0 };
-	char req[RT_PATH_MAX];
-	size_t got = 0;
-	int fd, pathfd, status = -1, len;
-
-	if (docker_addr(rt, &sa, &pathfd) < 0) {
-		if (pathfd >= 0)
-			close(pathfd);
-		return -1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto out;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	/* HTTP/1.0: the daemon closes after the answer, so EOF ends the body. */
-	len = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: docker\r\n\r\n", what);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || len < 0 || (size_t)len >= sizeof req ||
-	    io_write_all(fd, req, (size_t)len) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
-		goto out;
-	/* Too big or too slow is no answer: the container counts as not known to Docker. */
-	if (io_read_fd(fd, cfgbuf, sizeof cfgbuf, &got, DOCKER_TIMEOUT_S * 1000, DOCKER_SOCK, NULL) < 0)
-		goto out;
-	if (got > 12 && !memcmp(cfgbuf, "HTTP/1.", 7) && sscanf(cfgbuf + 9, "%3d", &status) != 1)
-		status = -1;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (pathfd >= 0)
-		close(pathfd);
-	return status;
-}
-
-/* --- small JSON lookups ------------------------------------------------------------------ */
-/* The string value after "key" (the first occurrence), unescaped simply; 0 or -1. */
-static int json_str_after(const char *doc, const char *key, char *out, size_t cap)
-{
-	char pat[128];
-	const char *s;
-	size_t n = 0;
-
-	snprintf(pat, sizeof pat, "\"%s\"", key);
-	s = strstr(doc, pat);
-	if (!s)
-		return -1;
-	s += strlen(pat);
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	if (*s++ != ':')
-		return -1;
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	if (*s++ != '"')
-		return -1;
-	while (*s && *s != '"' && n + 1 < cap) {
-		if (*s == '\\' && s[1])
-			s++;
-		out[n++] = *s++;
-	}
-	out[n] = 0;
-	return 0;
-}
-
-/* Reads a node file into cfgbuf (a regular file only, within the deadline); 0 or -1. */
-static int read_cfg(const struct rt *rt, const char *path)
+/* --- documents ------------------------------------------------------------------------------ */
+/* Reads a node file into rt's buffer (a regular file only, within the deadline); its length,
+ * or -1. */
+static long read_cfg(const struct rt *rt, const char *path)
 {
 	size_t got;
 
-	return io_read_file(rt->root, path, cfgbuf, sizeof cfgbuf, &got, NULL);
+	if (!rt->w || io_read_file(rt->root, path, rt->w->doc, sizeof rt->w->doc, &got, NULL) < 0)
+		return -1;
+	return (long)got;
 }
 
-static int running_in_doc(const char *doc)
+/* GET what from Docker into rt's buffer: its length when the answer is 200, else -1. */
+static long docker_doc(const struct rt *rt, const char *what)
 {
-	const char *s = strstr(doc, "\"Running\"");
+	size_t len;
 
-	if (!s)
-		return 0;
-	s += 9;
-	while (*s == ' ' || *s == ':')
-		s++;
-	return !strncmp(s, "true", 4);
+	if (!rt->w || rt_docker_get(rt, what, rt->w->doc, sizeof rt->w->doc, &len, &rt->w->resp) != 200)
+		return -1;
+	return (long)len;
+}
+
+static int running(const struct rt *rt, long len)
+{
+	return len >= 0 && rt_doc_running(rt->w->doc, (size_t)len, rt->w->tok, RT_TOKENS);
 }
 
 /* --- public ------------------------------------------------------------------------------ */
@@ -189,9 +96,10 @@ void rt_open(struct rt *rt, const char *host_root)
 
 	memset(rt, 0, sizeof *rt);
 	scopy(rt->root, sizeof rt->root, host_root && *host_root ? host_root : "/");
+	rt->w = malloc(sizeof *rt->w);
 	if (under(rt, p, TASK_ROOT) == 0 && is_dir(rt, p))
 		rt->have |= RT_CONTAINERD;
-	if (docker_get(rt, "/_ping") == 200)
+	if (docker_doc(rt, "/_ping") >= 0)
 		rt->have |= RT_DOCKER_API;
 	if (under(rt, p, DOCKER_DIR) == 0 && is_dir(rt, p))
 		rt->have |= RT_DOCKER_DIR;
@@ -201,6 +109,12 @@ void rt_open(struct rt *rt, const char *host_root)
 		rt->have |= RT_KUBELET;
 	if (under(rt, p, LOG_PODS) == 0 && is_dir(rt, p))
 		rt->have |= RT_LOGPODS;
+}
+
+void rt_close(struct rt *rt)
+{
+	free(rt->w);
+	rt->w = NULL;
 }
 
 int rt_have_runtime(const struct rt *rt)
@@ -232,13 +146,10 @@ static int docker_running(const struct rt *rt, const char *id)
 
 	if (rt->have & RT_DOCKER_API) {
 		snprintf(what, sizeof what, "/containers/%s/json", id);
-		if (docker_get(rt, what) == 200 && running_in_doc(cfgbuf))
-			return 1;
-	} else if (rt->have & RT_DOCKER_DIR) {
-		if (under(rt, p, DOCKER_DIR "/%s/config.v2.json", id) == 0 && read_cfg(rt, p) == 0 &&
-		    running_in_doc(cfgbuf))
-			return 1;
+		return running(rt, docker_doc(rt, what));
 	}
+	if ((rt->have & RT_DOCKER_DIR) && under(rt, p, DOCKER_DIR "/%s/config.v2.json", id) == 0)
+		return running(rt, read_cfg(rt, p));
 	return 0;
 }
 
@@ -271,36 +182,23 @@ int rt_pod_known(const struct rt *rt, const char *uid)
 	return safe_name(uid) && under(rt, p, KUBELET_PODS "/%s", uid) == 0 && exists(rt, p);
 }
 
-/* Fills out from the annotations (containerd/CRI) or labels (Docker) in cfgbuf. */
-static void names_from_doc(struct rt_container *out)
-{
-	if (json_str_after(cfgbuf, "io.kubernetes.cri.sandbox-uid", out->pod_uid, sizeof out->pod_uid) < 0)
-		json_str_after(cfgbuf, "io.kubernetes.pod.uid", out->pod_uid, sizeof out->pod_uid);
-	if (json_str_after(cfgbuf, "io.kubernetes.cri.sandbox-name", out->pod_name, sizeof out->pod_name) < 0)
-		json_str_after(cfgbuf, "io.kubernetes.pod.name", out->pod_name, sizeof out->pod_name);
-	if (json_str_after(cfgbuf, "io.kubernetes.cri.sandbox-namespace", out->pod_namespace,
-			   sizeof out->pod_namespace) < 0)
-		json_str_after(cfgbuf, "io.kubernetes.pod.namespace", out->pod_namespace, sizeof out->pod_namespace);
-	if (json_str_after(cfgbuf, "io.kubernetes.cri.container-name", out->name, sizeof out->name) < 0)
-		json_str_after(cfgbuf, "io.kubernetes.container.name", out->name, sizeof out->name);
-	json_str_after(cfgbuf, "io.kubernetes.cri.container-type", out->type, sizeof out->type);
-	if (!out->type[0] && out->name[0])
-		scopy(out->type, sizeof out->type, strcmp(out->name, "POD") ? "container" : "sandbox");
-}
-
 int rt_names_from_json(const char *doc, size_t len, struct rt_container *out)
 {
-	char id[RT_ID_MAX];
+	/* Not on a per-process path (a dead sandbox's config, tests): one allocation per call. */
+	struct jt_tok *tok = malloc(RT_TOKENS * sizeof *tok);
+	int rc = rt_doc_names(doc, len, tok, tok ? RT_TOKENS : 0, out); /* no tokens: out cleared, -1 */
 
-	memcpy(id, out->id, sizeof id);
-	memset(out, 0, sizeof *out);
-	memcpy(out->id, id, sizeof id);
-	if (len >= sizeof cfgbuf)
-		len = sizeof cfgbuf - 1;
-	memcpy(cfgbuf, doc, len);
-	cfgbuf[len] = 0;
-	names_from_doc(out);
-	return out->pod_uid[0] || out->pod_name[0] || out->name[0] ? 0 : -1;
+	free(tok);
+	return rc;
+}
+
+/* The names in the document of len bytes in rt's buffer; 0 or -1. */
+static int names(const struct rt *rt, long len, struct rt_container *out)
+{
+	if (len < 0)
+		return -1;
+	rt_doc_names(rt->w->doc, (size_t)len, rt->w->tok, RT_TOKENS, out);
+	return 0;
 }
 
 int rt_container_info(const struct rt *rt, const char *id, struct rt_container *out)
@@ -313,22 +211,17 @@ int rt_container_info(const struct rt *rt, const char *id, struct rt_container *
 	if (!safe_name(id))
 		return -1;
 	for (i = 0; (rt->have & RT_CONTAINERD) && i < sizeof task_ns / sizeof task_ns[0]; i++)
-		if (under(rt, p, TASK_ROOT "/%s/%s/config.json", task_ns[i], id) == 0 && read_cfg(rt, p) == 0) {
-			names_from_doc(out);
+		if (under(rt, p, TASK_ROOT "/%s/%s/config.json", task_ns[i], id) == 0 &&
+		    names(rt, read_cfg(rt, p), out) == 0)
 			return 0;
-		}
 	if (rt->have & RT_DOCKER_API) {
 		snprintf(what, sizeof what, "/containers/%s/json", id);
-		if (docker_get(rt, what) == 200) {
-			names_from_doc(out);
+		if (names(rt, docker_doc(rt, what), out) == 0)
 			return 0;
-		}
 	}
 	if ((rt->have & RT_DOCKER_DIR) && under(rt, p, DOCKER_DIR "/%s/config.v2.json", id) == 0 &&
-	    read_cfg(rt, p) == 0) {
-		names_from_doc(out);
+	    names(rt, read_cfg(rt, p), out) == 0)
 		return 0;
-	}
 	return -1;
 }
 

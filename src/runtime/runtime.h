@@ -31,9 +31,11 @@ enum {
 	RT_LOGPODS = 1 << 5,    /* var/log/pods readable */
 };
 
+struct rt_work;
 struct rt {
 	char root[RT_PATH_MAX]; /* --host-root */
 	unsigned have;          /* RT_* bits */
+	struct rt_work *w;      /* one document's buffers (~0.5 MiB), owned: rt_close frees it */
 };
 
 struct rt_container {
@@ -52,8 +54,10 @@ struct rt_pod {
 };
 
 /* Probes which sources exist under host_root. Never fails: a node with none is legitimate (the
- * caller reports "runtime state unknown"). */
+ * caller reports "runtime state unknown"); without memory for the buffers no config can be
+ * read (names unknown, Docker unasked). Every rt_open is paired with one rt_close. */
 void rt_open(struct rt *rt, const char *host_root);
+void rt_close(struct rt *rt);
 /* Some container runtime state (containerd, Docker or CRI-O) could be read. */
 int rt_have_runtime(const struct rt *rt);
 /* Short text of the sources read ("containerd,kubelet,pod-logs"), or "none". */
@@ -69,7 +73,8 @@ int rt_container_info(const struct rt *rt, const char *id, struct rt_container *
 
 /* The names in an OCI config.json (CRI annotations) or a Docker container JSON (labels); len
  * bytes, need not be NUL-terminated; out->id is kept. 0 when some name was found, else -1.
- * Exposed for tests and fuzzing: rt_container_info() reads the file and calls the same code. */
+ * Each key is looked up where it belongs ("annotations", "Config"."Labels"), \u escapes
+ * decoded. rt_container_info() reads the file and calls the same code. */
 int rt_names_from_json(const char *doc, size_t len, struct rt_container *out);
 
 /* The stale verdict for a process in pod pod_uid / container cid (either may be ""):

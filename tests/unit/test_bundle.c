@@ -230,6 +230,25 @@ static void safe_open(void)
 	CHECK_INT(e.code, NR_E_BUNDLE_WRITE);
 }
 
+/* A byte that does not fit in the output buffer is never dropped silently: the stream fails
+ * with NR_E_TOOBIG at the next flush, and stays failed. Here a caller that "forgot" to flush
+ * is simulated by filling the buffer. */
+static void gz_overflow_fails(void)
+{
+	struct mem m = { 0 };
+	struct nr_err e;
+
+	CHECK_INT(gz_init(&z, 0, mem_sink, &m, &e), 0);
+	CHECK_INT(gz_write(&z, "abc", 3, &e), 0);
+	z.outlen = GZ_OUT;
+	CHECK_INT(gz_finish(&z, &e), -1);
+	CHECK_INT(e.code, NR_E_TOOBIG);
+	CHECK(z.overflow);
+	CHECK_INT(gz_write(&z, "d", 1, &e), -1);
+	CHECK_INT(gz_finish(&z, &e), -1);
+	free(m.p);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -243,6 +262,7 @@ int main(void)
 	RUN(gzip_round_trip);
 	RUN(raw_deflate_python);
 	RUN(gzip_deterministic);
+	RUN(gz_overflow_fails);
 	RUN(tar_members);
 	RUN(safe_open);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -308,6 +308,7 @@ static void runtime_fake_node(void)
 	    "\"io.kubernetes.cri.sandbox-namespace\":\"shop\",\"io.kubernetes.cri.sandbox-uid\":\"" UID "\"}}");
 	put("/var/lib/kubelet/pods/" UID "/volumes/", NULL);
 	put("/var/log/pods/shop_web-7d4b9_" UID "/web/", NULL);
+	rt_close(&rt);
 	rt_open(&rt, root);
 	CHECK(rt_have_runtime(&rt));
 	CHECK_STR(rt_sources(&rt, src, sizeof src), "containerd,kubelet,pod-logs");
@@ -330,6 +331,7 @@ static void runtime_fake_node(void)
 	CHECK_INT(rt_pod_by_uid(&rt, UID, &pod), 0);
 	CHECK_STR(pod.name, "web-7d4b9");
 	CHECK_STR(pod.namespace_, "shop");
+	rt_close(&rt);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", root);
 	CHECK(system(cmd) == 0);
 }
@@ -358,9 +360,11 @@ static void runtime_docker_dir_crio(void)
 	CHECK_INT(rt_stale(&rt, UID, CID, why, sizeof why), 0);
 	CHECK_INT(rt_stale(&rt, UID, other, why, sizeof why), 1);
 	put("/run/containers/storage/overlay-containers/" "3333333333333333333333333333333333333333333333333333333333333333/userdata/config.json", "{}");
+	rt_close(&rt);
 	rt_open(&rt, root);
 	CHECK_STR(rt_sources(&rt, src, sizeof src), "docker-dir,cri-o");
 	CHECK_INT(rt_container_running(&rt, "3333333333333333333333333333333333333333333333333333333333333333"), 1);
+	rt_close(&rt);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", root);
 	CHECK(system(cmd) == 0);
 }
