@@ -771,12 +771,15 @@ static void pod_names(struct health_report *r, const char *host_root)
 	if (!r->npods)
 		return;
 	rt_open(&rt, host_root && host_root[0] ? host_root : "/");
-	if (rt_pod_index_load(&rt, &ix) < 0)
+	if (rt_pod_index_load(&rt, &ix) < 0) {
+		rt_close(&rt);
 		return;
+	}
 	for (i = 0; i < r->npods; i++)
 		if (rt_pod_index_find(&ix, r->pods[i].uid, &rp) == 0 && rp.name[0])
 			snprintf(r->pods[i].name, sizeof r->pods[i].name, "%.60s/%.60s", rp.namespace_, rp.name);
 	rt_pod_index_free(&ix);
+	rt_close(&rt);
 }
 
 int check_health_run(const struct health_opts *o, struct health_report *r, struct findings *fs,

@@ -15,7 +15,7 @@
 #include "proc/proc.h"
 #include "report/findings.h"
 #include "report/json.h"
-#include "runtime/shim.h"
+#include "proc/shim.h"
 
 /* HEALTH_PODS: pods on one node (GKE's max is 110; kubelet's hard limit 256). */
 #define HEALTH_PODS 256

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "checks/health.h"
-#include "runtime/shim.h"
+#include "proc/shim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

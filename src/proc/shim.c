@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runtime/shim.h"
+#include "proc/shim.h"
 
 /* SHIM_STAT_MAX: /proc/PID/stat is < 400 bytes (a 64-byte comm at most). */
 #define SHIM_STAT_MAX 1024

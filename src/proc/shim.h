@@ -7,8 +7,8 @@
  * An orphan is claimed only when a shim runs in the PID namespace the process was reparented in:
  * with no shim there (a runtime without shims, or netrescue without the node's PID namespace)
  * every top process is "unknown", never an orphan. */
-#ifndef NR_RUNTIME_SHIM_H
-#define NR_RUNTIME_SHIM_H
+#ifndef NR_PROC_SHIM_H
+#define NR_PROC_SHIM_H
 #include <stddef.h>
 
 #include "base/err.h"
