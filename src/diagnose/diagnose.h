@@ -93,11 +93,15 @@ struct diag_neigh {
 	const char *state;
 };
 
+/* DIAG_POD_NAME: "namespace/name" (two names of up to 253 bytes). */
+#define DIAG_POD_NAME 520
+
 struct diag_pod {
 	struct nr_addr ip;
 	enum diag_status status;
 	char detail[DIAG_TEXT];
 	struct locate_report loc;
+	char name[DIAG_POD_NAME];         /* "namespace/name" from the kubelet's pod logs ("" unknown) */
 	unsigned host_mtu;                /* of the host-side interface, 0 unknown */
 	int nneigh;
 	struct diag_neigh neigh[DIAG_NEIGH_MAX];

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -227,7 +228,7 @@ static const char *conntrack_finding(const struct findings *fs, int from)
 
 static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
 {
-	static struct findings after; /* findings of the --fix pass: the report keeps the "before" */
+	struct findings *after; /* findings of the --fix pass: the report keeps the "before" */
 	struct diag_check *c = &r->checks[DC_CONNTRACK];
 	struct conntrack_opts co = { .since_secs = o->since_secs, .host_root = o->host_root };
 	struct nr_err e;
@@ -240,8 +241,13 @@ static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
 	 * diagnose applies the fixes of what it found, nothing else. */
 	if (o->fix && conntrack_finding(&r->fs, first)) {
 		co.fix = 1;
-		findings_init(&after);
-		if (check_conntrack_run(&co, &r->ct, &after, &e) < 0) {
+		after = malloc(sizeof *after);
+		if (after)
+			findings_init(after);
+		if (!after)
+			diag_change(r, conntrack_finding(&r->fs, first), "conntrack", "out of memory",
+				    "raise nf_conntrack_max to %llu (conntrack --fix)", r->ct.recommended_max);
+		else if (check_conntrack_run(&co, &r->ct, after, &e) < 0) {
 			char why[DIAG_TEXT];
 
 			nr_err_text(&e, why, sizeof why);
@@ -253,6 +259,7 @@ static void run_conntrack(const struct diag_opts *o, struct diag_report *r)
 		for (i = 0; i < r->ct.nchanges; i++)
 			diag_change(r, conntrack_finding(&r->fs, first), "conntrack", NULL, "%s: %s",
 				    r->ct.changes[i].what, r->ct.changes[i].detail);
+		free(after);
 	}
 	if (r->ct.nunread && c->status == DIAG_OK) {
 		c->status = DIAG_PARTIAL;
@@ -501,7 +508,7 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 	if (x.nl_ok)
 		nl_close(&x.nl);
 	dedupe(&r->fs);
-	findings_sort(&r->fs);
+	diag_relevance(r, x.rt_ok ? &x.rt : NULL);
 	r->seconds = (now_ms() - t0) / 1e3;
 	if (!ran)
 		return nr_fail(e, NR_E_DIAG_NOTHING, 0, "diagnose", NULL);
