@@ -323,7 +323,7 @@ void diag_merge(struct findings *fs)
 			if (f->scope && (!k->scope || f->scope < k->scope))
 				k->scope = f->scope; /* about the asked pod when either was */
 			if (!k->pod_uid[0])
-				snprintf(k->pod_uid, sizeof k->pod_uid, "%s", f->pod_uid);
+				memcpy(k->pod_uid, f->pod_uid, sizeof k->pod_uid); /* j < i: never the same finding */
 		}
 	}
 	fs->n = n;
