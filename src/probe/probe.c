@@ -187,7 +187,7 @@ static void add_findings(const struct probe_opts *o, const struct probe_report *
 	snprintf(subj, sizeof subj, "%s -> %s", o->subject ? o->subject : "pod", r->target);
 	/* The path-MTU probe to run next, with this probe's own pod and target (a command that
 	 * runs as printed, never a template). */
-	from = o->subject && !strncmp(o->subject, "pod ", 4) ? o->subject + 4 : NULL;
+	from = r->from[0] ? r->from : o->subject && !strncmp(o->subject, "pod ", 4) ? o->subject + 4 : NULL;
 	if (from && !o->mtu)
 		sh_printf(mtufix, sizeof mtufix, "netrescue probe --from %s %s --mtu", from, r->target);
 	for (i = 0; i < r->ntcp; i++) {
