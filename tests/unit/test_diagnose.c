@@ -210,6 +210,18 @@ static void relevance(void)
 	f->last_seen_us = (r->started - 3 * 3600) * 1000000LL;
 	diag_relevance(r, NULL);
 	CHECK_INT(r->fs.f[0].sev, SEV_FAIL);
+	/* The MTU advice names the CNI config file this node uses. */
+	findings_init(&r->fs);
+	snprintf(r->cni, sizeof r->cni, "calico");
+	snprintf(r->cni_why, sizeof r->cni_why, "/etc/cni/net.d/10-calico.conflist");
+	f = findings_add(&r->fs, "mtu-mismatch", SEV_FAIL, "cali1", "ip link set dev cali1 mtu 1410", "pod");
+	finding_advice(f, "set \"mtu\": 1410 in the CNI config under /etc/cni/net.d");
+	diag_relevance(r, NULL);
+	CHECK(strstr(r->fs.f[0].advice, "set \"mtu\": 1410 in /etc/cni/net.d/10-calico.conflist (the CNI config") != NULL);
+	snprintf(r->cni, sizeof r->cni, "kubenet");
+	finding_advice(&r->fs.f[0], "set \"mtu\": 1410 in the CNI config under /etc/cni/net.d");
+	diag_relevance(r, NULL);
+	CHECK(strstr(r->fs.f[0].advice, "--network-plugin-mtu=1410") != NULL);
 	/* Nothing asked: one plain list. */
 	r->npods = r->nports = 0;
 	s = render(r, 0);
