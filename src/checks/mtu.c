@@ -459,7 +459,7 @@ void check_mtu_json(struct jw *w, const struct mtu_report *r)
 
 void check_mtu_text(FILE *f, const struct mtu_report *r)
 {
-	static const char *const head[] = { "INTERFACE", "ROLE", "MTU", "POD-SIDE", "POD-MTU", "POD-UID" };
+	static const char *const head[] = { "INTERFACE", "ROLE", "MTU", "POD-SIDE", "POD-MTU", "POD" };
 	char mtu[16], pmtu[16];
 	struct tbl t;
 	int i;
@@ -484,7 +484,7 @@ void check_mtu_text(FILE *f, const struct mtu_report *r)
 		cells[2] = mtu;
 		cells[3] = x->role == MTU_ROLE_POD ? (x->pod_known ? x->pod_ifname : "?") : NULL;
 		cells[4] = x->pod_known ? pmtu : NULL;
-		cells[5] = x->pod_uid[0] ? x->pod_uid : NULL;
+		cells[5] = x->pod_name[0] ? x->pod_name : x->pod_uid[0] ? x->pod_uid : NULL; /* UID in JSON */
 		tbl_add(&t, cells);
 	}
 	tbl_print(&t, f);

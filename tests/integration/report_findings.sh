@@ -107,6 +107,7 @@ expect_nomatch "words: never a span in thousands of seconds" '\b[0-9]{4,}s\b' "$
 expect_match "names: the stale holder's pod is namespace/name" "pid $STALE .* of default/web: " "$FP"
 expect_match "names: the MTU finding names the pod namespace/name" "pod default/api: host side ${POD_IF[api]}" "$MTU"
 expect_nomatch "names: no pod UID in the findings" "${POD_UID[api]}|${POD_UID[web]}" "$FP"
+expect_match "names: the mtu table's POD column" "^${POD_IF[api]} +pod +1500 +eth0 +1500 +default/api$" "$(awk '/^== mtu ==$/ { on = 1; next } /^== / { on = 0 } on' <<<"$TXT")"
 expect_match "names: the pods table's POD column" "^10\.4\.0\.5 .* default/web " "$(awk '/^== pods ==$/ { on = 1; next } /^== / { on = 0 } on' <<<"$TXT")"
 
 # --- the same in JSON -------------------------------------------------------------------------

@@ -210,6 +210,23 @@ static void relevance(void)
 	f->last_seen_us = (r->started - 3 * 3600) * 1000000LL;
 	diag_relevance(r, NULL);
 	CHECK_INT(r->fs.f[0].sev, SEV_FAIL);
+	/* A bridge down is why its pod got no traffic and has no route: one finding. */
+	findings_init(&r->fs);
+	snprintf(r->pods[0].loc.bridge, sizeof r->pods[0].loc.bridge, "cbr0");
+	findings_add(&r->fs, "pod-no-traffic", SEV_FAIL, "pod 10.4.0.5", NULL, "0 packets");
+	findings_add(&r->fs, "pod-no-traffic", SEV_FAIL, "pod 10.4.0.50", NULL, "another pod");
+	f = findings_add(&r->fs, "bridge-down", SEV_FAIL, "cbr0", "netrescue bridge cbr0 --fix", "bridge cbr0 is down");
+	finding_cause(f, "link cbr0");
+	findings_add(&r->fs, "tcp-timeout", SEV_FAIL, "pod 10.4.0.5 -> web:80", NULL, "no answer");
+	diag_relevance(r, NULL);
+	CHECK_INT(r->fs.n, 2);
+	CHECK_STR(r->fs.f[0].id, "bridge-down");
+	CHECK_INT(r->fs.f[0].scope, FS_ASKED);
+	CHECK_INT(r->fs.f[0].nalso, 2);
+	CHECK_STR(r->fs.f[0].also[0], "pod-no-traffic");
+	CHECK_STR(r->fs.f[0].also[1], "tcp-timeout");
+	CHECK_STR(r->fs.f[1].subject, "pod 10.4.0.50");
+	r->pods[0].loc.bridge[0] = 0;
 	/* The MTU advice names the CNI config file this node uses. */
 	findings_init(&r->fs);
 	snprintf(r->cni, sizeof r->cni, "calico");
