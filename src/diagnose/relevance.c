@@ -71,6 +71,22 @@ static void replace_all(char *s, size_t cap, const char *uid, const char *name)
 	s[o] = 0;
 }
 
+/* s is prefix followed by a pod UID (36 characters: hex digits and dashes) and nothing else. */
+static int looks_uid(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix), i;
+
+	if (strncmp(s, prefix, n) || strlen(s + n) != 36)
+		return 0;
+	for (i = 0; i < 36; i++) {
+		char c = s[n + i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
 /* Pods are named namespace/name in every finding and in the pods table; the UID stays in
  * JSON (pod_uid). */
 static void name_pods(struct diag_report *r, const struct rt *rt)
@@ -87,8 +103,16 @@ static void name_pods(struct diag_report *r, const struct rt *rt)
 		if (p->status == DIAG_OK && (name = name_of(pn, rt, p->loc.pod_uid)))
 			snprintf(p->name, sizeof p->name, "%s", name);
 	}
-	for (i = 0; i < r->fs.n; i++)
-		name_of(pn, rt, r->fs.f[i].pod_uid);
+	for (i = 0; i < r->fs.n; i++) {
+		struct finding *f = &r->fs.f[i];
+
+		/* Checks that name a pod only by UID in the subject ("pod UID") get its pod_uid. */
+		if (!f->pod_uid[0] && looks_uid(f->subject, "pod ")) {
+			memcpy(f->pod_uid, f->subject + 4, 36); /* two fields of one finding */
+			f->pod_uid[36] = 0;
+		}
+		name_of(pn, rt, f->pod_uid);
+	}
 	for (i = 0; i < r->fs.n; i++) {
 		struct finding *f = &r->fs.f[i];
 

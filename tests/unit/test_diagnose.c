@@ -239,6 +239,27 @@ static void relevance(void)
 	finding_advice(&r->fs.f[0], "set \"mtu\": 1410 in the CNI config under /etc/cni/net.d");
 	diag_relevance(r, NULL);
 	CHECK(strstr(r->fs.f[0].advice, "--network-plugin-mtu=1410") != NULL);
+	/* A pod named only by UID is named namespace/name (the kubelet's pod log directory); the
+	 * UID stays in pod_uid. */
+	{
+		static const char uid[] = "0b3f7a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+		char root[] = "/tmp/nrdiagXXXXXX", dir[256];
+		struct rt rt;
+
+		CHECK(mkdtemp(root) != NULL);
+		snprintf(dir, sizeof dir, "mkdir -p %s/var/log/pods/shop_cart_%s", root, uid);
+		CHECK_INT(system(dir), 0);
+		rt_open(&rt, root);
+		findings_init(&r->fs);
+		snprintf(dir, sizeof dir, "pod %s", uid);
+		findings_add(&r->fs, "oom-killed", SEV_WARN, dir, NULL, "process 9 of pod %s was killed", uid);
+		diag_relevance(r, &rt);
+		CHECK_STR(r->fs.f[0].subject, "pod shop/cart");
+		CHECK_STR(r->fs.f[0].message, "process 9 of pod shop/cart was killed");
+		CHECK_STR(r->fs.f[0].pod_uid, uid);
+		snprintf(dir, sizeof dir, "rm -rf %s", root);
+		CHECK_INT(system(dir), 0);
+	}
 	/* Nothing asked: one plain list. */
 	r->npods = r->nports = 0;
 	s = render(r, 0);
