@@ -267,7 +267,7 @@ static void port_subject(const struct bridge_report *r, const struct bridge_port
 
 static void findings(const struct bridge_report *r, struct findings *fs)
 {
-	char subj[64], fix[128], mac[32];
+	char subj[64], fix[128], mac[32], cause[48];
 	int i;
 
 	for (i = 0; i < r->nbr; i++) {
@@ -275,9 +275,10 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 		    findings_has(fs, "bridge-down", r->br[i].name))
 			continue;
 		sh_printf(fix, sizeof fix, "netrescue bridge %s --fix", r->br[i].name);
-		findings_add(fs, "bridge-down", SEV_FAIL, r->br[i].name, fix,
-			     "bridge %s is down: its %d pod port(s) cannot reach the node or each other",
-			     r->br[i].name, r->br[i].nports);
+		snprintf(cause, sizeof cause, "link %s", r->br[i].name);
+		finding_cause(findings_add(fs, "bridge-down", SEV_FAIL, r->br[i].name, fix,
+					   "bridge %s is down: its %d pod port%s cannot reach the node or each other",
+					   r->br[i].name, r->br[i].nports, r->br[i].nports == 1 ? "" : "s"), cause);
 	}
 	for (i = 0; i < r->nports; i++) {
 		const struct bridge_port *p = &r->ports[i];
@@ -287,9 +288,10 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 		port_subject(r, p, subj, sizeof subj);
 		if (!(p->flags & IFF_UP)) {
 			sh_printf(fix, sizeof fix, "ip link set %s up", p->name);
-			findings_add(fs, "link-down", SEV_FAIL, subj, fix,
-				     "port %s of bridge %s (the pod's host side) is down", p->name,
-				     r->br[p->br].name);
+			snprintf(cause, sizeof cause, "link %s", p->name);
+			finding_cause(findings_add(fs, "link-down", SEV_FAIL, subj, fix,
+						   "port %s of bridge %s (the pod's host side) is down", p->name,
+						   r->br[p->br].name), cause);
 		}
 		if (p->has_pod && (r->br[p->br].flags & IFF_UP) && (p->flags & IFF_UP) &&
 		    !p->mac_learned && !p->neigh_known)

@@ -15,6 +15,7 @@
 #include "base/io.h"
 #include "base/parse.h"
 #include "checks/conntrack.h"
+#include "report/words.h"
 
 struct ct_paths {
 	const char *count, *max, *buckets, *stat;
@@ -543,23 +544,32 @@ out:
 
 static void findings(struct conntrack_report *r, struct findings *fs)
 {
-	char when[32];
+	char when[32], times[32], span[32];
 	int can_raise = r->recommended_max && r->max.ok && r->recommended_max > r->max.v;
 	const char *fixcmd = can_raise ? "netrescue conntrack --fix" : NULL;
+	struct finding *f;
 
 	if (r->count.ok && r->max.ok && r->max.v && r->count.v * 10 >= r->max.v * 9)
 		findings_add(fs, "conntrack-near-full", SEV_WARN, "conntrack", fixcmd,
 			     "%llu of %llu entries in use (%llu %%)%s", r->count.v, r->max.v,
 			     r->count.v * 100 / r->max.v,
 			     can_raise ? "" : "; the max is already at or above MemTotal/32: find what opens so many flows");
-	if (r->full.count)
-		findings_add(fs, "conntrack-table-full", SEV_FAIL, "conntrack", fixcmd,
-			     "kernel log: 'nf_conntrack: table full, dropping packet' %llu times in the last %llus, last at %s",
-			     r->full.count, r->since_secs, kmsg_time_str(r->full.last_wall_us, when, sizeof when));
-	else if (r->drop.ok && r->drop.v)
+	if (r->full.count) {
+		f = findings_add(fs, "conntrack-table-full", SEV_FAIL, "conntrack", fixcmd,
+				 "kernel log: 'nf_conntrack: table full, dropping packet' %s in the last %s, last at %s",
+				 words_count(r->full.count, times, sizeof times),
+				 words_span(r->since_secs, span, sizeof span),
+				 kmsg_time_str(r->full.last_wall_us, when, sizeof when));
+		if (f)
+			f->last_seen_us = r->full.last_wall_us;
+	} else if (r->drop.ok && r->drop.v) {
 		findings_add(fs, "conntrack-table-full", SEV_FAIL, "conntrack", fixcmd,
 			     "%llu packets dropped because the table was full (per-CPU 'drop' counters since boot or netns creation)",
 			     r->drop.v);
+	}
+	if (!can_raise && (r->full.count || (r->drop.ok && r->drop.v)) && fs->n)
+		finding_advice(&fs->f[fs->n - 1], "nf_conntrack_max is already at or above MemTotal/32: find what "
+			       "opens so many flows (netrescue flows)");
 	if (r->insert_failed.ok && r->insert_failed.v)
 		findings_add(fs, "conntrack-insert-failed", SEV_INFO, "conntrack", NULL,
 			     "%llu inserts failed (since boot): racing UDP flows, typically DNS 5 s timeouts%s",
@@ -677,7 +687,7 @@ void check_conntrack_json(struct jw *w, const struct conntrack_report *r)
 
 void check_conntrack_text(FILE *f, const struct conntrack_report *r)
 {
-	char a[64], b[64], c[64], t[32];
+	char a[64], b[64], c[64], t[32], times[32], span[32];
 	int i;
 
 	if (!r->loaded) {
@@ -694,10 +704,11 @@ void check_conntrack_text(FILE *f, const struct conntrack_report *r)
 	if (r->recommended_max)
 		fprintf(f, "recommended    max %llu (MemTotal %llu KiB / 32)\n", r->recommended_max, r->memtotal_kib.v);
 	if (r->klog_ok && r->full.count)
-		fprintf(f, "kernel log     'table full, dropping packet' x%llu in the last %llus, last %s\n",
-			r->full.count, r->since_secs, kmsg_time_str(r->full.last_wall_us, t, sizeof t));
+		fprintf(f, "kernel log     'table full, dropping packet' %s in the last %s, last %s\n",
+			words_count(r->full.count, times, sizeof times), words_span(r->since_secs, span, sizeof span),
+			kmsg_time_str(r->full.last_wall_us, t, sizeof t));
 	else if (r->klog_ok)
-		fprintf(f, "kernel log     no 'table full' in the last %llus\n", r->since_secs);
+		fprintf(f, "kernel log     no 'table full' in the last %s\n", words_span(r->since_secs, span, sizeof span));
 	else
 		fprintf(f, "kernel log     ? (%s)\n", r->klog_err);
 	if (r->nodelocal_ok)

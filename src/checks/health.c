@@ -11,6 +11,7 @@
 
 #include "checks/health.h"
 #include "kmsg/kmsg.h"
+#include "report/words.h"
 #include "runtime/runtime.h"
 
 /* HEALTH_FILE: a cgroup or /proc file we read is < 1 KiB; mountinfo of a busy node ~100 KiB. */
@@ -820,6 +821,7 @@ int check_health_run(const struct health_opts *o, struct health_report *r, struc
 
 void check_health_cause(const struct health_report *r, char *buf, size_t cap)
 {
+	char span[32];
 	int i;
 
 	buf[0] = 0;
@@ -857,7 +859,7 @@ void check_health_cause(const struct health_report *r, char *buf, size_t cap)
 			return;
 		}
 	if (r->nooms)
-		snprintf(buf, cap, "OOM kills in the last %llus (oom-killed)", r->since_secs);
+		snprintf(buf, cap, "OOM kills in the last %s (oom-killed)", words_span(r->since_secs, span, sizeof span));
 }
 
 /* Appends "; " + text to buf. */
@@ -1303,7 +1305,7 @@ static void text_more(FILE *f, const struct health_report *r)
 void check_health_text(FILE *f, const struct health_report *r)
 {
 	static const char *const res[3] = { "memory", "cpu", "io" };
-	char a[64], b[64], c[64], t[32];
+	char a[64], b[64], c[64], t[32], span[32];
 	int i;
 
 	fprintf(f, "processes      %llu, zombies %llu (%llu in pods)\n", r->procs, r->zombies, r->zombies_in_pods);
@@ -1335,7 +1337,7 @@ void check_health_text(FILE *f, const struct health_report *r)
 	if (!r->klog_ok)
 		fprintf(f, "OOM kills      ? (kernel log: %s)\n", r->klog_err);
 	else
-		fprintf(f, "OOM kills      %llu in the last %llus%s\n", r->nooms_total, r->since_secs,
+		fprintf(f, "OOM kills      %llu in the last %s%s\n", r->nooms_total, words_span(r->since_secs, span, sizeof span),
 			r->ooms_untimed ? " (and OOM records without a time: window unknown)" : "");
 	for (i = 0; i < r->nooms; i++)
 		fprintf(f, "  %s pid %d (%s) pod %s container %.12s\n", kmsg_time_str(r->ooms[i].wall_us, t, sizeof t),

@@ -306,6 +306,7 @@ static void findings(const struct mtu_report *r, struct findings *fs)
 {
 	char path[128], fix[256], subj[64];
 	unsigned max = r->pod_max_mtu;
+	struct finding *g;
 	int i;
 
 	if (!r->have_uplink)
@@ -331,27 +332,31 @@ static void findings(const struct mtu_report *r, struct findings *fs)
 		if (host_bad)
 			n += (size_t)sh_printf(fix + n, sizeof fix - n, "ip link set dev %s mtu %u", f->name, max);
 		if (pod_bad && n && n < sizeof fix)
-			n += (size_t)snprintf(fix + n, sizeof fix - n, "; ");
+			n += (size_t)snprintf(fix + n, sizeof fix - n, "\n"); /* one command a line */
 		if (pod_bad && n < sizeof fix)
 			n += (size_t)sh_printf(fix + n, sizeof fix - n, "nsenter -t %d -n ip link set dev %s mtu %u",
 					       f->pid, f->pod_ifname, max);
-		if (f->role == MTU_ROLE_POD && n < sizeof fix)
-			snprintf(fix + n, sizeof fix - n, "; and set \"mtu\": %u in the CNI config (/etc/cni/net.d)", max);
 		snprintf(subj, sizeof subj, "%s", f->name);
 		if (f->role == MTU_ROLE_BRIDGE)
-			findings_add(fs, "mtu-mismatch", SEV_FAIL, subj, fix,
-				     "pod bridge %s MTU %u exceeds what the path carries: %u (%s)",
-				     f->name, f->mtu, max, path_str(r, path, sizeof path));
+			g = findings_add(fs, "mtu-mismatch", SEV_FAIL, subj, fix,
+					 "pod bridge %s MTU %u exceeds what the path carries: %u (%s)",
+					 f->name, f->mtu, max, path_str(r, path, sizeof path));
 		else if (f->pod_known)
-			findings_add(fs, "mtu-mismatch", SEV_FAIL, subj, fix,
-				     "pod %s: host side %s MTU %u, pod side %s MTU %u; the path carries %u (%s)",
-				     f->pod_uid[0] ? f->pod_uid : "(uid unknown)", f->name, f->mtu,
-				     f->pod_ifname, f->pod_mtu, max, path_str(r, path, sizeof path));
+			g = findings_add(fs, "mtu-mismatch", SEV_FAIL, subj, fix,
+					 "pod %s: host side %s MTU %u, pod side %s MTU %u; the path carries %u (%s)",
+					 f->pod_uid[0] ? f->pod_uid : "(uid unknown)", f->name, f->mtu,
+					 f->pod_ifname, f->pod_mtu, max, path_str(r, path, sizeof path));
 		else
-			findings_add(fs, "mtu-mismatch", SEV_FAIL, subj, fix,
-				     "pod %s: host side %s MTU %u (pod side unknown: %s); the path carries %u (%s)",
-				     f->pod_uid[0] ? f->pod_uid : "(uid unknown)", f->name, f->mtu,
-				     f->why_unknown, max, path_str(r, path, sizeof path));
+			g = findings_add(fs, "mtu-mismatch", SEV_FAIL, subj, fix,
+					 "pod %s: host side %s MTU %u (pod side unknown: %s); the path carries %u (%s)",
+					 f->pod_uid[0] ? f->pod_uid : "(uid unknown)", f->name, f->mtu,
+					 f->why_unknown, max, path_str(r, path, sizeof path));
+		finding_pod(g, f->pod_uid);
+		/* The fix mends the running pod; new pods take their MTU from the CNI's config
+		 * (diagnose names the file it found, or what sets the MTU under kubenet). */
+		if (f->role == MTU_ROLE_POD)
+			finding_advice(g, "the fix lasts until the pod is recreated: set \"mtu\": %u in the CNI "
+				       "config under /etc/cni/net.d so new pods get it", max);
 	}
 }
 
@@ -479,7 +484,7 @@ void check_mtu_json(struct jw *w, const struct mtu_report *r)
 
 void check_mtu_text(FILE *f, const struct mtu_report *r)
 {
-	static const char *const head[] = { "INTERFACE", "ROLE", "MTU", "POD-SIDE", "POD-MTU", "POD-UID" };
+	static const char *const head[] = { "INTERFACE", "ROLE", "MTU", "POD-SIDE", "POD-MTU", "POD" };
 	char mtu[16], pmtu[16];
 	struct tbl t;
 	int i;
@@ -504,7 +509,7 @@ void check_mtu_text(FILE *f, const struct mtu_report *r)
 		cells[2] = mtu;
 		cells[3] = x->role == MTU_ROLE_POD ? (x->pod_known ? x->pod_ifname : "?") : NULL;
 		cells[4] = x->pod_known ? pmtu : NULL;
-		cells[5] = x->pod_uid[0] ? x->pod_uid : NULL;
+		cells[5] = x->pod_name[0] ? x->pod_name : x->pod_uid[0] ? x->pod_uid : NULL; /* UID in JSON */
 		tbl_add(&t, cells);
 	}
 	tbl_print(&t, f);

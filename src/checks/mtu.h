@@ -38,6 +38,7 @@ struct mtu_iface {
 	char pod_ifname[NL_IFNAMSIZ];
 	unsigned pod_mtu;
 	char pod_uid[40];              /* "" when unknown */
+	char pod_name[256];            /* "namespace/name", filled by a caller that knows it (diagnose) */
 	char why_unknown[96];          /* why the pod side could not be read */
 };
 

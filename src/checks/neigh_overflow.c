@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "checks/neigh_overflow.h"
+#include "report/words.h"
 #include "kmsg/match.h"
 #include "netlink/netlink.h"
 
@@ -74,8 +75,9 @@ int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflo
 	/* Kernels >= 4.x print "neighbour: arp_cache: neighbor table overflow!", older ones
 	 * "Neighbour table overflow."; both spellings are matched, case ignored. */
 	static const char *const needles[] = { "neighbour table overflow", "neighbor table overflow", NULL };
-	char fix[256], when[32];
+	char fix[256], when[32], times[32], span[32];
 	const struct sysval *t, *cnt;
+	struct finding *f;
 	const char *fam;
 	struct nr_err ke;
 	int i;
@@ -108,13 +110,17 @@ int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflo
 		snprintf(fix, sizeof fix, "sysctl -w net.%s.neigh.default.gc_thresh1=%llu "
 			 "net.%s.neigh.default.gc_thresh2=%llu net.%s.neigh.default.gc_thresh3=%llu",
 			 fam, t[0].v * 2, fam, t[1].v * 2, fam, t[2].v * 2);
-	findings_add(fs, "neigh-table-overflow", SEV_FAIL, r->ipv6 ? "ndisc_cache" : "arp_cache", fix[0] ? fix : NULL,
-		     "kernel log: 'neighbour table overflow' %llu times in the last %llus, last at %s; "
+	f = findings_add(fs, "neigh-table-overflow", SEV_FAIL, r->ipv6 ? "ndisc_cache" : "arp_cache", fix[0] ? fix : NULL,
+		     "kernel log: 'neighbour table overflow' %s in the last %s, last at %s; "
 		     "%s gc_thresh1/2/3 %s%llu/%llu/%llu, %s%llu %s neighbours now",
-		     r->overflow.count, r->since_secs,
+		     words_count(r->overflow.count, times, sizeof times), words_span(r->since_secs, span, sizeof span),
 		     kmsg_time_str(r->overflow.last_wall_us, when, sizeof when), fam,
 		     t[2].ok ? "" : "(unreadable) ", t[0].v, t[1].v, t[2].v,
 		     cnt->ok ? "" : "(unreadable) ", cnt->v, r->ipv6 ? "IPv6" : "IPv4");
+	if (f)
+		f->last_seen_us = r->overflow.last_wall_us;
+	finding_advice(f, "persist the gc_thresh values in /etc/sysctl.conf (or a file under /etc/sysctl.d) so a "
+		       "reboot keeps them");
 	return 0;
 }
 
@@ -144,8 +150,8 @@ void check_neigh_overflow_text(FILE *f, const struct neigh_overflow_report *r)
 	if (!r->klog_ok)
 		fprintf(f, "kernel log     ? (%s)\n", r->klog_err);
 	else if (r->overflow.count)
-		fprintf(f, "kernel log     'neighbour table overflow' x%llu in the last %s, last %s (%s)\n",
-			r->overflow.count, span, kmsg_age_str(r->overflow.last_wall_us, now, age, sizeof age),
+		fprintf(f, "kernel log     'neighbour table overflow' %s in the last %s, last %s (%s)\n",
+			words_count(r->overflow.count, d, sizeof d), span, kmsg_age_str(r->overflow.last_wall_us, now, age, sizeof age),
 			kmsg_time_str(r->overflow.last_wall_us, t, sizeof t));
 	else
 		fprintf(f, "kernel log     no 'neighbour table overflow' in the last %s\n", span);

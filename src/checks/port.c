@@ -494,6 +494,8 @@ static void pod_of_netns(unsigned long long ino, char *uid, size_t cap)
 static void pod_port_findings(struct port_report *r, struct findings *fs)
 {
 	char subj[64], fix[64], pod[PORT_NAME_MAX * 2 + 8], comm[PROC_COMM_MAX * 4], uid[PROC_UID_MAX];
+	char cause[48];
+	struct finding *f;
 	struct bind_fail b;
 	int i, held = 0;
 
@@ -509,22 +511,33 @@ static void pod_port_findings(struct port_report *r, struct findings *fs)
 		held++;
 		esc_text(comm, sizeof comm, h->comm, strlen(h->comm));
 		pod_label(h, pod, sizeof pod);
-		if (h->verdict == PORT_STALE)
-			findings_add(fs, "port-in-use", SEV_FAIL, subj, fix,
-				     "port %u is already held in the pod's netns by pid %d (%s, %s, stale)%s%s%s",
-				     h->port, h->pid, comm, pod, b.found ? ": container " : "",
-				     b.found ? b.container : "", b.found ? " cannot bind it" : "");
+		snprintf(cause, sizeof cause, "pid %d", h->pid);
+		/* A stale holder is port-in-use only with evidence that a container of the pod
+		 * fails to bind (CONTRACT): without it, stale-listener alone says what is wrong. */
+		if (h->verdict == PORT_STALE && b.found)
+			f = findings_add(fs, "port-in-use", SEV_FAIL, subj, fix,
+					 "port %u is already held in the pod's netns by pid %d (%s, %s, stale): "
+					 "container %s cannot bind it (%s)", h->port, h->pid, comm, pod,
+					 b.container, b.what);
+		else if (h->verdict == PORT_STALE)
+			continue;
 		else if (b.found && strcmp(b.container, h->container_name))
-			findings_add(fs, "port-in-use", SEV_FAIL, subj, NULL,
-				     "port %u is already held in the pod's netns by pid %d (%s, %s, container "
-				     "%s, %s), while container %s of the pod fails to bind it: %s", h->port,
-				     h->pid, comm, pod, h->container_name[0] ? h->container_name : "?",
-				     port_verdict_name(h->verdict), b.container, b.what);
+			f = findings_add(fs, "port-in-use", SEV_FAIL, subj, NULL,
+					 "port %u is already held in the pod's netns by pid %d (%s, %s, container "
+					 "%s, %s), while container %s of the pod fails to bind it: %s", h->port,
+					 h->pid, comm, pod, h->container_name[0] ? h->container_name : "?",
+					 port_verdict_name(h->verdict), b.container, b.what);
 		else
-			findings_add(fs, "port-listening", SEV_INFO, subj, NULL,
-				     "port %u is served in the pod's netns by pid %d (%s, %s, container %s, %s)",
-				     h->port, h->pid, comm, pod, h->container_name[0] ? h->container_name : "?",
-				     port_verdict_name(h->verdict));
+			f = findings_add(fs, "port-listening", SEV_INFO, subj, NULL,
+					 "port %u is served in the pod's netns by pid %d (%s, %s, container %s, %s)",
+					 h->port, h->pid, comm, pod, h->container_name[0] ? h->container_name : "?",
+					 port_verdict_name(h->verdict));
+		finding_cause(f, cause);
+		finding_pod(f, h->pod_uid);
+		if (f && !f->fix[0] && strcmp(f->id, "port-listening"))
+			finding_advice(f, "pid %d belongs to a live container (%s): fix the pod's spec so only one "
+				       "container listens on port %u", h->pid,
+				       h->container_name[0] ? h->container_name : "?", h->port);
 	}
 	if (held)
 		return;
@@ -543,7 +556,8 @@ static void pod_port_findings(struct port_report *r, struct findings *fs)
 static void add_findings(struct port_report *r, struct findings *fs)
 {
 	char socks[PORT_SOCKS_PER_HOLDER * (PORT_ADDR_MAX + 2)];
-	char subj[64], fix[64], pod[PORT_NAME_MAX * 2 + 8], comm[PROC_COMM_MAX * 4];
+	char subj[64], fix[64], pod[PORT_NAME_MAX * 2 + 8], comm[PROC_COMM_MAX * 4], cause[48];
+	struct finding *f;
 	int i;
 
 	if (!r->runtime_known && !has_finding(fs, "runtime-unknown", -1))
@@ -560,9 +574,12 @@ static void add_findings(struct port_report *r, struct findings *fs)
 		snprintf(fix, sizeof fix, "netrescue port %u --kill", h->port);
 		if (h->verdict == PORT_STALE && !has_finding(fs, "stale-listener", h->pid)) {
 			socks_text(h, socks, sizeof socks);
-			findings_add(fs, "stale-listener", SEV_FAIL, subj, fix,
-				     "pid %d (%s) listens on %s in netns %llu of %s: %s", h->pid, comm,
-				     socks, h->netns, pod, h->why);
+			f = findings_add(fs, "stale-listener", SEV_FAIL, subj, fix,
+					 "pid %d (%s) listens on %s in netns %llu of %s: %s", h->pid, comm,
+					 socks, h->netns, pod, h->why);
+			snprintf(cause, sizeof cause, "pid %d", h->pid);
+			finding_cause(f, cause);
+			finding_pod(f, h->pod_uid);
 		}
 	}
 	if (r->pod_netns && r->port)

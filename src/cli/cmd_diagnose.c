@@ -547,8 +547,10 @@ const struct cli_cmd cmd_diagnose = {
 	"diagnose",
 	"diagnose [--pod-ip IP]... [--port N]... [--probe TARGET[:PORT]]... [--capture SECONDS] [--watch S] [--bundle FILE] [--upload URL] [--fix]",
 	"walk the whole investigation and report findings with evidence and fixes",
-	"Runs every check and prints one report: a verdict line, the findings worst first (each with\n"
-	"the values seen and the exact command that mends it), what --fix changed or was refused,\n"
+	"Runs every check and prints one report: a verdict line, the findings about the asked pods\n"
+	"and ports first, then those elsewhere on the node, worst first in each (each with the values\n"
+	"seen, the commands that mend it, one per line, and advice; one fault is one finding; a\n"
+	"kernel-log finding says when it was last seen), what --fix changed or was refused,\n"
 	"what was not examined and why (skipped checks, unreadable views, what lies outside the\n"
 	"node), then each check's data. The kernel-log section lists only records a check matched\n"
 	"(with their age) and counts the rest, which the bundle keeps whole.\n"

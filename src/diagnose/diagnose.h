@@ -94,11 +94,15 @@ struct diag_neigh {
 	const char *state;
 };
 
+/* DIAG_POD_NAME: "namespace/name" (two names of up to 253 bytes). */
+#define DIAG_POD_NAME 520
+
 struct diag_pod {
 	struct nr_addr ip;
 	enum diag_status status;
 	char detail[DIAG_TEXT];
 	struct locate_report loc;
+	char name[DIAG_POD_NAME];         /* "namespace/name" from the kubelet's pod logs ("" unknown) */
 	unsigned host_mtu;                /* of the host-side interface, 0 unknown */
 	int nneigh;
 	struct diag_neigh neigh[DIAG_NEIGH_MAX];
@@ -241,8 +245,8 @@ int diag_run(const struct diag_opts *o, struct diag_report *r, struct nr_err *e)
 /* The report as the contract's document: "node", "findings", "checks" and the rest, written as
  * members of the current JSON object (the caller opens it with jw_begin_doc). */
 void diag_json(struct jw *w, const struct diag_report *r);
-/* The report as an expert's note: verdict, findings worst first with evidence and fix,
- * what could not be checked, then each section. */
+/* The report as an expert's note: verdict, findings (asked first, then the node's; worst
+ * first in each) with evidence, fix and advice, what could not be checked, then each section. */
 void diag_text(FILE *f, const struct diag_report *r);
 
 /* Adds the raw views (links, routes, neighbours, FDB, kernel log, processes, sockets per

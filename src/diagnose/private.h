@@ -39,9 +39,19 @@ void diag_change(struct diag_report *r, const char *finding, const char *subject
  * matched. arg is the diag_report. */
 struct kmsg_rec;
 int diag_kmsg_rec(const struct kmsg_rec *k, void *arg);
-/* After every stage (sections.c): pod-no-traffic, refused fixes marked on their findings,
- * the not-examined list. */
+/* After every stage (sections.c): pod-no-traffic, the not-examined list. */
 void diag_after(const struct diag_opts *o, struct diag_report *r);
+
+/* Relevance (relevance.c), after diag_after: pods named namespace/name (rt may be NULL),
+ * scope, kernel-log findings weighed by age, one finding per fault, the --fix outcome on
+ * each finding, asked first then worst first. */
+void diag_relevance(struct diag_report *r, const struct rt *rt);
+/* Its parts, for tests: w a whole word of s; the scope of f; findings sharing a cause merged
+ * (worst severity kept, the others' IDs in also[]); asked first, then worst first (stable). */
+int diag_has_word(const char *s, const char *w);
+enum finding_scope diag_scope(const struct diag_report *r, const struct finding *f);
+void diag_merge(struct findings *fs);
+void diag_order(struct findings *fs);
 
 /* Raw data and text of the checks that live in their own files (mtu, ports, stale). */
 void diag_json_extra(struct jw *w, const struct diag_report *r, enum diag_check_id id);

@@ -96,6 +96,7 @@ static void json_pod(struct jw *w, const struct diag_pod *p)
 		return;
 	}
 	locate_json(w, &p->loc);
+	jw_kstr(w, "pod", p->name[0] ? p->name : NULL);
 	if (p->host_mtu)
 		jw_kuint(w, "host_mtu", p->host_mtu);
 	else
@@ -414,7 +415,7 @@ static void text_checks(FILE *f, const struct diag_report *r)
 static void text_pods(FILE *f, const struct diag_report *r)
 {
 	static const char *const h[] = { "IP", "HOST_IF", "STATE", "MTU", "WIRING", "NETNS", "PIDS",
-		"POD_UID", "NEIGHBOUR" };
+		"POD", "NEIGHBOUR" };
 	char ip[46], mtu[16], ns[32], pids[16], nb[96];
 	struct tbl t;
 	int i;
@@ -441,7 +442,7 @@ static void text_pods(FILE *f, const struct diag_report *r)
 		row[4] = locate_wiring_name(l->wiring);
 		row[5] = l->netns ? ns : NULL;
 		row[6] = pids;
-		row[7] = l->pod_uid[0] ? l->pod_uid : NULL;
+		row[7] = p->name[0] ? p->name : l->pod_uid[0] ? l->pod_uid : NULL; /* namespace/name; UID in JSON */
 		row[8] = nb;
 		tbl_add(&t, row);
 	}
@@ -608,27 +609,39 @@ static void text_section(FILE *f, const struct diag_report *r, enum diag_check_i
 	}
 }
 
-/* The findings; one whose fix --fix tried and was refused says so in its message and does
- * not propose that fix again as if nobody had tried (the JSON keeps it in "fix"). */
+/* The findings in the order a person reads them: about what was asked first (--pod-ip,
+ * --port), then the rest of the node, worst first in each; one plain list when nothing was
+ * asked. A fix --fix tried and was refused is not proposed again (finding_text). */
 static void text_findings(FILE *f, const struct diag_report *r)
 {
-	struct findings *fs;
-	int i, j;
+	long long now = r->started * 1000000LL;
+	int i, asked = 0, node = 0;
 
-	for (i = 0; i < r->nchanges && !r->fixrec[i].refused; i++)
-		;
-	if (i == r->nchanges || !(fs = malloc(sizeof *fs))) {
+	for (i = 0; i < r->fs.n; i++) {
+		asked += r->fs.f[i].scope == FS_ASKED;
+		node += r->fs.f[i].scope != FS_ASKED;
+	}
+	if (!r->npods && !r->nports) {
+		fputs("\nfindings, worst first:\n", f);
 		findings_text(f, &r->fs);
 		return;
 	}
-	*fs = r->fs;
-	for (i = 0; i < r->nchanges; i++)
-		for (j = 0; j < fs->n; j++)
-			if (r->fixrec[i].refused && !strcmp(fs->f[j].id, r->fixrec[i].finding) &&
-			    (!r->fixrec[i].subject[0] || !strcmp(fs->f[j].subject, r->fixrec[i].subject)))
-				fs->f[j].fix[0] = 0;
-	findings_text(f, fs);
-	free(fs);
+	if (asked) {
+		fputs("\nfindings about what was asked (--pod-ip, --port), worst first:\n", f);
+		for (i = 0; i < r->fs.n; i++)
+			if (r->fs.f[i].scope == FS_ASKED)
+				finding_text(f, &r->fs.f[i], now);
+	} else {
+		fputs("\nfindings about what was asked (--pod-ip, --port): none\n", f);
+	}
+	if (node) {
+		fputs("\nfindings elsewhere on the node, worst first:\n", f);
+		for (i = 0; i < r->fs.n; i++)
+			if (r->fs.f[i].scope != FS_ASKED)
+				finding_text(f, &r->fs.f[i], now);
+	}
+	if (r->fs.dropped)
+		fprintf(f, "(%d more findings not shown)\n", r->fs.dropped);
 }
 
 /* One section for --fix: what changed, what was refused and why. */
@@ -668,10 +681,8 @@ void diag_text(FILE *f, const struct diag_report *r)
 	int i;
 
 	text_header(f, r);
-	if (r->fs.n) {
-		fputs("\nfindings, worst first:\n", f);
+	if (r->fs.n)
 		text_findings(f, r);
-	}
 	if (r->fix)
 		text_changes(f, r);
 	text_not_examined(f, r);

@@ -494,14 +494,15 @@ static int run(const struct diag_opts *o, struct diag_report *r, struct diag_ctx
 		note_missing(r, &r->checks[DC_BRIDGES], CAP_NET_ADMIN_, "CAP_NET_ADMIN", "--fix cannot set bridges up");
 	(void)CAP_SYS_ADMIN_;
 	diag_after(o, r);
+	dedupe(&r->fs);
+	/* Relevance names pods from the runtime's state: before the reader is closed. */
+	diag_relevance(r, x->rt_ok ? &x->rt : NULL);
 	if (x->rt_ok)
 		rt_close(&x->rt);
 	if (x->lc_ok)
 		locate_fini(&x->lc);
 	if (x->nl_ok)
 		nl_close(&x->nl);
-	dedupe(&r->fs);
-	findings_sort(&r->fs);
 	r->seconds = (now_ms() - t0) / 1e3;
 	if (!ran)
 		return nr_fail(e, NR_E_DIAG_NOTHING, 0, "diagnose", NULL);

@@ -1,7 +1,6 @@
 /* What the report says beside the checks' own data: which kernel-log records a check matched
- * (the rest only go into the bundle), pod-no-traffic after the capture window, the --fix
- * refusals marked on their findings, and the list of what this run did not examine (derived
- * from what ran: a quiet report never reads as "all clear" for what nobody looked at). */
+ * (the rest only go into the bundle), pod-no-traffic after the capture window, and the list
+ * of what this run did not examine (derived from what ran: a quiet report never reads as "all clear" for what nobody looked at). */
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -158,30 +157,6 @@ static void no_traffic(const struct diag_opts *o, struct diag_report *r)
 	}
 }
 
-/* --- --fix refusals on their findings ---------------------------------------------------- */
-
-/* A finding whose fix --fix tried and was refused says so: the reader learns the fix did not
- * happen and why, instead of reading it as a proposal nobody tried. */
-static void mark_refused(struct diag_report *r)
-{
-	int i, j;
-
-	for (i = 0; i < r->nchanges; i++) {
-		const struct diag_fixrec *x = &r->fixrec[i];
-
-		if (!x->refused || !x->finding[0])
-			continue;
-		for (j = 0; j < r->fs.n; j++) {
-			struct finding *f = &r->fs.f[j];
-			size_t n = strlen(f->message);
-
-			if (strcmp(f->id, x->finding) || (x->subject[0] && strcmp(f->subject, x->subject)))
-				continue;
-			snprintf(f->message + n, sizeof f->message - n, "; --fix tried this and was refused: %s", x->why);
-		}
-	}
-}
-
 /* --- not examined ------------------------------------------------------------------------ */
 
 static void notex(struct diag_report *r, const char *what, const char *fmt, ...)
@@ -296,7 +271,6 @@ static void outside(const struct diag_opts *o, struct diag_report *r)
 void diag_after(const struct diag_opts *o, struct diag_report *r)
 {
 	no_traffic(o, r);
-	mark_refused(r);
 	r->nnotex = 0;
 	checks_not_examined(r);
 	outside(o, r);

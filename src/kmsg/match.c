@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "kmsg/match.h"
+#include "report/words.h"
 
 /* MATCH_NEEDLES: the spellings of one kind (kernels changed wording over the years). */
 #define MATCH_NEEDLES 4
@@ -81,46 +82,12 @@ const struct kmsg_kind *kmsg_match(const char *text, size_t n)
 
 const char *kmsg_span_str(unsigned long long secs, char *buf, size_t cap)
 {
-	if (secs >= 86400 && secs % 86400 == 0)
-		snprintf(buf, cap, "%llud", secs / 86400);
-	else if (secs >= 86400)
-		snprintf(buf, cap, "%llud%lluh", secs / 86400, secs % 86400 / 3600);
-	else if (secs >= 3600 && secs % 3600 == 0)
-		snprintf(buf, cap, "%lluh", secs / 3600);
-	else if (secs >= 3600)
-		snprintf(buf, cap, "%lluh%llum", secs / 3600, secs % 3600 / 60);
-	else if (secs >= 60 && secs % 60 == 0)
-		snprintf(buf, cap, "%llum", secs / 60);
-	else if (secs >= 60)
-		snprintf(buf, cap, "%llum%llus", secs / 60, secs % 60);
-	else
-		snprintf(buf, cap, "%llus", secs);
-	return buf;
+	return words_span(secs, buf, cap);
 }
 
 const char *kmsg_age_str(long long wall_us, long long now_us, char *buf, size_t cap)
 {
-	unsigned long long s;
-
-	if (wall_us > now_us + 1000000LL) {
-		snprintf(buf, cap, "in the future");
-		return buf;
-	}
-	s = wall_us >= now_us ? 0 : (unsigned long long)(now_us - wall_us) / 1000000ULL;
-	if (!s) {
-		snprintf(buf, cap, "just now");
-		return buf;
-	}
-	/* One unit is enough for an age: "3h ago", not "3h12m ago". */
-	if (s >= 86400)
-		snprintf(buf, cap, "%llud ago", s / 86400);
-	else if (s >= 3600)
-		snprintf(buf, cap, "%lluh ago", s / 3600);
-	else if (s >= 60)
-		snprintf(buf, cap, "%llum ago", s / 60);
-	else
-		snprintf(buf, cap, "%llus ago", s);
-	return buf;
+	return words_age(wall_us, now_us, buf, cap);
 }
 
 long long kmsg_now_us(void)

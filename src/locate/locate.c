@@ -277,21 +277,27 @@ static int add_pid(const int *pid, void *arg)
 
 static void link_down(const struct locate_report *r, struct findings *fs)
 {
-	char ip[64], fix[128];
+	char ip[64], fix[128], cause[48];
+	struct finding *f;
 
 	if (!fs || !r->ifindex || ((r->host_flags & IFF_UP) && (r->host_flags & IFF_LOWER_UP)))
 		return;
 	ip_text(&r->ip, ip, sizeof ip);
 	sh_printf(fix, sizeof fix, "ip link set %s up", r->host_if);
-	if (!(r->host_flags & IFF_UP))
-		findings_add(fs, "link-down", SEV_FAIL, ip, fix,
-			     "the pod's host-side interface %s (ifindex %d) is administratively down",
-			     r->host_if, r->ifindex);
-	else
-		findings_add(fs, "link-down", SEV_FAIL, ip, NULL,
-			     "the pod's host-side interface %s (ifindex %d) is up but has no carrier "
-			     "(its pod-side peer %s is down)", r->host_if, r->ifindex,
-			     r->pod_if[0] ? r->pod_if : "interface");
+	snprintf(cause, sizeof cause, "link %s", r->host_if);
+	if (!(r->host_flags & IFF_UP)) {
+		f = findings_add(fs, "link-down", SEV_FAIL, ip, fix,
+				 "the pod's host-side interface %s (ifindex %d) is administratively down",
+				 r->host_if, r->ifindex);
+	} else {
+		f = findings_add(fs, "link-down", SEV_FAIL, ip, NULL,
+				 "the pod's host-side interface %s (ifindex %d) is up but has no carrier "
+				 "(its pod-side peer %s is down)", r->host_if, r->ifindex,
+				 r->pod_if[0] ? r->pod_if : "interface");
+		finding_advice(f, "the pod-side end is down inside the pod: restart the pod (kubectl delete pod; "
+			       "its controller recreates it)");
+	}
+	finding_cause(f, cause);
 }
 
 /* Reports why the pod behind host lost its route, when a link on its way is down: its veth
@@ -301,7 +307,7 @@ static int down_cause(struct locate_ctx *c, const struct nl_link *host, struct l
 		      struct findings *fs)
 {
 	struct nl_link br;
-	char ip[64], fix[160];
+	char ip[64], fix[160], cause[48];
 
 	if (!(host->flags & IFF_UP) || !(host->flags & IFF_LOWER_UP)) {
 		link_down(r, fs);
@@ -314,9 +320,10 @@ static int down_cause(struct locate_ctx *c, const struct nl_link *host, struct l
 	if (fs && !findings_has(fs, "bridge-down", br.name)) {
 		ip_text(&r->ip, ip, sizeof ip);
 		sh_printf(fix, sizeof fix, "netrescue bridge %s --fix", br.name);
-		findings_add(fs, "bridge-down", SEV_FAIL, br.name, fix,
-			     "bridge %s is down, so the kernel dropped the route to its pods: "
-			     "pod %s behind port %s is unreachable", br.name, ip, host->name);
+		snprintf(cause, sizeof cause, "link %s", br.name);
+		finding_cause(findings_add(fs, "bridge-down", SEV_FAIL, br.name, fix,
+					   "bridge %s is down, so the kernel dropped the route to its pods: "
+					   "pod %s behind port %s is unreachable", br.name, ip, host->name), cause);
 	}
 	return 1;
 }

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "http/http.h"
 #include "probe/probe.h"
+#include "report/shell.h"
 
 static const char *tcp_err_name(int err)
 {
@@ -179,10 +180,16 @@ fail:
 
 static void add_findings(const struct probe_opts *o, const struct probe_report *r, struct findings *fs)
 {
-	char subj[sizeof r->target + 96];
+	char subj[sizeof r->target + 96], mtufix[sizeof r->target + 160] = "";
+	const char *from;
 	int i, refused = 0, timeout = 0, ok = 0, other = 0;
 
 	snprintf(subj, sizeof subj, "%s -> %s", o->subject ? o->subject : "pod", r->target);
+	/* The path-MTU probe to run next, with this probe's own pod and target (a command that
+	 * runs as printed, never a template). */
+	from = r->from[0] ? r->from : o->subject && !strncmp(o->subject, "pod ", 4) ? o->subject + 4 : NULL;
+	if (from && !o->mtu)
+		sh_printf(mtufix, sizeof mtufix, "netrescue probe --from %s %s --mtu", from, r->target);
 	for (i = 0; i < r->ntcp; i++) {
 		ok += r->tcp[i].ok;
 		refused += r->tcp[i].err == ECONNREFUSED;
@@ -203,20 +210,22 @@ static void add_findings(const struct probe_opts *o, const struct probe_report *
 			     other, r->ntcp, tcp_err_name(r->tcp[0].err));
 	if (r->tls.tried && !r->tls.ok)
 		findings_add(fs, "tls-handshake-failed", SEV_FAIL, subj,
-			     r->tls.rx_bytes ? NULL : (o->mtu ? NULL : "netrescue probe --from POD_IP TARGET --mtu"),
+			     r->tls.rx_bytes ? NULL : mtufix,
 			     "TCP connected but the TLS handshake failed: %s; %s", r->tls.stage, r->tls.error);
 	if (r->http.tried && r->http.error[0])
 		findings_add(fs, "http-incomplete", SEV_FAIL, subj,
-			     o->mtu ? NULL : "netrescue probe --from POD_IP TARGET --mtu",
+			     mtufix,
 			     "GET %s: %s%s%s", o->http_path, r->http.error,
 			     r->http.status_line[0] ? "; status line: " : "", r->http.status_line);
 	if (r->pmtu.done && !r->pmtu.icmp_seen && r->pmtu.smallest_lost)
-		findings_add(fs, "pmtu-blackhole", SEV_FAIL, subj,
-			     "lower the pod MTU (CNI mtu) to the path MTU, or let ICMP type 3 code 4 through the path",
+		finding_advice(findings_add(fs, "pmtu-blackhole", SEV_FAIL, subj, NULL,
 			     "packets of up to %d bytes reach %s, packets of %d bytes and more vanish with no ICMP "
 			     "\"fragmentation needed\" (pod MTU %d, node route MTU %d): large replies such as a TLS "
 			     "certificate never arrive", r->pmtu.largest_ok, r->addr, r->pmtu.smallest_lost,
-			     r->pmtu.pod_mtu, r->pmtu.node_mtu);
+			     r->pmtu.pod_mtu, r->pmtu.node_mtu),
+			       "lower the pod MTU to %d (the \"mtu\" of the CNI config under /etc/cni/net.d; under "
+			       "kubenet the kubelet's --network-plugin-mtu), or let ICMP type 3 code 4 "
+			       "(fragmentation needed) through the path", r->pmtu.largest_ok);
 	else if (r->pmtu.done && r->pmtu.icmp_seen)
 		findings_add(fs, "pmtu-reduced", SEV_INFO, subj, NULL,
 			     "the path to %s carries %d bytes; a router says \"fragmentation needed\" (next-hop MTU %d), "

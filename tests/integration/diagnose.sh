@@ -193,7 +193,10 @@ dj 1 --pod-ip 10.4.1.2 --pod-ip 10.4.0.4 --port $SP
 for id in bridge-down link-down route-missing mtu-mismatch conntrack-table-full stale-listener; do
 	expect_json "all-at-once: $id" "any(.findings[]; .id == \"$id\" and .severity == \"fail\")" "$DJ"
 done
-expect_json "all-at-once: findings sorted worst first" '[.findings[] | {"fail":2,"warn":1,"info":0}[.severity]] | . == (sort | reverse)' "$DJ"
+expect_json "all-at-once: every finding has a scope" 'all(.findings[]; .scope == "asked" or .scope == "node")' "$DJ"
+expect_json "all-at-once: findings about what was asked first, then worst first" '[.findings[] | [(if .scope == "asked" then 0 else 1 end), -({"fail":2,"warn":1,"info":0}[.severity])]] | . == sort' "$DJ"
+expect_json "all-at-once: the stale holder of the asked port is about what was asked" 'any(.findings[]; .id == "stale-listener" and .scope == "asked")' "$DJ"
+expect_json "all-at-once: the MTU of a pod nobody asked about is elsewhere on the node" 'any(.findings[]; .id == "mtu-mismatch" and .subject == "'"${POD_IF[r2]}"'" and .scope == "node")' "$DJ"
 expect_rc "all-at-once: text report" 1 nr diagnose --since "$(since)" --pod-ip 10.4.1.2 --port $SP
 expect_match "all-at-once: verdict FAIL" '^verdict: FAIL: [0-9]+ problems' "$(sed -n 2p <<<"$OUT")"
 expect_match "all-at-once: fix lines" '^     fix: ' "$OUT"

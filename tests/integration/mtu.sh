@@ -50,16 +50,23 @@ expect_rc "pods at 1500: exit 1" 1 nr --json mtu
 J=$OUT
 expect_json "two mtu-mismatch findings" '[.findings[] | select(.id == "mtu-mismatch" and .severity == "fail")] | length == 2' "$J"
 pc=${POD_PIDS[c]}
-expect_json "pod c: both sides in the fix, exact commands" '.findings[] | select(.subject == "'"${POD_IF[c]}"'") | (.fix | startswith("ip link set dev '"${POD_IF[c]}"' mtu 1460; nsenter -t '"$pc"' -n ip link set dev eth0 mtu 1460; and set \"mtu\": 1460 in the CNI config"))' "$J"
+expect_json "pod c: both sides in the fix, one command a line" '.findings[] | select(.subject == "'"${POD_IF[c]}"'") | (.fix == "ip link set dev '"${POD_IF[c]}"' mtu 1460\nnsenter -t '"$pc"' -n ip link set dev eth0 mtu 1460")' "$J"
+expect_json "pod c: the CNI config is advice, not part of the fix" '.findings[] | select(.subject == "'"${POD_IF[c]}"'") | (.advice | test("\"mtu\": 1460"))' "$J"
 expect_json "pod c: message has UID and values" '.findings[] | select(.subject == "'"${POD_IF[c]}"'") | .message | test("'"${POD_UID[c]}"'.*MTU 1500.*MTU 1500.*carries 1460")' "$J"
 expect_json "pod d: only the pod side to mend" '.findings[] | select(.subject == "'"${POD_IF[d]}"'") | (.fix | startswith("nsenter -t '"${POD_PIDS[d]}"' -n ip link set dev eth0 mtu 1460"))' "$J"
 expect_eq "pod c: reported pod MTU agrees with ip link" "$(jq ".interfaces[] | select(.name == \"${POD_IF[c]}\") | .pod_mtu" <<<"$J")" "$(lmtu "${POD_NS[c]}" eth0)"
 expect_rc "human form of the finding" 1 nr mtu
 expect_match "FAIL line" "^FAIL mtu-mismatch  ${POD_IF[c]}: " "$OUT"
-expect_match "fix line" "^     fix: ip link set dev ${POD_IF[c]} mtu 1460" "$OUT"
-in_node ip link set "${POD_IF[c]}" mtu 1460
-in_pod c ip link set eth0 mtu 1460
-in_pod d ip link set eth0 mtu 1460
+expect_match "fix line" "^     fix: ip link set dev ${POD_IF[c]} mtu 1460$" "$OUT"
+expect_match "fix line: the pod side on its own line" "^     fix: nsenter -t $pc -n ip link set dev eth0 mtu 1460$" "$OUT"
+expect_match "advice line" '^     advice: .*"mtu": 1460' "$OUT"
+# The fix lines run as printed (in the node's netns) and mend both pods.
+FIXES=$(sed -n 's/^     fix: //p' <<<"$OUT")
+if sh -n -c "$FIXES"; then ok "fix lines: sh -n accepts them"; else fail "fix lines: sh -n" "$FIXES"; fi
+in_node sh -ec "$FIXES" && ok "fix lines: ran in the node" || fail "fix lines: ran in the node" "$FIXES"
+expect_eq "fix lines: host side of c now 1460 (ip -j)" "$(in_node ip -j link show "${POD_IF[c]}" | jq '.[0].mtu')" 1460
+expect_eq "fix lines: pod side of c now 1460 (ip -j)" "$(lmtu "${POD_NS[c]}" eth0)" 1460
+expect_eq "fix lines: pod side of d now 1460 (ip -j)" "$(lmtu "${POD_NS[d]}" eth0)" 1460
 expect_rc "mended: exit 0 again" 0 nr --json mtu
 expect_json "mended: no findings" '.findings == []' "$OUT"
 

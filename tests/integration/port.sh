@@ -100,7 +100,15 @@ expect_rc "--pod-ip: another container restarting: exit 1" 1 nr --json port $POR
 expect_json "--pod-ip: port-in-use from restarts" '[.findings[] | select(.id == "port-in-use" and (.message | test("restarting \\(2 restarts")))] | length == 1' "$OUT"
 rm -rf "$LOGD"
 expect_rc "--pod-ip: stale holder in the pod: exit 1" 1 nr --json port $PORT --pod-ip "${POD_IP[b]}"
-expect_json "--pod-ip: stale holder is port-in-use with the kill fix" '[.findings[] | select(.id == "port-in-use" and .fix == "netrescue port '$PORT' --kill")] | length == 1' "$OUT"
+expect_json "--pod-ip: stale holder, no bind failure logged: stale-listener only, no port-in-use" '([.findings[] | select(.id == "stale-listener")] | length >= 1) and ([.findings[] | select(.id == "port-in-use")] | length == 0)' "$OUT"
+# The pod's container logs the failed bind (as the kubelet writes it): now the holder is port-in-use.
+LOGB=$HR/var/log/pods/default_b_${POD_UID[b]}/app
+mkdir -p "$LOGB"
+printf '2024-05-01T10:00:00Z stderr F listen tcp :%s: bind: address already in use\n' $PORT >"$LOGB/0.log"
+expect_rc "--pod-ip: stale holder and a failed bind: exit 1" 1 nr --json port $PORT --pod-ip "${POD_IP[b]}"
+expect_json "--pod-ip: stale holder is port-in-use with the kill fix" '[.findings[] | select(.id == "port-in-use" and .fix == "netrescue port '$PORT' --kill" and (.message | test("container app cannot bind it")))] | length == 1' "$OUT"
+expect_json "--pod-ip: port-in-use and stale-listener name one pid" '[.findings[] | select(.id == "port-in-use" or .id == "stale-listener") | .message | capture("pid (?<p>[0-9]+)").p] | unique | length == 1' "$OUT"
+rm -rf "${LOGB%/app}"
 expect_rc "--pod-ip: nothing listens in that pod: exit 1" 1 nr --json port $((PORT + 2)) --pod-ip "${POD_IP[c]}"
 expect_json "--pod-ip: free port, port-not-listening" '(.holders | length == 0) and ([.findings[] | select(.id == "port-not-listening" and .severity == "fail")] | length == 1) and ([.findings[] | select(.id == "port-in-use")] | length == 0)' "$OUT"
 expect_eq "--pod-ip: ss agrees nothing listens" "$(in_pod c ss -Hlntu "sport = :$((PORT + 2))" | wc -l)" 0

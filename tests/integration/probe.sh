@@ -167,12 +167,16 @@ expect_rc "black hole: tls fails, exit 1" 1 nr --json probe --from $A 10.131.0.2
 expect_json "black hole: no ServerHello after N s" '.tcp.ok and .tls.ok == false and .tls.bytes_received == 0 and (.tls.stage | test("no ServerHello after 2")) and any(.findings[]; .id == "tls-handshake-failed")' "$OUT"
 expect_rc "black hole: http stalls, exit 1" 1 nr --json probe --from $A 10.131.0.2:8080 --http /big --count 1 --timeout 2
 expect_json "black hole: http-incomplete" '.http.complete == false and any(.findings[]; .id == "http-incomplete")' "$OUT"
+expect_json "black hole: its fix is the real path-MTU probe, no placeholder" '.findings[] | select(.id == "http-incomplete") | .fix == "netrescue probe --from '"$A"' 10.131.0.2:8080 --mtu"' "$OUT"
+expect_rc "black hole: http stalls (text)" 1 nr probe --from $A 10.131.0.2:8080 --http /big --count 1 --timeout 2
+if sh -n -c "$(sed -n 's/^     fix: //p' <<<"$OUT")"; then ok "black hole: the fix line passes sh -n"; else fail "black hole: sh -n" "$OUT"; fi
 in_pod a curl -s -m 3 -o /dev/null http://10.131.0.2:8080/big
 expect_eq "oracle: curl stalls too (exit 28)" "$?" 28
 expect_rc "black hole: --mtu, exit 1" 1 nr --json probe --from $A 10.131.0.2:8080 --mtu --count 1 --timeout 1
 J=$OUT
 expect_json "black hole: pmtu-blackhole at 1400" '.path_mtu.mtu == 1400 and .path_mtu.largest_ok == 1400 and .path_mtu.smallest_lost == 1401 and .path_mtu.icmp_seen == false and .path_mtu.pod_mtu == 1460 and .path_mtu.node_mtu == 1460' "$J"
 expect_json "black hole: finding with both sizes" 'any(.findings[]; .id == "pmtu-blackhole" and .severity == "fail" and (.message | test("1400")) and (.message | test("1401")))' "$J"
+expect_json "black hole: pmtu-blackhole: prose is advice, no fix line" '.findings[] | select(.id == "pmtu-blackhole") | .fix == null and (.advice | test("lower the pod MTU to 1400"))' "$J"
 in_pod a ping -n -c 1 -W 1 -M do -s 1372 10.131.0.2 >/dev/null 2>&1
 expect_eq "oracle: ping -M do 1400 bytes passes" "$?" 0
 in_pod a ping -n -c 1 -W 1 -M do -s 1373 10.131.0.2 >/dev/null 2>&1

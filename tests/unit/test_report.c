@@ -8,6 +8,7 @@
 #include "report/findings.h"
 #include "report/json.h"
 #include "report/table.h"
+#include "report/words.h"
 #include "t.h"
 
 /* Runs fn into a memory stream and returns the text (static buffer). */
@@ -119,6 +120,56 @@ static void findings_order_and_exit(void)
 	CHECK_INT(findings_count(&fs, SEV_WARN), 1);
 }
 
+/* How a report says counts, spans and ages (issue 23: never "1 times" or "86400s"). */
+static void words(void)
+{
+	char b[32];
+
+	CHECK_STR(words_count(1, b, sizeof b), "once");
+	CHECK_STR(words_count(2, b, sizeof b), "twice");
+	CHECK_STR(words_count(3, b, sizeof b), "3 times");
+	CHECK_STR(words_count(0, b, sizeof b), "0 times");
+	CHECK_STR(words_span(86400, b, sizeof b), "1d");
+	CHECK_STR(words_span(3 * 3600, b, sizeof b), "3h");
+	CHECK_STR(words_span(45, b, sizeof b), "45s");
+	CHECK_STR(words_span(5400, b, sizeof b), "1h30m");
+	CHECK_STR(words_span(86400 + 7200, b, sizeof b), "1d2h");
+	CHECK_STR(words_span(600, b, sizeof b), "10m");
+	CHECK_STR(words_age(0, 3 * 3600 * 1000000LL + 59 * 60 * 1000000LL, b, sizeof b), "3h ago");
+	CHECK_STR(words_age(0, 2 * 86400 * 1000000LL, b, sizeof b), "2d ago");
+	CHECK_STR(words_age(5, 5, b, sizeof b), "just now");
+	CHECK_STR(words_age(9000000, 0, b, sizeof b), "in the future");
+}
+
+/* Fix lines are commands, one a line behind "fix:"; advice, "also" and the age on their own. */
+static void finding_lines(void)
+{
+	static char out[4096];
+	struct finding *f;
+	FILE *m;
+
+	findings_init(&fs);
+	f = findings_add(&fs, "mtu-mismatch", SEV_FAIL, "veth1", "ip link set dev veth1 mtu 1460\nnsenter -t 7 -n ip link set dev eth0 mtu 1460",
+			 "pod default/web: MTU 1500");
+	finding_advice(f, "set \"mtu\": 1460 in /etc/cni/net.d/10-bridge.conf");
+	f->also[f->nalso++] = "pod-no-traffic";
+	f->last_seen_us = 1000000LL;
+	m = fmemopen(out, sizeof out, "w");
+	finding_text(m, f, 3 * 3600 * 1000000LL + 1000000LL);
+	fclose(m);
+	CHECK(strstr(out, "\n     fix: ip link set dev veth1 mtu 1460\n     fix: nsenter -t 7 -n ip link set dev eth0 mtu 1460\n") != NULL);
+	CHECK(strstr(out, "\n     advice: set \"mtu\": 1460 in /etc/cni/net.d/10-bridge.conf\n") != NULL);
+	CHECK(strstr(out, "\n     one fault, also reported as: pod-no-traffic\n") != NULL);
+	CHECK(strstr(out, "\n     last seen 3h ago (1970-01-01T00:00:01Z)\n") != NULL);
+	f->fix_status = "refused";
+	f->fix_reason = "read-only";
+	m = fmemopen(out, sizeof out, "w");
+	finding_text(m, f, 0);
+	fclose(m);
+	CHECK(strstr(out, "fix: ip link") == NULL);
+	CHECK(strstr(out, "--fix tried this and was refused: read-only") != NULL);
+}
+
 static void parse_inputs(void)
 {
 	struct nr_addr a;
@@ -161,5 +212,7 @@ int main(void)
 	RUN(table_aligns);
 	RUN(findings_order_and_exit);
 	RUN(parse_inputs);
+	RUN(words);
+	RUN(finding_lines);
 	return T_EXIT();
 }
