@@ -714,9 +714,15 @@ static void oom_findings(const struct health_report *r, struct findings *fs)
 	}
 }
 
+/* Seconds for words_span: never negative (clock ticks round). */
+static unsigned long long secs_of(double s)
+{
+	return s > 0 ? (unsigned long long)(s + 0.5) : 0;
+}
+
 static void runtime_findings(const struct health_report *r, struct findings *fs)
 {
-	char subj[64];
+	char subj[64], sa[32], sb[32];
 	int i, j;
 
 	for (i = 0; i < r->nrt; i++) {
@@ -734,12 +740,12 @@ static void runtime_findings(const struct health_report *r, struct findings *fs)
 			continue;
 		snprintf(subj, sizeof subj, "%s (pid %d)", rt->comm, rt->pid);
 		findings_add(fs, "runtime-restarted", SEV_WARN, subj, NULL,
-			     "%s (pid %d) started %.0f s ago, %.0f s after process %d (%s) of pod %s: the runtime "
+			     "%s (pid %d) started %s ago, %s after process %d (%s) of pod %s: the runtime "
 			     "restarted (crash, OOM or upgrade) and may have lost track of containers it started "
 			     "before: that is how a container becomes stale; check its logs (journalctl -u %s)",
-			     rt->comm, rt->pid, r->uptime - (double)rt->start / (double)r->ticks,
-			     (double)(rt->start - older->oldest_start) / (double)r->ticks, older->oldest_pid,
-			     older->oldest_comm, older->uid, rt->comm);
+			     rt->comm, rt->pid, words_span(secs_of(r->uptime - (double)rt->start / (double)r->ticks), sa, sizeof sa),
+			     words_span(secs_of((double)(rt->start - older->oldest_start) / (double)r->ticks), sb, sizeof sb),
+			     older->oldest_pid, older->oldest_comm, older->uid, rt->comm);
 	}
 	for (i = 0; i < r->ncrashes; i++) {
 		const struct health_crash *c = &r->crashes[i];
@@ -1272,7 +1278,7 @@ void check_health_json(struct jw *w, const struct health_report *r)
 static void text_more(FILE *f, const struct health_report *r)
 {
 	const struct shim_report *s = &r->shims;
-	char t[32];
+	char t[32], span[32];
 	int i;
 
 	for (i = 0; i < r->npidns; i++)
@@ -1292,7 +1298,8 @@ static void text_more(FILE *f, const struct health_report *r)
 		fprintf(f, "  orphan pid %d (%s) pod %s, parent %d\n", s->orphans[i].pid, s->orphans[i].comm,
 			s->orphans[i].pod_uid[0] ? s->orphans[i].pod_uid : "?", s->orphans[i].ppid);
 	if (r->klog_ok)
-		fprintf(f, "runtime crashes %llu followed by a restart in the last %llus\n", r->ncrash_total, r->since_secs);
+		fprintf(f, "runtime crashes %llu followed by a restart in the last %s\n", r->ncrash_total,
+			words_span(r->since_secs, span, sizeof span));
 	for (i = 0; i < r->ncrashes; i++)
 		fprintf(f, "  %s %s[%d] %s\n", kmsg_time_str(r->crashes[i].wall_us, t, sizeof t), r->crashes[i].comm,
 			r->crashes[i].pid, r->crashes[i].what);
@@ -1344,8 +1351,10 @@ void check_health_text(FILE *f, const struct health_report *r)
 			r->ooms[i].pid, r->ooms[i].comm, r->ooms[i].pod_uid[0] ? r->ooms[i].pod_uid : "?",
 			r->ooms[i].container_id[0] ? r->ooms[i].container_id : "?");
 	for (i = 0; i < r->nrt; i++)
-		fprintf(f, "runtime        %s pid %d (%s), started %lld s ago\n", r->rt[i].comm, r->rt[i].pid,
-			r->rt[i].shim ? "shim" : "daemon", age(r, r->rt[i].start));
+		fprintf(f, "runtime        %s pid %d (%s), started %s ago\n", r->rt[i].comm, r->rt[i].pid,
+			r->rt[i].shim ? "shim" : "daemon",
+			words_span((unsigned long long)(age(r, r->rt[i].start) > 0 ? age(r, r->rt[i].start) : 0),
+				   span, sizeof span));
 	if (!r->nrt)
 		fputs("runtime        no containerd/dockerd/crio process in this PID namespace\n", f);
 	text_more(f, r);

@@ -220,7 +220,7 @@ echo run >&7
 touch "$T_TMP/zstop"
 D=$(cat "$T_TMP/d")
 expect_json "diagnose --watch: the growing pod's zombies recounted" '.checks.runtime.watch_seconds == 3 and (.checks.runtime.pods[] | select(.pod_uid == "'$ZUID'") | .zombies_after_watch >= .zombies + 10)' "$D"
-expect_json "diagnose --watch: zombies-accumulating for it" '.findings[] | select(.id == "zombies-accumulating" and .subject == "pod '$ZUID'") | .message | test("during the 3 s watch")' "$D"
+expect_json "diagnose --watch: zombies-accumulating for it" '.findings[] | select(.id == "zombies-accumulating" and .pod_uid == "'$ZUID'") | .message | test("during the 3 s watch")' "$D"
 expect_json "diagnose: the orphaned socat is a stale listener whose cause is its lost shim" '.findings[] | select(.id == "stale-listener" and (.message | test("8091"))) | .message | test("likely cause: its shim is gone")' "$D"
 expect_json "diagnose: stale_listener_causes names the pod" '.checks.runtime.stale_listener_causes[] | select(.port == 8091) | .pod == "default/web" and .pod_uid == "'$WUID'" and (.likely_cause | test("shim is gone"))' "$D"
 expect_json "diagnose: runtime crashes and orphans in the runtime check" '(.checks.runtime.runtime_crashes.count >= 1) and (.checks.runtime.orphans.count >= 3)' "$D"

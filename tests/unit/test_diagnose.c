@@ -254,6 +254,7 @@ static void relevance(void)
 		snprintf(dir, sizeof dir, "pod %s", uid);
 		findings_add(&r->fs, "oom-killed", SEV_WARN, dir, NULL, "process 9 of pod %s was killed", uid);
 		diag_relevance(r, &rt);
+		rt_close(&rt);
 		CHECK_STR(r->fs.f[0].subject, "pod shop/cart");
 		CHECK_STR(r->fs.f[0].message, "process 9 of pod shop/cart was killed");
 		CHECK_STR(r->fs.f[0].pod_uid, uid);
