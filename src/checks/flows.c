@@ -6,6 +6,7 @@
 
 #include "checks/flows.h"
 #include "ctnl/ctnl.h"
+#include "report/shell.h"
 
 static int same(const struct nr_addr *a, const struct nr_addr *b)
 {
@@ -244,7 +245,7 @@ static int suspicious(const struct flows_group *g)
 
 static void findings(struct flows_report *r, struct findings *fs)
 {
-	char subject[64], ip[46], line[160];
+	char subject[64], ip[46], line[160], fix[160];
 	int p, i;
 
 	for (p = 0; p < r->npods; p++) {
@@ -257,10 +258,12 @@ static void findings(struct flows_report *r, struct findings *fs)
 			continue;
 		group_line(g, line, sizeof line);
 		snprintf(subject, sizeof subject, "pod %s", addr_str(&r->pods[p], ip, sizeof ip));
-		findings_add(fs, "conntrack-unreplied", SEV_WARN, subject, NULL,
+		/* The commands that show the flows and the rules that may drop them. */
+		sh_printf(fix, sizeof fix, "netrescue flows --pod-ip %s\nnetrescue rules --pod-ip %s", ip, ip);
+		findings_add(fs, "conntrack-unreplied", SEV_WARN, subject, fix,
 			     "%s; %llu of the pod's %llu flows have seen no reply: packets are dropped on the way "
-			     "(network policy, firewall, routing) or nothing answers (see `netrescue flows --pod-ip %s`)",
-			     line, r->pod_unreplied[p], r->pod_flows[p], ip);
+			     "(network policy, firewall, routing) or nothing answers",
+			     line, r->pod_unreplied[p], r->pod_flows[p]);
 	}
 }
 

@@ -610,6 +610,15 @@ static const struct health_pod *pod_by_uid(const struct health_report *r, const 
 	return NULL;
 }
 
+/* "ns/name" when the kubelet's pod logs name it, else the UID ("?" none): what messages and
+ * text call a pod (JSON keeps the UID in pod_uid). */
+static const char *pod_name(const struct health_report *r, const char *uid)
+{
+	const struct health_pod *p = pod_by_uid(r, uid);
+
+	return p && p->name[0] ? p->name : uid[0] ? uid : "?";
+}
+
 /* "ns/name" when the kubelet's pod logs name it, else "pod UID". */
 static const char *pod_label(const struct health_report *r, const char *uid, char *buf, size_t cap)
 {
@@ -633,13 +642,13 @@ static void zombie_findings(const struct health_report *r, struct findings *fs)
 		if (h->zombies < HEALTH_ZOMBIE_PARENT_MIN)
 			continue;
 		snprintf(subj, sizeof subj, "pid %d (%s)", h->pid, h->comm[0] ? h->comm : "?");
-		findings_add(fs, "zombies-accumulating", SEV_WARN, subj, NULL,
+		finding_pod(findings_add(fs, "zombies-accumulating", SEV_WARN, subj, NULL,
 			     "process %d (%s)%s%s holds %llu zombie children it never reaps (PID namespace %llu): "
 			     "they use PIDs until the pod's pids.max or the node's pid_max is reached and the "
 			     "runtime cannot start or track processes; fix or restart that process (an init like "
 			     "tini, or shareProcessNamespace, reaps them)",
-			     h->pid, h->comm[0] ? h->comm : "?", h->pod_uid[0] ? " of pod " : "", h->pod_uid,
-			     h->zombies, h->pidns);
+			     h->pid, h->comm[0] ? h->comm : "?", h->pod_uid[0] ? " of pod " : "",
+			     h->pod_uid[0] ? pod_name(r, h->pod_uid) : "", h->zombies, h->pidns), h->pod_uid);
 	}
 	for (i = 0; i < r->npidns; i++) {
 		const struct health_pidns *n = &r->pidns[i];
@@ -655,12 +664,12 @@ static void zombie_findings(const struct health_report *r, struct findings *fs)
 			snprintf(pod, sizeof pod, " (%s)", pod_label(r, n->pod_uid, l, sizeof l));
 		}
 		snprintf(subj, sizeof subj, "pid namespace %llu", n->pidns);
-		findings_add(fs, "zombies-accumulating", SEV_WARN, subj, NULL,
+		finding_pod(findings_add(fs, "zombies-accumulating", SEV_WARN, subj, NULL,
 			     "%llu zombies in PID namespace %llu%s, spread over %s%d parents none of which holds %d: "
 			     "together they use PIDs until the pod's pids.max or the node's pid_max is reached; "
 			     "an init that reaps (tini, shareProcessNamespace) ends them",
 			     n->zombies, n->pidns, pod, r->parents_dropped ? "at least " : "", n->parents,
-			     HEALTH_ZOMBIE_PARENT_MIN);
+			     HEALTH_ZOMBIE_PARENT_MIN), n->pod_uid);
 	}
 }
 
@@ -675,9 +684,10 @@ static void pids_findings(const struct health_report *r, struct findings *fs)
 		if (!p->pids_ok || !p->pids_max || p->pids_current * 10 < p->pids_max * 9)
 			continue;
 		snprintf(subj, sizeof subj, "pod %s", p->uid);
-		findings_add(fs, "pids-near-limit", SEV_FAIL, subj, NULL,
-			     "pids.current %llu of pids.max %llu (%llu %%), %llu forks refused (pids.events max) in %s",
-			     p->pids_current, p->pids_max, p->pids_current * 100 / p->pids_max, p->pids_events_max, p->cgroup);
+		finding_pod(findings_add(fs, "pids-near-limit", SEV_FAIL, subj, NULL,
+			     "pod %s: pids.current %llu of pids.max %llu (%llu %%), %llu forks refused (pids.events "
+			     "max) in %s", pod_name(r, p->uid), p->pids_current, p->pids_max,
+			     p->pids_current * 100 / p->pids_max, p->pids_events_max, p->cgroup), p->uid);
 	}
 	if (r->tasks.ok && r->pid_max.ok && r->pid_max.v && r->tasks.v * 10 >= r->pid_max.v * 9)
 		findings_add(fs, "pids-near-limit", SEV_FAIL, "node", NULL,
@@ -690,6 +700,7 @@ static void pids_findings(const struct health_report *r, struct findings *fs)
 static void oom_findings(const struct health_report *r, struct findings *fs)
 {
 	char subj[64], t[32];
+	struct finding *f;
 	int i;
 
 	for (i = 0; i < r->nooms; i++) {
@@ -698,19 +709,24 @@ static void oom_findings(const struct health_report *r, struct findings *fs)
 		if (!o->pod_uid[0])
 			continue;
 		snprintf(subj, sizeof subj, "pod %s", o->pod_uid);
-		findings_add(fs, "oom-killed", SEV_WARN, subj, NULL,
-			     "kernel OOM killer ended process %d (%s) of container %.12s at %s (memcg %s): the "
-			     "container hit its memory limit; raise resources.limits.memory or fix the leak",
-			     o->pid, o->comm, o->container_id[0] ? o->container_id : "?",
-			     kmsg_time_str(o->wall_us, t, sizeof t), o->memcg);
+		f = findings_add(fs, "oom-killed", SEV_WARN, subj, NULL,
+				 "kernel OOM killer ended process %d (%s) of container %.12s of pod %s at %s (memcg "
+				 "%s): the container hit its memory limit; raise resources.limits.memory or fix the "
+				 "leak", o->pid, o->comm, o->container_id[0] ? o->container_id : "?",
+				 pod_name(r, o->pod_uid), kmsg_time_str(o->wall_us, t, sizeof t), o->memcg);
+		finding_pod(f, o->pod_uid);
+		/* A kernel-log record: its time is the evidence's age ("last seen 3h ago"). */
+		if (f && o->wall_us > 0)
+			f->last_seen_us = o->wall_us;
 	}
 	for (i = 0; i < r->npods; i++) {
 		const struct health_pod *p = &r->pods[i];
 
 		snprintf(subj, sizeof subj, "pod %s", p->uid);
 		if (p->mem_ok && p->oom_kills && !findings_has(fs, "oom-killed", subj))
-			findings_add(fs, "oom-killed", SEV_WARN, subj, NULL,
-				     "memory cgroup %s counts %llu OOM kills (memory.events / oom_control)", p->cgroup, p->oom_kills);
+			finding_pod(findings_add(fs, "oom-killed", SEV_WARN, subj, NULL,
+						 "pod %s: memory cgroup %s counts %llu OOM kills (memory.events / "
+						 "oom_control)", pod_name(r, p->uid), p->cgroup, p->oom_kills), p->uid);
 	}
 }
 
@@ -739,18 +755,18 @@ static void runtime_findings(const struct health_report *r, struct findings *fs)
 		if (!older)
 			continue;
 		snprintf(subj, sizeof subj, "%s (pid %d)", rt->comm, rt->pid);
-		findings_add(fs, "runtime-restarted", SEV_WARN, subj, NULL,
+		finding_pod(findings_add(fs, "runtime-restarted", SEV_WARN, subj, NULL,
 			     "%s (pid %d) started %s ago, %s after process %d (%s) of pod %s: the runtime "
 			     "restarted (crash, OOM or upgrade) and may have lost track of containers it started "
 			     "before: that is how a container becomes stale; check its logs (journalctl -u %s)",
 			     rt->comm, rt->pid, words_span(secs_of(r->uptime - (double)rt->start / (double)r->ticks), sa, sizeof sa),
 			     words_span(secs_of((double)(rt->start - older->oldest_start) / (double)r->ticks), sb, sizeof sb),
-			     older->oldest_pid, older->oldest_comm, older->uid, rt->comm);
+			     older->oldest_pid, older->oldest_comm, pod_name(r, older->uid), rt->comm), older->uid);
 	}
 	for (i = 0; i < r->ncrashes; i++) {
 		const struct health_crash *c = &r->crashes[i];
 		const struct health_runtime *rt = restarted_after(r, c);
-		char t[32], a[16];
+		char t[32], a[32];
 
 		if (!rt || rt->shim)
 			continue;
@@ -761,7 +777,8 @@ static void runtime_findings(const struct health_report *r, struct findings *fs)
 			     "%s (pid %d) crashed (%s, kernel log at %s) and was restarted: pid %d started %s ago; "
 			     "containers it started before may no longer be tracked (stale); check its logs "
 			     "(journalctl -u %s)", c->comm, c->pid, c->what, kmsg_time_str(c->wall_us, t, sizeof t),
-			     rt->pid, health_age_str(age(r, rt->start), a, sizeof a), rt->comm);
+			     rt->pid, words_span(secs_of(r->uptime - (double)rt->start / (double)r->ticks), a, sizeof a),
+			     rt->comm);
 	}
 }
 
@@ -861,7 +878,7 @@ void check_health_cause(const struct health_report *r, char *buf, size_t cap)
 		}
 	for (i = 0; i < r->npods; i++)
 		if (r->pods[i].pids_ok && r->pods[i].pids_max && r->pods[i].pids_current * 10 >= r->pods[i].pids_max * 9) {
-			snprintf(buf, cap, "pod %s is at its pids.max (pids-near-limit)", r->pods[i].uid);
+			snprintf(buf, cap, "pod %s is at its pids.max (pids-near-limit)", pod_name(r, r->pods[i].uid));
 			return;
 		}
 	if (r->nooms)
@@ -889,7 +906,7 @@ static void cause_add(char *buf, size_t cap, const char *fmt, ...)
 void check_health_pod_cause(const struct health_report *r, const char *pod_uid, char *buf, size_t cap)
 {
 	const struct health_pod *p = pod_by_uid(r, pod_uid);
-	char a[16], b[16], t[32];
+	char a[32], b[32], t[32];
 	int i;
 
 	buf[0] = 0;
@@ -907,7 +924,8 @@ void check_health_pod_cause(const struct health_report *r, const char *pod_uid, 
 		if (rt->shim || !p->oldest_start || p->oldest_start + r->ticks >= rt->start)
 			continue;
 		cause_add(buf, cap, "%s restarted %s ago, after the pod's processes (started %s ago)", rt->comm,
-			  health_age_str(age(r, rt->start), a, sizeof a), health_age_str(age(r, p->oldest_start), b, sizeof b));
+			  words_span(secs_of(r->uptime - (double)rt->start / (double)r->ticks), a, sizeof a),
+			  words_span(secs_of(r->uptime - (double)p->oldest_start / (double)r->ticks), b, sizeof b));
 		break;
 	}
 	for (i = r->ncrashes - 1; i >= 0; i--) {
@@ -1283,11 +1301,12 @@ static void text_more(FILE *f, const struct health_report *r)
 
 	for (i = 0; i < r->npidns; i++)
 		fprintf(f, "zombies        %llu in pid ns %llu%s%s (%d parents)\n", r->pidns[i].zombies, r->pidns[i].pidns,
-			r->pidns[i].pod_uid[0] ? " pod " : "", r->pidns[i].pod_uid, r->pidns[i].parents);
+			r->pidns[i].pod_uid[0] ? " pod " : "", r->pidns[i].pod_uid[0] ? pod_name(r, r->pidns[i].pod_uid) : "",
+			r->pidns[i].parents);
 	for (i = 0; r->shims_ok && i < s->n; i++)
 		fprintf(f, "shim           pid %d %s id %.12s ns %s pod %s: %llu children%s\n", s->s[i].pid, s->s[i].comm,
 			s->s[i].id[0] ? s->s[i].id : "?", s->s[i].ns[0] ? s->s[i].ns : "?",
-			s->s[i].pod_uid[0] ? s->s[i].pod_uid : "?", s->s[i].children,
+			pod_name(r, s->s[i].pod_uid), s->s[i].children,
 			s->s[i].younger_than_container ? ", younger than its container" : "");
 	if (!r->shims_ok || !s->judged)
 		fprintf(f, "orphans        ? (%s)\n", r->shims_ok ? s->unknown : "/proc could not be walked");
@@ -1296,7 +1315,7 @@ static void text_more(FILE *f, const struct health_report *r)
 			s->owner_unknown ? ", owner unknown for some" : "", s->unknown[0] ? " (partly unknown)" : "");
 	for (i = 0; r->shims_ok && i < s->norphans; i++)
 		fprintf(f, "  orphan pid %d (%s) pod %s, parent %d\n", s->orphans[i].pid, s->orphans[i].comm,
-			s->orphans[i].pod_uid[0] ? s->orphans[i].pod_uid : "?", s->orphans[i].ppid);
+			pod_name(r, s->orphans[i].pod_uid), s->orphans[i].ppid);
 	if (r->klog_ok)
 		fprintf(f, "runtime crashes %llu followed by a restart in the last %s\n", r->ncrash_total,
 			words_span(r->since_secs, span, sizeof span));
@@ -1305,7 +1324,7 @@ static void text_more(FILE *f, const struct health_report *r)
 			r->crashes[i].pid, r->crashes[i].what);
 	for (i = 0; r->watch_secs && i < r->npods; i++)
 		if (r->pods[i].watched)
-			fprintf(f, "watch %us      pod %s zombies %llu -> %llu\n", r->watch_secs, r->pods[i].uid,
+			fprintf(f, "watch %us      pod %s zombies %llu -> %llu\n", r->watch_secs, pod_name(r, r->pods[i].uid),
 				r->pods[i].zombies, r->pods[i].zombies_after);
 }
 
@@ -1319,7 +1338,8 @@ void check_health_text(FILE *f, const struct health_report *r)
 	for (i = 0; i < r->nparents; i++)
 		fprintf(f, "zombie parent  pid %d (%s)%s%s: %llu zombies, pid ns %llu\n", r->parents[i].pid,
 			r->parents[i].comm[0] ? r->parents[i].comm : "?", r->parents[i].pod_uid[0] ? " pod " : "",
-			r->parents[i].pod_uid, r->parents[i].zombies, r->parents[i].pidns);
+			r->parents[i].pod_uid[0] ? pod_name(r, r->parents[i].pod_uid) : "", r->parents[i].zombies,
+			r->parents[i].pidns);
 	fprintf(f, "node tasks     %s of pid_max %s, threads-max %s\n", sysval_str(&r->tasks, a, sizeof a),
 		sysval_str(&r->pid_max, b, sizeof b), sysval_str(&r->threads_max, c, sizeof c));
 	fputs("pressure       ", f);
@@ -1331,7 +1351,7 @@ void check_health_text(FILE *f, const struct health_report *r)
 	fputc('\n', f);
 	for (i = 0; i < r->npods; i++) {
 		const struct health_pod *p = &r->pods[i];
-		fprintf(f, "pod %s  procs %llu zombies %llu", p->uid, p->procs, p->zombies);
+		fprintf(f, "pod %s  procs %llu zombies %llu", pod_name(r, p->uid), p->procs, p->zombies);
 		if (p->pids_ok)
 			fprintf(f, "  pids %llu/%s%s (max hit %llu)", p->pids_current, p->pids_max ? "" : "max",
 				p->pids_max ? (snprintf(a, sizeof a, "%llu", p->pids_max), a) : "", p->pids_events_max);
@@ -1348,7 +1368,7 @@ void check_health_text(FILE *f, const struct health_report *r)
 			r->ooms_untimed ? " (and OOM records without a time: window unknown)" : "");
 	for (i = 0; i < r->nooms; i++)
 		fprintf(f, "  %s pid %d (%s) pod %s container %.12s\n", kmsg_time_str(r->ooms[i].wall_us, t, sizeof t),
-			r->ooms[i].pid, r->ooms[i].comm, r->ooms[i].pod_uid[0] ? r->ooms[i].pod_uid : "?",
+			r->ooms[i].pid, r->ooms[i].comm, pod_name(r, r->ooms[i].pod_uid),
 			r->ooms[i].container_id[0] ? r->ooms[i].container_id : "?");
 	for (i = 0; i < r->nrt; i++)
 		fprintf(f, "runtime        %s pid %d (%s), started %s ago\n", r->rt[i].comm, r->rt[i].pid,

@@ -7,6 +7,7 @@
 
 #include "checks/service.h"
 #include "locate/locate.h"
+#include "report/shell.h"
 #include "sockets/sockets.h"
 
 /* SVC_DEPTH: KUBE-EXT -> KUBE-SVC/SVL -> KUBE-SEP is three levels; external- -> service- ->
@@ -397,9 +398,25 @@ static void check_local(struct svc_report *r)
 	locate_fini(&lc);
 }
 
+/* The command that lists a Service's endpoint slices, from its "ns/name[:port]"; "" when the
+ * name is unknown (kube-proxy's comment lacked it). */
+static void svc_fix(const char *name, char *fix, size_t cap)
+{
+	char ns[SVC_NAME], svc[SVC_NAME], sel[SVC_NAME + 40];
+	const char *slash = strchr(name, '/');
+
+	fix[0] = 0;
+	if (!slash || slash == name || !slash[1])
+		return;
+	snprintf(ns, sizeof ns, "%.*s", (int)(slash - name), name);
+	snprintf(svc, sizeof svc, "%.*s", (int)strcspn(slash + 1, ":"), slash + 1);
+	snprintf(sel, sizeof sel, "kubernetes.io/service-name=%s", svc);
+	sh_printf(fix, cap, "kubectl -n %s get endpointslices -l %s", ns, sel);
+}
+
 static void findings(const struct svc_report *r, struct findings *fs)
 {
-	char ip[64], subj[128];
+	char ip[64], subj[128], fix[2 * SVC_NAME + 80];
 	int i, live = 0;
 
 	for (i = 0; i < r->nfe; i++) {
@@ -411,10 +428,12 @@ static void findings(const struct svc_report *r, struct findings *fs)
 			addr_port_str(&f->ip, f->port, ip, sizeof ip);
 		else
 			snprintf(ip, sizeof ip, "NodePort %u", f->port);
-		findings_add(fs, "service-no-endpoints", SEV_FAIL, f->name[0] ? f->name : ip, NULL,
-			     "kube-proxy rejects %s %s: the Service \"%s\" has no ready endpoints (check its "
-			     "pods' readiness and selector: kubectl get endpointslices -l kubernetes.io/service-name=NAME)",
-			     f->proto, ip, f->name);
+		svc_fix(f->name, fix, sizeof fix);
+		finding_advice(findings_add(fs, "service-no-endpoints", SEV_FAIL, f->name[0] ? f->name : ip,
+					    fix[0] ? fix : NULL,
+					    "kube-proxy rejects %s %s: the Service \"%s\" has no ready endpoints",
+					    f->proto, ip, f->name),
+			       "check the readiness and the labels of the pods the Service's selector should match");
 	}
 	for (i = 0; i < r->nep; i++) {
 		const struct svc_endpoint *p = &r->ep[i];

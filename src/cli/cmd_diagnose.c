@@ -270,9 +270,16 @@ static int render(const struct diag_report *r, int json, char **buf, size_t *len
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-static int write_bundle(struct args *a, const struct diag_report *r, struct out *o)
+/* What one diagnose run owns, allocated once by run(): the options, what the bundle and upload
+ * did, and the bundle writer (it holds the compressor's window: not on the stack). */
+struct state {
+	struct args a;
+	struct out o;
+	struct bundle b;
+};
+
+static int write_bundle(struct args *a, const struct diag_report *r, struct out *o, struct bundle *bw)
 {
-	static struct bundle b; /* holds the compressor's window: not on the stack */
 	char *js = NULL, *tx = NULL;
 	size_t jl = 0, tl = 0;
 	struct nr_err e;
@@ -283,11 +290,11 @@ static int write_bundle(struct args *a, const struct diag_report *r, struct out 
 		nr_fail(&e, NR_E_NOMEM, errno, "diagnose", "report");
 		goto fail;
 	}
-	if (bundle_open(&b, a->bundle, a->force, r->started, &e) < 0)
+	if (bundle_open(bw, a->bundle, a->force, r->started, &e) < 0)
 		goto fail;
-	if (bundle_add(&b, "report.json", js, jl, &e) < 0 || bundle_add(&b, "report.txt", tx, tl, &e) < 0 ||
-	    diag_bundle_views(&b, r, &e) < 0 || bundle_close(&b, &e) < 0) {
-		bundle_abort(&b);
+	if (bundle_add(bw, "report.json", js, jl, &e) < 0 || bundle_add(bw, "report.txt", tx, tl, &e) < 0 ||
+	    diag_bundle_views(bw, r, &e) < 0 || bundle_close(bw, &e) < 0) {
+		bundle_abort(bw);
 		goto fail;
 	}
 	free(js);
@@ -432,10 +439,10 @@ static int precheck_upload(struct cli *c, struct args *a)
 	return 0;
 }
 
-static int run(struct cli *c, int argc, char **argv)
+static int run_in(struct cli *c, struct state *s, int argc, char **argv)
 {
-	static struct args a;
-	static struct out o;
+	struct args *a = &s->a;
+	struct out *o = &s->o;
 	struct diag_report *r;
 	struct cli_parse p;
 	struct nr_err e;
@@ -446,19 +453,19 @@ static int run(struct cli *c, int argc, char **argv)
 	while ((id = cli_next(&p, opts)) != CLI_END) {
 		if (id < 0)
 			return cli_parse_end(&p, id);
-		if ((rc = parse_opt(c, &a, id, p.arg)) != 0)
+		if ((rc = parse_opt(c, a, id, p.arg)) != 0)
 			return rc;
 	}
 	if (p.npos)
 		return cli_usage(c, "unexpected argument '%s' (pods are given with --pod-ip)", p.pos[0]);
-	if (a.d.nprobes && !a.d.npods)
+	if (a->d.nprobes && !a->d.npods)
 		return cli_usage(c, "--probe needs --pod-ip (the pods to probe from)");
-	if (a.d.capture_secs && !a.d.npods)
+	if (a->d.capture_secs && !a->d.npods)
 		return cli_usage(c, "--capture needs --pod-ip (the pods whose interfaces to capture on)");
-	if ((rc = precheck_upload(c, &a)) != 0)
+	if ((rc = precheck_upload(c, a)) != 0)
 		return rc;
-	if (a.bundle && !a.force && access(a.bundle, F_OK) == 0) {
-		nr_fail(&e, NR_E_EXISTS, 0, "bundle", "%s", a.bundle);
+	if (a->bundle && !a->force && access(a->bundle, F_OK) == 0) {
+		nr_fail(&e, NR_E_EXISTS, 0, "bundle", "%s", a->bundle);
 		return cli_fail(c, &e);
 	}
 	r = calloc(1, sizeof *r);
@@ -466,24 +473,24 @@ static int run(struct cli *c, int argc, char **argv)
 		nr_fail(&e, NR_E_NOMEM, errno, "diagnose", NULL);
 		return cli_fail(c, &e);
 	}
-	if (a.d.capture_secs && (rc = capture_dir(c, &a, capdir, sizeof capdir, &tmpdir, capwhy, sizeof capwhy)) != 0) {
+	if (a->d.capture_secs && (rc = capture_dir(c, a, capdir, sizeof capdir, &tmpdir, capwhy, sizeof capwhy)) != 0) {
 		free(r);
 		return rc;
 	}
 	/* The checks' own default window: a day covers "it broke overnight". */
-	if (!a.d.since_secs)
-		a.d.since_secs = CT_DEFAULT_SINCE;
-	if (!a.watch_set && a.d.npods)
-		a.d.watch_secs = WATCH_DEFAULT;
-	a.d.host_root = c->host_root;
-	a.d.capture_dir = capdir;
-	a.d.capture_dir_why = capwhy;
-	a.d.stop = &stop_flag;
-	a.d.progress = on_progress;
-	a.d.arg = c;
+	if (!a->d.since_secs)
+		a->d.since_secs = CT_DEFAULT_SINCE;
+	if (!a->watch_set && a->d.npods)
+		a->d.watch_secs = WATCH_DEFAULT;
+	a->d.host_root = c->host_root;
+	a->d.capture_dir = capdir;
+	a->d.capture_dir_why = capwhy;
+	a->d.stop = &stop_flag;
+	a->d.progress = on_progress;
+	a->d.arg = c;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	rc = diag_run(&a.d, r, &e);
+	rc = diag_run(&a->d, r, &e);
 	if (c->stderr_tty)
 		fputs("\r\033[K", stderr);
 	if (rc < 0) {
@@ -497,10 +504,10 @@ static int run(struct cli *c, int argc, char **argv)
 	/* The report names capture files where they will be: inside the bundle when their
 	 * temporary directory goes away after it. */
 	r->capture_dir_tmp = tmpdir;
-	if (a.bundle)
-		snprintf(r->bundle, sizeof r->bundle, "%s", a.bundle);
-	if (a.bundle && write_bundle(&a, r, &o) < 0) {
-		cli_warn(c, "%s", o.bundle_err);
+	if (a->bundle)
+		snprintf(r->bundle, sizeof r->bundle, "%s", a->bundle);
+	if (a->bundle && write_bundle(a, r, o, &s->b) < 0) {
+		cli_warn(c, "%s", o->bundle_err);
 		failed = 1;
 		/* No bundle: the captures stay where they are and the report names them there. */
 		r->bundle[0] = 0;
@@ -511,36 +518,48 @@ static int run(struct cli *c, int argc, char **argv)
 	}
 	if (tmpdir)
 		rm_capture_dir(capdir, r);
-	if ((a.upload || a.pp) && !failed && do_upload(c, &a, r, &o) < 0) {
-		cli_warn(c, "upload failed: %s", o.upload_err);
+	if ((a->upload || a->pp) && !failed && do_upload(c, a, r, o) < 0) {
+		cli_warn(c, "upload failed: %s", o->upload_err);
 		failed = 1;
 	}
-	if (a.summary_only && c->json) {
+	if (a->summary_only && c->json) {
 		struct jw w;
 
 		cli_json_begin(c, &w, "diagnose");
 		diag_summary_json(&w, r);
-		jw_kstr(&w, "object", o.uploaded > 0 ? o.ur.object : NULL);
-		jw_kstr(&w, "summary_object", o.summary_object[0] ? o.summary_object : NULL);
+		jw_kstr(&w, "object", o->uploaded > 0 ? o->ur.object : NULL);
+		jw_kstr(&w, "summary_object", o->summary_object[0] ? o->summary_object : NULL);
 		cli_json_end(c, &w);
-	} else if (a.summary_only) {
+	} else if (a->summary_only) {
 		diag_summary_line(stdout, r);
-		if (o.summary_err[0])
-			cli_warn(c, "the summary line was not uploaded: %s", o.summary_err);
+		if (o->summary_err[0])
+			cli_warn(c, "the summary line was not uploaded: %s", o->summary_err);
 	} else if (c->json) {
 		c->doc = 1;
-		write_json(stdout, r, &o);
+		write_json(stdout, r, o);
 	} else {
 		diag_text(stdout, r);
-		if (a.bundle && o.bundle_ok)
-			printf("\nbundle: %s (%llu bytes)\n", a.bundle, o.bundle_bytes);
-		if (o.uploaded > 0)
-			printf("uploaded: %llu bytes to %s (HTTP %d)\n", o.ur.bytes, o.ur.url, o.ur.http_status);
+		if (a->bundle && o->bundle_ok)
+			printf("\nbundle: %s (%llu bytes)\n", a->bundle, o->bundle_bytes);
+		if (o->uploaded > 0)
+			printf("uploaded: %llu bytes to %s (HTTP %d)\n", o->ur.bytes, o->ur.url, o->ur.http_status);
 	}
 	rc = failed ? EXIT_CANNOT : diag_exit(r);
 	free(r);
-	free(a.pp);
 	return fflush(stdout) == 0 ? rc : EXIT_CANNOT;
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	struct state *s = calloc(1, sizeof *s);
+	int rc;
+
+	if (!s)
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "diagnose" });
+	rc = run_in(c, s, argc, argv);
+	free(s->a.pp);
+	free(s);
+	return rc;
 }
 
 const struct cli_cmd cmd_diagnose = {
@@ -567,9 +586,6 @@ const struct cli_cmd cmd_diagnose = {
 	"  --probe T[:PORT]    from each --pod-ip (repeatable): a name T through the pod's own DNS\n"
 	"                      (dns-* findings), TCP connects, TLS when PORT is 443 (the default),\n"
 	"                      path-MTU search (tcp-*, tls-handshake-failed, pmtu-blackhole)\n"
-	"  --watch SECONDS     window over which drop and rule counters are compared (default 3\n"
-	"                      with --pod-ip): a DROP/REJECT rule the pod's traffic can meet whose\n"
-	"                      counters rose gives policy-drop\n"
 	"  --capture SECONDS   capture that long on each --pod-ip's host interface, filtered by the\n"
 	"                      pod IP and the --port list (1-600; needs --pod-ip); 0 packets while\n"
 	"                      the node dropped packets aimed at the pod in the same window gives\n"
@@ -580,11 +596,15 @@ const struct cli_cmd cmd_diagnose = {
 	"                      under --host-root, then under /; the report prints which and why).\n"
 	"                      With --bundle they go into it as capture/NAME.pcap and the report\n"
 	"                      names them BUNDLE:capture/NAME.pcap\n"
-	"  --watch SECONDS     watch the kernel's packet drops that long (0-600; default 3 with\n"
-	"                      --pod-ip, else 0 = off): reasons, locations, the asked pods' flows\n"
-	"                      and drop counters, as `netrescue drops`; findings drops-netfilter,\n"
-	"                      drops-no-socket, drops-listen-overflow, drops-rp-filter, drops-neigh,\n"
-	"                      drops-mtu, drops-other. With --capture both share one window (the\n"
+	"  --watch SECONDS     a window that long (0-600; default 3 with --pod-ip, else 0 = off)\n"
+	"                      over which diagnose watches the kernel's packet drops (reasons,\n"
+	"                      locations, the asked pods' flows and drop counters, as `netrescue\n"
+	"                      drops`; findings drops-netfilter, drops-no-socket,\n"
+	"                      drops-listen-overflow, drops-rp-filter, drops-neigh, drops-mtu,\n"
+	"                      drops-other), compares rule counters (a DROP/REJECT rule the pod's\n"
+	"                      traffic can meet whose counters rose gives policy-drop) and recounts\n"
+	"                      each pod's zombies (a pod gaining 10 or more during the window is\n"
+	"                      zombies-accumulating). With --capture all share one window (the\n"
 	"                      longer of the two)\n"
 	"  --since DURATION    kernel-log window (90s, 15m, 2h, 1d); default 1d\n"
 	"  --bundle FILE       also write a gzip tar: report.json, report.txt, views/ (links,\n"

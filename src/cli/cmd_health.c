@@ -1,6 +1,7 @@
 /* health: why the runtime may lose containers: zombies, PID limits, OOM kills, runtime restarts. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/parse.h"
 #include "checks/health.h"
@@ -17,7 +18,14 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
-static int run(struct cli *c, int argc, char **argv)
+/* What one health run owns, allocated once by run(): 256 pods and 128 runtimes are too big
+ * for a comfortable stack. */
+struct state {
+	struct health_report r;
+	struct findings fs;
+};
+
+static int run_in(struct cli *c, struct state *s, int argc, char **argv)
 {
 	enum { O_SINCE = 1, O_WATCH };
 	static const struct cli_opt opts[] = {
@@ -26,9 +34,8 @@ static int run(struct cli *c, int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	unsigned long long watch = 0;
-	/* static: 256 pods and 128 runtimes, too big for a comfortable stack. */
-	static struct health_report r;
-	static struct findings fs;
+	struct health_report *r = &s->r;
+	struct findings *fs = &s->fs;
 	struct health_opts o = { 0 };
 	struct cli_parse p;
 	struct nr_err e;
@@ -50,9 +57,9 @@ static int run(struct cli *c, int argc, char **argv)
 	if (p.npos)
 		return cli_usage(c, "takes no arguments");
 	o.host_root = c->host_root;
-	findings_init(&fs);
+	findings_init(fs);
 	nr_err_clear(&e);
-	if (check_health_run(&o, &r, &fs, &e) < 0) {
+	if (check_health_run(&o, r, fs, &e) < 0) {
 		if (c->json) {
 			char msg[NR_ERR_CTX + 512];
 			nr_err_text(&e, msg, sizeof msg);
@@ -68,20 +75,32 @@ static int run(struct cli *c, int argc, char **argv)
 	if (watch) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
-		check_health_watch(&r, (unsigned)watch, &stop_flag, &fs);
+		check_health_watch(r, (unsigned)watch, &stop_flag, fs);
 	}
-	findings_sort(&fs);
+	findings_sort(fs);
 	if (c->json) {
 		cli_json_begin(c, &w, "health");
-		check_health_json(&w, &r);
-		findings_json(&w, &fs);
+		check_health_json(&w, r);
+		findings_json(&w, fs);
 		if (jw_end(&w))
 			return EXIT_CANNOT;
 	} else {
-		check_health_text(stdout, &r);
-		findings_text(stdout, &fs);
+		check_health_text(stdout, r);
+		findings_text(stdout, fs);
 	}
-	return findings_exit(&fs);
+	return findings_exit(fs);
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	struct state *s = calloc(1, sizeof *s);
+	int rc;
+
+	if (!s)
+		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "health" });
+	rc = run_in(c, s, argc, argv);
+	free(s);
+	return rc;
 }
 
 const struct cli_cmd cmd_health = {

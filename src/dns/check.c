@@ -156,7 +156,7 @@ static void server_findings(const struct dns_opts *o, const struct dns_report *r
 			    struct findings *fs)
 {
 	const struct dns_server *s = &r->s[si];
-	char ns[64], subj[128], fix[256];
+	char ns[64], subj[128];
 
 	addr_str(&r->rc.ns[si], ns, sizeof ns);
 	snprintf(subj, sizeof subj, "%s nameserver %s", o->subject ? o->subject : "pod", ns);
@@ -182,12 +182,13 @@ static void server_findings(const struct dns_opts *o, const struct dns_report *r
 			     "%s does not exist on %s after the search list (%d name%s tried, ndots %d)",
 			     r->name, ns, r->ncand, r->ncand == 1 ? "" : "s", r->rc.ndots);
 	if (s->pair_lost && s->seq_ok) {
-		snprintf(fix, sizeof fix, "add 'options single-request-reopen' to the pod's dnsConfig, or deploy NodeLocal DNSCache");
-		findings_add(fs, "dns-parallel-loss", SEV_FAIL, subj, fix,
+		finding_advice(findings_add(fs, "dns-parallel-loss", SEV_FAIL, subj, NULL,
 			     "of the A and AAAA queries sent together from one socket to %s only one was "
 			     "answered, while the same queries one at a time both were (the conntrack insert "
 			     "race of parallel UDP queries); node conntrack insert_failed %s%llu",
-			     ns, s->ct_ok ? "+" : "", s->ct_ok ? s->ct_delta : 0ULL);
+			     ns, s->ct_ok ? "+" : "", s->ct_ok ? s->ct_delta : 0ULL),
+			       "add 'options single-request-reopen' to the pod's dnsConfig, or deploy NodeLocal "
+			       "DNSCache");
 	}
 	if (s->answered && !s->servfail && s->tcp_tried && !s->tcp_ok)
 		findings_add(fs, "dns-tcp-failed", SEV_WARN, subj, NULL,

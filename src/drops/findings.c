@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "drops/private.h"
+#include "report/shell.h"
 
 /* BUCKETS_MAX: (kind, pod) pairs in one report. */
 #define BUCKETS_MAX 64
@@ -151,6 +152,8 @@ static void nf_where(const struct bucket *b, char *buf, size_t cap)
 		 "chain (or raw/mangle PREROUTING, or a network policy chain)" : "");
 }
 
+/* The next command for a bucket: only commands, every outside word (an interface name) quoted
+ * so the line pastes as printed. */
 static void fix_for(const struct bucket *b, char *fix, size_t cap)
 {
 	const char *ip = b->pod_ip[0] ? b->pod_ip : NULL;
@@ -159,20 +162,35 @@ static void fix_for(const struct bucket *b, char *fix, size_t cap)
 	fix[0] = 0;
 	if (!strcmp(b->id, "drops-netfilter")) {
 		if (ip && b->flow && b->flow->dport)
-			snprintf(fix, cap, "netrescue rules --pod-ip %s --port %u", ip, b->flow->dport);
+			sh_printf(fix, cap, "netrescue rules --pod-ip %s --port %u", ip, b->flow->dport);
+		else if (ip)
+			sh_printf(fix, cap, "netrescue rules --pod-ip %s", ip);
 		else
-			snprintf(fix, cap, ip ? "netrescue rules --pod-ip %s" : "netrescue rules", ip);
+			sh_printf(fix, cap, "netrescue rules");
 	} else if (!strcmp(b->id, "drops-no-socket") || !strcmp(b->id, "drops-listen-overflow")) {
 		if (ip)
-			snprintf(fix, cap, "netrescue sockets --pod-ip %s --listen", ip);
+			sh_printf(fix, cap, "netrescue sockets --pod-ip %s --listen", ip);
 	} else if (!strcmp(b->id, "drops-rp-filter")) {
-		snprintf(fix, cap, "sysctl -w net.ipv4.conf.%s.rp_filter=2", ifn);
+		/* The interface is part of the sysctl's key: quote the whole assignment; a dot in
+		 * its name (eth0.100, a VLAN) is written '/', as sysctl(8) reads it. */
+		char key[80], *c;
+
+		snprintf(key, sizeof key, "net.ipv4.conf.%s.rp_filter=2", ifn);
+		for (c = key + strlen("net.ipv4.conf."); *c && strcmp(c, ".rp_filter=2"); c++)
+			if (*c == '.')
+				*c = '/';
+		sh_printf(fix, cap, "sysctl -w %s", key);
 	} else if (!strcmp(b->id, "drops-neigh")) {
-		snprintf(fix, cap, b->flow && b->flow->ifname[0] ? "netrescue neigh %s" : "netrescue neigh", ifn);
+		if (b->flow && b->flow->ifname[0])
+			sh_printf(fix, cap, "netrescue neigh %s", ifn);
+		else
+			sh_printf(fix, cap, "netrescue neigh");
 	} else if (!strcmp(b->id, "drops-mtu")) {
-		snprintf(fix, cap, "netrescue mtu");
+		sh_printf(fix, cap, "netrescue mtu");
+	} else if (ip) {
+		sh_printf(fix, cap, "netrescue drops --pod-ip %s --duration 30", ip);
 	} else {
-		snprintf(fix, cap, ip ? "netrescue drops --pod-ip %s --duration 30" : "netrescue drops --duration 30", ip);
+		sh_printf(fix, cap, "netrescue drops --duration 30");
 	}
 }
 

@@ -102,6 +102,14 @@ expect_rc "help overview names help findings and help contract" 0 "$NR" help
 expect_match "help overview: help findings" "help findings" "$OUT"
 expect_match "help overview: help contract" "help contract" "$OUT"
 
+# --- diagnose --watch: one option, and what it counts, in help and README ----------------------
+expect_rc "help diagnose: exit 0" 0 "$NR" help diagnose
+expect_eq "help diagnose: --watch described once" "$(grep -c '^  --watch ' <<<"$OUT")" 1
+expect_match "help diagnose: --watch recounts zombies (zombies-accumulating)" \
+	'zombies-accumulating' "$(sed -n '/^  --watch /,/^  --[a-z]/p' <<<"$OUT")"
+expect_match "README: diagnose --watch recounts zombies" \
+	'--watch S` lengthens the watch window: .*zombies' "$(sed -n '/^`--watch S`/,/^$/p' "$README" | tr '\n' ' ')"
+
 # --- README is a user's manual ------------------------------------------------------------------
 expect_nomatch "README does not send users to CONTRACT.md (they do not have it)" 'CONTRACT\.md' "$(cat "$README")"
 missing=$(for c in $cmds; do grep -q "netrescue $c\b" "$README" || echo "$c"; done | paste -sd' ')

@@ -92,6 +92,9 @@ expect_eq "oracle: the allocation was killed (SIGKILL)" "$?" 137
 expect_match "oracle: memory.oom_control counts the kill" "oom_kill 1" "$(cat "$OPOD/$OCID/memory.oom_control")"
 expect_match "oracle: dmesg has the oom-kill record of the pod" "oom-kill:.*task_memcg=/kubepods/burstable/pod$OUID/$OCID" "$(dmesg | tail -200)"
 
+# The kubelet's pod log directory names the OOM pod: health calls it default/oomer.
+mkdir -p "$HR/var/log/pods/default_oomer_$OUID/app"
+
 # --- health ---
 expect_rc "health: exit 1 (pids-near-limit is a fail)" 1 health
 J=$OUT
@@ -106,9 +109,13 @@ expect_json "pids-near-limit (fail) for the pod" '.findings[] | select(.id == "p
 expect_json "OOM record mapped to pod and container" '.oom_kills.records[] | select(.pod_uid == "'$OUID'") | .container_id == "'$OCID'" and .comm == "python3"' "$J"
 expect_json "the pod's memory cgroups count one OOM kill" '.pods[] | select(.pod_uid == "'$OUID'") | .oom_kills == 1' "$J"
 expect_json "oom-killed (warn) names the pod" '.findings[] | select(.id == "oom-killed" and .subject == "pod '$OUID'") | .severity == "warn" and (.message | test("python3"))' "$J"
+expect_json "oom-killed: the message names the pod namespace/name, pod_uid its UID" '[.findings[] | select(.id == "oom-killed" and .subject == "pod '$OUID'")] | length >= 1 and all(.[]; .pod_uid == "'$OUID'" and (.message | test("of pod default/oomer")))' "$J"
+expect_json "oom-killed from the kernel log: last_seen and age_seconds" '.findings[] | select(.id == "oom-killed" and .subject == "pod '$OUID'" and (.message | test("kernel OOM killer"))) | (.last_seen | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$")) and (.age_seconds | type == "number")' "$J"
 expect_json "node limits and PSI read" '(.pid_max == '"$(cat /proc/sys/kernel/pid_max)"') and (.tasks > 0) and (.pressure.memory.some_avg10 | type == "number")' "$J"
 expect_rc "health text" 1 "$NR" --host-root "$HR" health --since "$(win)"
 expect_match "text: the zombie parent" "zombie parent +pid $ZP \(python3\) pod $ZUID: 200 zombies" "$OUT"
+expect_match "text: the OOM pod by namespace/name" "^pod default/oomer  procs" "$OUT"
+expect_match "text: the OOM record's pod by namespace/name" "pid [0-9]+ \(python3\) pod default/oomer container" "$OUT"
 
 # --- ps --state Z ---
 expect_rc "ps --state Z" 0 "$NR" --host-root "$HR" --json ps --state Z
@@ -141,7 +148,7 @@ runtime_case() { # order: "pod-first" or "runtime-first"
 		"$4" --host-root "$5" --json health --since 5s' _ "$RDIR" "$T_TMP" "$1" "$NR" "$HR"
 }
 OUT=$(runtime_case pod-first)
-expect_json "runtime younger than the pod: runtime-restarted (warn)" '.findings[] | select(.id == "runtime-restarted") | .severity == "warn" and (.subject | startswith("containerd (pid")) and (.message | test("pod '$RUID'"))' "$OUT"
+expect_json "runtime younger than the pod: runtime-restarted (warn)" '.findings[] | select(.id == "runtime-restarted") | .severity == "warn" and (.subject | startswith("containerd (pid")) and (.message | test("pod '$RUID'")) and .pod_uid == "'$RUID'"' "$OUT"
 expect_json "the runtime is listed as a daemon" '[.runtimes[] | select(.comm == "containerd" and .kind == "daemon")] | length == 1' "$OUT"
 OUT=$(runtime_case runtime-first)
 expect_json "runtime older than the pod: no runtime-restarted" '([.findings[] | select(.id == "runtime-restarted")] | length == 0) and ([.runtimes[] | select(.comm == "containerd")] | length == 1)' "$OUT"

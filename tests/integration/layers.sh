@@ -85,4 +85,9 @@ n=$(edges_of src | wc -l)
 [ "$n" -ge 50 ] && ok "read $n module-to-module includes in src/" || fail "includes of src/" "only $n read: the grep is broken"
 P=$(problems src README.md)
 expect_eq "src/: every module in one layer, none reaching up, no include cycle" "$P" ""
+
+# --- callers own their state: a command allocates it once per run (a mutable static inside a
+# function outlives the run and is shared by anything that calls run twice) ------------------
+P=$(grep -nE '^[[:space:]]+static (volatile )?(struct|union|char|int|unsigned|long|double|size_t)\b' src/cli/cmd_*.c | grep -v 'static const')
+expect_eq "src/cli: no command keeps a mutable static inside a function" "$P" ""
 exit 0

@@ -9,6 +9,7 @@
 #include "checks/flows.h"
 #include "checks/portrange.h"
 #include "ctnl/ctnl.h"
+#include "fixcheck.h"
 #include "t.h"
 
 static unsigned char dump[4096];
@@ -167,6 +168,9 @@ static void summary_and_finding(void)
 	CHECK_INT(fs.n, 1);
 	CHECK_STR(fs.f[0].id, "conntrack-unreplied");
 	CHECK_STR(fs.f[0].subject, "pod 10.4.0.12");
+	/* The commands that show the flows and the rules, as fix lines that paste. */
+	CHECK(fix_check(fs.f[0].fix, "<flows>\n<--pod-ip>\n<10.4.0.12>\n") == NULL);
+	CHECK(strstr(fs.f[0].fix, "\nnetrescue rules --pod-ip 10.4.0.12") != NULL);
 	/* One fresh unreplied flow beside replied ones is no finding. */
 	memset(&r, 0, sizeof r);
 	findings_init(&fs);

@@ -11,6 +11,7 @@
 
 #include "checks/service.h"
 #include "netfilter/netfilter.h"
+#include "fixcheck.h"
 #include "t.h"
 
 static unsigned char buf[65536];
@@ -180,6 +181,10 @@ static void nft_kube_proxy(void)
 	CHECK_INT(check_service_from(&q, &rs, &r, &fs, &e), 0);
 	CHECK(r.nfe == 1 && r.fe[0].no_endpoints && r.nep == 0);
 	CHECK(findings_has(&fs, "service-no-endpoints", "default/empty:http"));
+	/* Its fix is the command with the Service's own namespace and name, no NAME to fill in. */
+	CHECK(fs.n > 0 && fix_check(fs.f[fs.n - 1].fix, "<-n>\n<default>\n<get>\n<endpointslices>\n<-l>\n"
+				   "<kubernetes.io/service-name=empty>\n") == NULL);
+	CHECK(fs.n > 0 && fs.f[fs.n - 1].advice[0]);
 	CHECK_INT(service_parse("default/nothere", &q, err, sizeof err), 0);
 	CHECK_INT(check_service_from(&q, &rs, &r, &fs, &e), -1);
 	CHECK_INT(e.code, NR_E_NF_NOSERVICE);
