@@ -1,7 +1,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "base/io.h"
 #include "base/parse.h"
 #include "checks/conntrack.h"
+#include "netlink/netlink.h"
 #include "report/words.h"
 
 struct ct_paths {
@@ -155,32 +155,49 @@ static void read_stat(struct conntrack_report *r, const char *path)
 
 /* --- NodeLocal DNSCache ----------------------------------------------------------------------- */
 
-static void nodelocal(struct conntrack_report *r)
+static int nodelocal_addr(const struct nl_ifaddr *a, void *arg)
 {
-	struct ifaddrs *ifa, *i;
 	struct in_addr want;
 
 	inet_pton(AF_INET, NODELOCAL_IP, &want);
-	/* musl's getifaddrs is an in-process netlink dump of the current netns. */
-	if (getifaddrs(&ifa) < 0) {
-		unread(r, "NodeLocal DNSCache", strerror(errno));
+	if (a->family != AF_INET || memcmp(a->addr, &want, 4))
+		return 1;
+	*(int *)arg = a->ifindex;
+	return 0;
+}
+
+/* NodeLocal DNSCache: its interface, or its address on any link. given: the caller's route
+ * socket (NULL: one of its own). */
+static void nodelocal(struct conntrack_report *r, struct nl *given)
+{
+	struct nl own, *nl;
+	struct nl_link l;
+	struct nr_err e;
+	int ifindex = 0;
+
+	if (!(nl = nl_use(given, &own, &e))) {
+		unread(r, "NodeLocal DNSCache", strerror(e.sys ? e.sys : EIO));
 		return;
 	}
-	r->nodelocal_ok = 1;
-	for (i = ifa; i; i = i->ifa_next) {
-		if (i->ifa_name && !strcmp(i->ifa_name, NODELOCAL_IF)) {
-			r->nodelocal = 1;
-			snprintf(r->nodelocal_how, sizeof r->nodelocal_how, "interface " NODELOCAL_IF);
-			break;
-		}
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-		    ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr == want.s_addr) {
-			r->nodelocal = 1;
-			snprintf(r->nodelocal_how, sizeof r->nodelocal_how, NODELOCAL_IP " on %.32s", i->ifa_name);
-			break;
-		}
+	if (nl_link_get(nl, NODELOCAL_IF, &l, &e) == 0) {
+		r->nodelocal = 1;
+		snprintf(r->nodelocal_how, sizeof r->nodelocal_how, "interface " NODELOCAL_IF);
+	} else if (e.code != NR_E_NOIF) {
+		unread(r, "NodeLocal DNSCache", strerror(e.sys ? e.sys : EIO));
+		nl_done(nl, &own);
+		return;
+	} else if (nl_addr_dump(nl, AF_INET, nodelocal_addr, &ifindex, &e) < 0) {
+		unread(r, "NodeLocal DNSCache", strerror(e.sys ? e.sys : EIO));
+		nl_done(nl, &own);
+		return;
+	} else if (ifindex) {
+		r->nodelocal = 1;
+		if (nl_link_get_index(nl, ifindex, &l, &e) < 0)
+			snprintf(l.name, sizeof l.name, "ifindex %d", ifindex);
+		snprintf(r->nodelocal_how, sizeof r->nodelocal_how, NODELOCAL_IP " on %.32s", l.name);
 	}
-	freeifaddrs(ifa);
+	r->nodelocal_ok = 1;
+	nl_done(nl, &own);
 }
 
 /* --- sysctl.conf ------------------------------------------------------------------------------ */
@@ -618,7 +635,7 @@ int check_conntrack_run(const struct conntrack_opts *o, struct conntrack_report 
 			 ke.sys ? strerror(ke.sys) : "cannot read it");
 		unread(r, "kernel log", r->klog_err);
 	}
-	nodelocal(r);
+	nodelocal(r, o->nl);
 	check_portrange_run(&r->ports, fs);
 	if (o->fix && fix(o, r, cp, e) < 0) {
 		findings(r, fs);

@@ -231,20 +231,27 @@ static int link_cb(const struct nl_link *l, void *arg)
 	return 1;
 }
 
-static void links(struct drops_snap *s)
+/* given: the caller's route socket; NULL: one of its own (its 32 KiB buffer on the heap). */
+static void links(struct nl *given, struct drops_snap *s)
 {
-	static struct nl nl; /* holds a 32 KiB buffer */
+	struct nl *own = given ? NULL : malloc(sizeof *own), *nl;
 	struct nr_err e;
 
-	if (nl_open(&nl, &e) < 0) {
+	if (!given && !own) {
+		errno = ENOMEM;
+		return unread(s, "netlink links");
+	}
+	if (!(nl = nl_use(given, own, &e))) {
+		free(own);
 		errno = e.sys;
 		return unread(s, "netlink links");
 	}
-	if (nl_link_dump(&nl, link_cb, s, &e) < 0) {
+	if (nl_link_dump(nl, link_cb, s, &e) < 0) {
 		errno = e.sys;
 		unread(s, "netlink links");
 	}
-	nl_close(&nl);
+	nl_done(nl, own);
+	free(own);
 }
 
 void drops_snap_take(const struct drops_opts *o, struct drops_snap *s)
@@ -264,7 +271,7 @@ void drops_snap_take(const struct drops_opts *o, struct drops_snap *s)
 	}
 	softnet(s);
 	conntrack(s);
-	links(s);
+	links(o->nl, s);
 }
 
 static int cmp_counter(const void *a, const void *b)

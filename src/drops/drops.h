@@ -40,6 +40,9 @@
 /* DROPS_WHY: a reason something could not be watched or read. */
 #define DROPS_WHY 320
 
+struct nl;
+struct locate_ctx;
+
 struct drops_opts {
 	unsigned secs;                      /* the window */
 	volatile sig_atomic_t *stop;        /* set by a signal: the window ends early */
@@ -48,6 +51,9 @@ struct drops_opts {
 	int pod_pids[DROPS_PODS_MAX];       /* a process in each pod's netns (its SNMP counters), 0 */
 	const char *host_root;              /* where the runtime's files are (pod names) */
 	int no_bpf;                         /* use perf rings even when BPF works (tests, bench) */
+	/* A run's shared contexts (diagnose's), NULL: drops opens its own. lc has host_root set. */
+	struct nl *nl;                      /* route socket in the node's netns (link counters) */
+	struct locate_ctx *lc;              /* flow addresses -> pods */
 };
 
 struct drops_flow {

@@ -143,22 +143,30 @@ static int same_addr(const struct nr_addr *x, const struct nr_addr *y)
 	return x->family == y->family && !memcmp(x->a, y->a, x->family == AF_INET ? 4 : 16);
 }
 
-static void lookup(struct locate_ctx *lc, struct rt *rt, struct podaddr *p)
+/* drops_map_pods's working state (a locate report is ~35 KiB): one allocation per call. */
+struct map_work {
+	struct locate_report loc;
+	struct rt rt;
+	int n;
+	struct podaddr pa[PODADDRS_MAX];
+};
+
+static void lookup(struct locate_ctx *lc, struct map_work *w, struct podaddr *p)
 {
-	static struct locate_report loc;
+	struct locate_report *loc = &w->loc;
 	struct rt_pod pod;
 	struct nr_err e;
 
 	p->pod[0] = 0;
-	if (locate_run(lc, &p->a, &loc, NULL, &e) < 0 || !loc.ifindex ||
-	    (loc.wiring != LOCATE_ROUTED && loc.wiring != LOCATE_BRIDGED))
+	if (locate_run(lc, &p->a, loc, NULL, &e) < 0 || !loc->ifindex ||
+	    (loc->wiring != LOCATE_ROUTED && loc->wiring != LOCATE_BRIDGED))
 		return;
-	if (loc.pod_uid[0] && rt_pod_by_uid(rt, loc.pod_uid, &pod) == 0 && pod.name[0])
+	if (loc->pod_uid[0] && rt_pod_by_uid(&w->rt, loc->pod_uid, &pod) == 0 && pod.name[0])
 		snprintf(p->pod, sizeof p->pod, "%.60s/%.60s", pod.namespace_, pod.name);
-	else if (loc.pod_uid[0])
-		snprintf(p->pod, sizeof p->pod, "%s", loc.pod_uid);
+	else if (loc->pod_uid[0])
+		snprintf(p->pod, sizeof p->pod, "%s", loc->pod_uid);
 	else
-		snprintf(p->pod, sizeof p->pod, "pod on %s", loc.host_if);
+		snprintf(p->pod, sizeof p->pod, "pod on %s", loc->host_if);
 }
 
 static struct podaddr *find(struct podaddr *pa, int n, const struct nr_addr *a)
@@ -171,35 +179,53 @@ static struct podaddr *find(struct podaddr *pa, int n, const struct nr_addr *a)
 	return NULL;
 }
 
-void drops_map_pods(struct drops_report *r, const char *host_root)
+/* Every distinct flow address, each looked up once; lc: the caller's or one of its own. */
+static void lookup_all(struct drops_report *r, const char *host_root, struct locate_ctx *given,
+		       struct map_work *w)
 {
-	static struct locate_ctx lc; /* large: one per process */
-	static struct podaddr pa[PODADDRS_MAX];
-	struct rt rt;
+	struct locate_ctx *lc = given ? given : malloc(sizeof *lc); /* every netns and process */
 	struct nr_err e;
-	struct podaddr *s, *d;
-	int i, j, n = 0;
+	int i, j;
 
+	w->n = 0;
 	for (i = 0; i < r->nreasons; i++)
 		for (j = 0; j < r->r[i].nflows; j++) {
 			struct drops_flow *f = &r->r[i].flows[j];
-			if (n < PODADDRS_MAX && !find(pa, n, &f->src))
-				pa[n++].a = f->src;
-			if (n < PODADDRS_MAX && !find(pa, n, &f->dst))
-				pa[n++].a = f->dst;
+			if (w->n < PODADDRS_MAX && !find(w->pa, w->n, &f->src))
+				w->pa[w->n++].a = f->src;
+			if (w->n < PODADDRS_MAX && !find(w->pa, w->n, &f->dst))
+				w->pa[w->n++].a = f->dst;
 		}
-	if (!n || locate_init(&lc, &e) < 0)
+	if (!lc || !w->n || (!given && locate_init(lc, &e) < 0)) {
+		w->n = 0;
+		if (!given)
+			free(lc);
 		return;
-	rt_open(&rt, host_root ? host_root : "/");
-	for (i = 0; i < n; i++)
-		lookup(&lc, &rt, &pa[i]);
-	rt_close(&rt);
-	locate_fini(&lc);
-	for (i = 0; i < r->nreasons; i++)
+	}
+	rt_open(&w->rt, host_root ? host_root : "/");
+	for (i = 0; i < w->n; i++)
+		lookup(lc, w, &w->pa[i]);
+	rt_close(&w->rt);
+	if (!given) {
+		locate_fini(lc);
+		free(lc);
+	}
+}
+
+void drops_map_pods(struct drops_report *r, const char *host_root, struct locate_ctx *lc)
+{
+	struct map_work *w = malloc(sizeof *w);
+	struct podaddr *s, *d;
+	int i, j;
+
+	if (!w)
+		return; /* flows stay unnamed */
+	lookup_all(r, host_root, lc, w);
+	for (i = 0; i < r->nreasons && w->n; i++)
 		for (j = 0; j < r->r[i].nflows; j++) {
 			struct drops_flow *f = &r->r[i].flows[j];
-			d = find(pa, n, &f->dst);
-			s = find(pa, n, &f->src);
+			d = find(w->pa, w->n, &f->dst);
+			s = find(w->pa, w->n, &f->src);
 			if (d && d->pod[0]) {
 				snprintf(f->pod, sizeof f->pod, "%s", d->pod);
 				addr_str(&f->dst, f->pod_ip, sizeof f->pod_ip);
@@ -208,4 +234,5 @@ void drops_map_pods(struct drops_report *r, const char *host_root)
 				addr_str(&f->src, f->pod_ip, sizeof f->pod_ip);
 			}
 		}
+	free(w);
 }

@@ -364,5 +364,5 @@ void drops_end(struct drops_watch *w, struct drops_report *r)
 	}
 	drops_symbolize(r);
 	if (r->flows)
-		drops_map_pods(r, w->o.host_root);
+		drops_map_pods(r, w->o.host_root, w->o.lc);
 }
