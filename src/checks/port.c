@@ -51,6 +51,10 @@ struct vcache {
 	char why[192];
 };
 
+/* LOG_TAIL: the end of a container's newest log that is searched (a crash loop prints the bind
+ * error last; 64 KiB holds many restarts' worth of it). */
+#define LOG_TAIL 65536
+
 /* Scratch of one run, owned by check_port_run (one allocation per run). */
 struct port_scan {
 	struct rt rt;
@@ -65,6 +69,7 @@ struct port_scan {
 	int ns_dropped;             /* namespaces beyond PORT_NETNS_MAX: said, never ignored */
 	int nv;
 	struct vcache v[VERDICT_CACHE];
+	char tail[LOG_TAIL];        /* a container log's end (bind evidence) */
 };
 
 /* --- verdicts (cached per pod+container) --------------------------------------------------- */
@@ -378,9 +383,6 @@ static void socks_text(const struct port_holder *h, char *buf, size_t cap)
 
 /* --- evidence that a container of the asked pod fails to bind ------------------------------ */
 
-/* LOG_TAIL: the end of a container's newest log that is searched (a crash loop prints the bind
- * error last; 64 KiB holds many restarts' worth of it). */
-#define LOG_TAIL 65536
 /* LOG_PATH: --host-root + /var/log/pods/<ns>_<name>_<uid>/<container>/<n>.log. */
 #define LOG_PATH 1024
 
@@ -418,9 +420,9 @@ static long log_number(const char *name)
 
 /* One container's log directory: its newest log says "address already in use", or it has
  * restarted (the kubelet names logs by restart count: 0.log, 1.log, ...). */
-static void container_logs(const char *dir, const char *cname, struct bind_fail *b)
+static void container_logs(struct port_scan *S, const char *dir, const char *cname, struct bind_fail *b)
 {
-	static char tail[LOG_TAIL];
+	char *tail = S->tail;
 	char path[LOG_PATH];
 	struct dirent *de;
 	long n, top = -1;
@@ -435,7 +437,7 @@ static void container_logs(const char *dir, const char *cname, struct bind_fail 
 	closedir(d);
 	if (top < 0 || (size_t)snprintf(path, sizeof path, "%s/%ld.log", dir, top) >= sizeof path)
 		return;
-	got = locate_read_regular(path, tail, sizeof tail, 1);
+	got = locate_read_regular(path, tail, LOG_TAIL, 1);
 	if (got > 0 && has_text(tail, (size_t)got, "address already in use")) {
 		b->found = 1;
 		snprintf(b->container, sizeof b->container, "%s", cname);
@@ -449,8 +451,9 @@ static void container_logs(const char *dir, const char *cname, struct bind_fail 
 
 /* Looks under --host-root/var/log/pods/<ns>_<name>_<uid>/ for a container of pod uid that
  * fails to bind. A bind error beats a mere restart as evidence. */
-static void bind_evidence(const char *host_root, const char *uid, struct bind_fail *b)
+static void bind_evidence(struct port_scan *S, const char *uid, struct bind_fail *b)
 {
+	const char *host_root = S->host_root;
 	char dir[LOG_PATH], sub[LOG_PATH];
 	struct dirent *de, *ce;
 	size_t ul = strlen(uid), nl;
@@ -473,7 +476,7 @@ static void bind_evidence(const char *host_root, const char *uid, struct bind_fa
 			if (ce->d_name[0] == '.' ||
 			    (size_t)snprintf(cdir, sizeof cdir, "%s/%s", sub, ce->d_name) >= sizeof cdir)
 				continue;
-			container_logs(cdir, ce->d_name, b);
+			container_logs(S, cdir, ce->d_name, b);
 		}
 		closedir(pd);
 		break;
@@ -506,7 +509,7 @@ static void pod_port_findings(struct port_scan *S, struct port_report *r, struct
 	snprintf(subj, sizeof subj, "port %u", r->port);
 	snprintf(fix, sizeof fix, "netrescue port %u --kill", r->port);
 	pod_of_netns(S, r->pod_netns, uid, sizeof uid);
-	bind_evidence(S->host_root, uid, &b);
+	bind_evidence(S, uid, &b);
 	for (i = 0; i < r->n; i++) {
 		const struct port_holder *h = &r->h[i];
 
