@@ -86,30 +86,25 @@ int drops_kallsyms(const char *text, size_t len, const unsigned long long *addrs
 	return found;
 }
 
-/* Reads /proc/kallsyms (whole: it is only text) and symbolizes every location of r. */
-void drops_symbolize(struct drops_report *r)
+/* Reads /proc/kallsyms (whole: it is only text) into *buf; its length, 0 when unreadable. */
+static size_t kallsyms_read(char **buf)
 {
-	static unsigned long long addrs[ADDRS_MAX];
-	static char names[ADDRS_MAX][DROPS_SYM];
-	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	ssize_t got;
-	int fd, i, j, n = 0, k;
+	int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 
-	for (i = 0; i < r->nreasons; i++)
-		for (j = 0; j < r->r[i].nlocs && n < ADDRS_MAX; j++)
-			addrs[n++] = r->r[i].locs[j].addr;
-	if (!n || (fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC)) < 0)
-		goto fallback;
+	*buf = NULL;
+	if (fd < 0)
+		return 0;
 	for (;;) {
 		if (cap - len < KALLSYMS_CHUNK) {
-			char *nb = realloc(buf, cap + 4 * KALLSYMS_CHUNK);
+			char *nb = realloc(*buf, cap + 4 * KALLSYMS_CHUNK);
 			if (!nb)
 				break;
-			buf = nb;
+			*buf = nb;
 			cap += 4 * KALLSYMS_CHUNK;
 		}
-		got = read(fd, buf + len, cap - len);
+		got = read(fd, *buf + len, cap - len);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
@@ -117,18 +112,40 @@ void drops_symbolize(struct drops_report *r)
 		len += (size_t)got;
 	}
 	close(fd);
-	/* With kernel.kptr_restrict every address reads as 0: nothing is found. */
-	r->kallsyms_ok = buf && drops_kallsyms(buf, len, addrs, n, names) > 0;
+	return len;
+}
+
+/* The addresses looked up and the names found: one allocation per report. */
+struct sym_work {
+	unsigned long long addrs[ADDRS_MAX];
+	char names[ADDRS_MAX][DROPS_SYM];
+};
+
+/* Symbolizes every location of r from /proc/kallsyms ("0x..." when it does not tell). */
+void drops_symbolize(struct drops_report *r)
+{
+	struct sym_work *w = malloc(sizeof *w);
+	char *buf = NULL;
+	size_t len;
+	int i, j, n = 0, k;
+
+	r->kallsyms_ok = 0;
+	for (i = 0; w && i < r->nreasons; i++)
+		for (j = 0; j < r->r[i].nlocs && n < ADDRS_MAX; j++)
+			w->addrs[n++] = r->r[i].locs[j].addr;
+	if (n && (len = kallsyms_read(&buf)) > 0)
+		/* With kernel.kptr_restrict every address reads as 0: nothing is found. */
+		r->kallsyms_ok = drops_kallsyms(buf, len, w->addrs, n, w->names) > 0;
 	free(buf);
-fallback:
 	for (k = 0, i = 0; i < r->nreasons; i++)
 		for (j = 0; j < r->r[i].nlocs && k < ADDRS_MAX; j++, k++) {
 			struct drops_loc *l = &r->r[i].locs[j];
-			if (r->kallsyms_ok && names[k][0])
-				snprintf(l->symbol, sizeof l->symbol, "%s", names[k]);
+			if (r->kallsyms_ok && w->names[k][0])
+				snprintf(l->symbol, sizeof l->symbol, "%s", w->names[k]);
 			else
 				snprintf(l->symbol, sizeof l->symbol, "0x%llx", l->addr);
 		}
+	free(w);
 }
 
 /* --- pods ------------------------------------------------------------------------------------ */
