@@ -189,11 +189,13 @@ static void pod_behind(struct locate_ctx *c, struct nl *pn, struct bridge_port *
 /* CNI_BRIDGES: bridge names a CNI config gives (one, plus the defaults, with room). */
 #define CNI_BRIDGES 8
 
-/* Reads the pod behind every port, and tells pod bridges from the rest. */
-static void pods_behind(const char *host_root, struct bridge_report *r)
+/* Reads the pod behind every port, and tells pod bridges from the rest. given: the caller's
+ * locate context (its host_root set), NULL: one of its own for this call. */
+static void pods_behind(const char *host_root, struct locate_ctx *given, struct bridge_report *r)
 {
-	struct pods_work *pw = calloc(1, sizeof *pw);
-	struct locate_ctx *c = pw ? &pw->lc : NULL;
+	struct pods_work *pw = NULL;
+	struct locate_ctx *c = given;
+	struct nl *pn = given ? &given->podnl : NULL;
 	char names[CNI_BRIDGES][NL_IFNAMSIZ];
 	struct nr_err ign;
 	int i, j, n = cni_pod_bridges(host_root, names, CNI_BRIDGES);
@@ -202,19 +204,25 @@ static void pods_behind(const char *host_root, struct bridge_report *r)
 		for (j = 0; j < n; j++)
 			if (!strcmp(r->br[i].name, names[j]))
 				r->br[i].pod = 1;
-	if (!c || locate_init(c, &ign) < 0) {
-		free(pw);
-		return; /* ports still get checked; pods are just not named */
+	if (!c) {
+		if (!(pw = calloc(1, sizeof *pw)) || locate_init(&pw->lc, &ign) < 0) {
+			free(pw);
+			return; /* ports still get checked; pods are just not named */
+		}
+		c = &pw->lc;
+		pn = &pw->pn;
+		c->host_root = host_root;
 	}
-	c->host_root = host_root;
 	for (i = 0; i < r->nports; i++) {
-		pod_behind(c, &pw->pn, &r->ports[i]);
+		pod_behind(c, pn, &r->ports[i]);
 		r->ports[i].is_pod = locate_netns_is_pod(c, r->ports[i].peer_netns);
 		if (r->ports[i].is_pod)
 			r->br[r->ports[i].br].pod = 1;
 	}
-	locate_fini(c);
-	free(pw);
+	if (pw) {
+		locate_fini(c);
+		free(pw);
+	}
 }
 
 static void macs_learned(struct bridge_report *r)
@@ -303,29 +311,29 @@ static void findings(const struct bridge_report *r, struct findings *fs)
 	}
 }
 
-int check_bridge_run_in(const char *host_root, const char *name, int fix, struct bridge_report *r,
-			struct findings *fs, struct nr_err *e)
+int check_bridge_run_in(const char *host_root, struct locate_ctx *lc, const char *name, int fix,
+			struct bridge_report *r, struct findings *fs, struct nr_err *e)
 {
 	struct bwalk w = { r, name };
 	struct nl_link l;
-	struct nl nl;
+	struct nl own, *nl;
 	int rc = -1, i, pod[BRIDGE_MAX];
 
 	memset(r, 0, offsetof(struct bridge_report, br));
 	r->nports = r->ports_dropped = r->nfdb = r->fdb_dropped = r->changed = 0;
 	r->fix = fix;
-	if (nl_open(&nl, e) < 0)
+	if (!(nl = nl_use(lc ? &lc->nl : NULL, &own, e)))
 		return -1;
-	if (name && nl_link_get(&nl, name, &l, e) < 0)
+	if (name && nl_link_get(nl, name, &l, e) < 0)
 		goto out;
 	if (name && strcmp(l.kind, "bridge")) {
 		nr_fail(e, NR_E_NL_NOTBRIDGE, 0, MOD, "%s (a %s)", name, l.kind[0] ? l.kind : "device");
 		goto out;
 	}
-	if (nl_link_dump(&nl, add_bridge, &w, e) < 0 || nl_link_dump(&nl, add_port, r, e) < 0)
+	if (nl_link_dump(nl, add_bridge, &w, e) < 0 || nl_link_dump(nl, add_port, r, e) < 0)
 		goto out;
-	pods_behind(host_root, r);
-	if (fix && fix_bridges(&nl, r, e) < 0)
+	pods_behind(host_root, lc, r);
+	if (fix && fix_bridges(nl, r, e) < 0)
 		goto out;
 	if (r->changed) { /* ports leave the disabled STP state once their bridge is up */
 		for (i = 0; i < r->nbr; i++) {
@@ -333,22 +341,22 @@ int check_bridge_run_in(const char *host_root, const char *name, int fix, struct
 			r->br[i].nports = 0;
 		}
 		r->nports = r->ports_dropped = 0;
-		if (nl_link_dump(&nl, add_port, r, e) < 0)
+		if (nl_link_dump(nl, add_port, r, e) < 0)
 			goto out;
-		pods_behind(host_root, r);
+		pods_behind(host_root, lc, r);
 		for (i = 0; i < r->nbr; i++)
 			r->br[i].pod |= pod[i];
 	}
-	if (nl_fdb_dump(&nl, 0, add_fdb, r, e) < 0)
+	if (nl_fdb_dump(nl, 0, add_fdb, r, e) < 0)
 		goto out;
 	macs_learned(r);
-	if (nl_neigh_dump(&nl, AF_UNSPEC, neigh_match, r, e) < 0)
+	if (nl_neigh_dump(nl, AF_UNSPEC, neigh_match, r, e) < 0)
 		goto out;
 	if (fs)
 		findings(r, fs);
 	rc = 0;
 out:
-	nl_close(&nl);
+	nl_done(nl, &own);
 	if (rc < 0 && e && e->code == NR_E_NOIF && name)
 		nr_fail(e, NR_E_NOIF, 0, MOD, "%s", name);
 	return rc;
@@ -357,7 +365,7 @@ out:
 int check_bridge_run(const char *name, int fix, struct bridge_report *r, struct findings *fs,
 		     struct nr_err *e)
 {
-	return check_bridge_run_in(NULL, name, fix, r, fs, e);
+	return check_bridge_run_in(NULL, NULL, name, fix, r, fs, e);
 }
 
 /* --- output ------------------------------------------------------------------------------- */

@@ -79,9 +79,12 @@ struct bridge_report {
  * CAP_NET_ADMIN; without it NR_E_PERM and nothing changes). Findings go to fs. 0 or -1. */
 int check_bridge_run(const char *name, int fix, struct bridge_report *r, struct findings *fs,
 		     struct nr_err *e);
-/* The same, reading the CNI config under host_root (NULL: "/") for the pod bridges it names. */
-int check_bridge_run_in(const char *host_root, const char *name, int fix, struct bridge_report *r,
-			struct findings *fs, struct nr_err *e);
+/* The same, reading the CNI config under host_root (NULL: "/") for the pod bridges it names.
+ * lc: the caller's locate context (its route socket and netns map, host_root set), shared
+ * with the rest of a run; NULL: one of its own. */
+struct locate_ctx;
+int check_bridge_run_in(const char *host_root, struct locate_ctx *lc, const char *name, int fix,
+			struct bridge_report *r, struct findings *fs, struct nr_err *e);
 /* "bridges": [...], "ports": [...], "fdb": [...], "changed": N as members of the current
  * JSON object. */
 void check_bridge_json(struct jw *w, const struct bridge_report *r);

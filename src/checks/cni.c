@@ -166,6 +166,7 @@ struct conf {
 	int multus;
 	char dpath[CNI_PATH];         /* Multus: the delegate's file ("" when embedded) */
 	char text[CNI_CONF_MAX];      /* the text that names the plugin */
+	char other[CNI_CONF_MAX];     /* Multus: a candidate delegate's text, read while searching */
 };
 
 static int is_multus(const char *t)
@@ -178,7 +179,7 @@ static int is_multus(const char *t)
 static void multus_delegate(const char *host_root, const char *dir, const char *first,
 			    struct conf *c)
 {
-	static char other[CNI_CONF_MAX];
+	char *other = c->other;
 	char want[256], file[256], prev[256], np[CNI_PATH];
 	const char *p = c->text, *v;
 	size_t n;
@@ -198,12 +199,12 @@ static void multus_delegate(const char *host_root, const char *dir, const char *
 	for (snprintf(prev, sizeof prev, "%s", first); first_conf(host_root, prev, file, sizeof file);
 	     snprintf(prev, sizeof prev, "%s", file)) {
 		if ((size_t)snprintf(c->dpath, sizeof c->dpath, "%s/%s", dir, file) >= sizeof c->dpath ||
-		    netd_path(file, np, sizeof np) || read_conf(host_root, np, other, sizeof other) < 0)
+		    netd_path(file, np, sizeof np) || read_conf(host_root, np, other, sizeof c->other) < 0)
 			continue;
 		p = other;
 		if (want[0] && !(member(&p, "name", &v, &n) && n == strlen(want) && !strncmp(v, want, n)))
 			continue;
-		memcpy(c->text, other, sizeof other);
+		memcpy(c->text, other, sizeof c->text);
 		return;
 	}
 	c->dpath[0] = 0;
@@ -242,33 +243,42 @@ static void evidence(const struct conf *c, const char *res, const char *dir, cha
 	}
 }
 
-static struct conf the_conf; /* 16 KiB of config text: static, one caller at a time */
+/* One detection's working state: 40 KiB of config text and names, one allocation per call. */
+struct cni_work {
+	struct conf conf;
+	struct ifnames ifs;
+};
 
-int cni_detect(const char *host_root, char *name, size_t cap, char *why, size_t why_cap,
-	       struct nr_err *e)
+int cni_detect(struct nl *given, const char *host_root, char *name, size_t cap, char *why,
+	       size_t why_cap, struct nr_err *e)
 {
-	static struct ifnames ifs; /* 8 KiB of names: static, one caller at a time */
+	struct cni_work *w;
 	char dir[CNI_PATH];
-	struct nl nl;
+	struct nl own, *nl;
 	const char *res;
+	int rc;
 
 	host_root = host_root ? host_root : "/";
 	if (path_under(host_root, "/etc/cni/net.d", dir, sizeof dir) < 0)
 		return nr_fail(e, NR_E_TOOBIG, 0, MOD, "%s", host_root);
-	conf_read(host_root, dir, &the_conf);
-	ifs.n = 0;
-	if (nl_open(&nl, e) < 0)
-		return -1;
-	if (nl_link_dump(&nl, add_if, &ifs, e) < 0) {
-		nl_close(&nl);
+	if (!(w = malloc(sizeof *w)))
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, MOD, NULL);
+	conf_read(host_root, dir, &w->conf);
+	w->ifs.n = 0;
+	if (!(nl = nl_use(given, &own, e))) {
+		free(w);
 		return -1;
 	}
-	nl_close(&nl);
-	res = cni_classify(the_conf.have ? the_conf.text : NULL, ifs.p, ifs.n);
-	snprintf(name, cap, "%s", res);
-	if (why && why_cap)
-		evidence(&the_conf, res, dir, why, why_cap);
-	return 0;
+	rc = nl_link_dump(nl, add_if, &w->ifs, e);
+	nl_done(nl, &own);
+	if (rc == 0) {
+		res = cni_classify(w->conf.have ? w->conf.text : NULL, w->ifs.p, w->ifs.n);
+		snprintf(name, cap, "%s", res);
+		if (why && why_cap)
+			evidence(&w->conf, res, dir, why, why_cap);
+	}
+	free(w);
+	return rc < 0 ? -1 : 0;
 }
 
 int cni_pod_bridges(const char *host_root, char (*names)[NL_IFNAMSIZ], int max)
@@ -276,6 +286,7 @@ int cni_pod_bridges(const char *host_root, char (*names)[NL_IFNAMSIZ], int max)
 	/* Default bridge names: kubenet's cbr0, and cni0 of the bridge plugin (Flannel's). */
 	static const char *const defaults[] = { "cbr0", "cni0" };
 	char dir[CNI_PATH];
+	struct conf *c;
 	const char *p, *v;
 	size_t n, i;
 	int k = 0;
@@ -284,9 +295,12 @@ int cni_pod_bridges(const char *host_root, char (*names)[NL_IFNAMSIZ], int max)
 		snprintf(names[k++], NL_IFNAMSIZ, "%s", defaults[i]);
 	if (path_under(host_root ? host_root : "/", "/etc/cni/net.d", dir, sizeof dir) < 0)
 		return k;
-	conf_read(host_root ? host_root : "/", dir, &the_conf);
-	for (p = the_conf.text; the_conf.have && k < max && member(&p, "bridge", &v, &n);)
+	if (!(c = malloc(sizeof *c)))
+		return k; /* the default names still count */
+	conf_read(host_root ? host_root : "/", dir, c);
+	for (p = c->text; c->have && k < max && member(&p, "bridge", &v, &n);)
 		if (n && n < NL_IFNAMSIZ)
 			snprintf(names[k++], NL_IFNAMSIZ, "%.*s", (int)n, v);
+	free(c);
 	return k;
 }

@@ -14,9 +14,10 @@
 /* Writes one of "kubenet", "gke-ptp", "calico", "cilium", "flannel", "weave", "unknown" into
  * name (cap >= CNI_NAMESZ). why (may be NULL) gets the evidence: the config file (for Multus,
  * "00-multus.conf (multus) delegates to FILE"), or the interface that told. Interfaces are read in this thread's netns. Returns 0
- * (an unreadable or missing net.d is not an error: the interfaces still tell), -1 on error. */
-int cni_detect(const char *host_root, char *name, size_t cap, char *why, size_t why_cap,
-	       struct nr_err *e);
+ * (an unreadable or missing net.d is not an error: the interfaces still tell), -1 on error.
+ * nl: the caller's route socket (NULL: one of its own). */
+int cni_detect(struct nl *nl, const char *host_root, char *name, size_t cap, char *why,
+	       size_t why_cap, struct nr_err *e);
 
 /* The bridges the CNI config names as pod bridges ("bridge": "X" in the first config, or in
  * the file Multus delegates to), plus the default names cbr0 (kubenet) and cni0 (the bridge

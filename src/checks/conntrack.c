@@ -1,7 +1,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "base/io.h"
 #include "base/parse.h"
 #include "checks/conntrack.h"
+#include "netlink/netlink.h"
 #include "report/words.h"
 
 struct ct_paths {
@@ -132,8 +132,8 @@ static void stat_pick(struct conntrack_report *r, const char *name, struct sysva
 
 static void read_stat(struct conntrack_report *r, const char *path)
 {
-	static char buf[CT_STAT_BUF];
-	long n = sysval_slurp(path, buf, sizeof buf);
+	char *buf = malloc(CT_STAT_BUF); /* one per run */
+	long n = buf ? sysval_slurp(path, buf, CT_STAT_BUF) : (errno = ENOMEM, -1);
 
 	if (n < 0) {
 		r->stat_err = errno;
@@ -144,6 +144,7 @@ static void read_stat(struct conntrack_report *r, const char *path)
 	} else {
 		r->stat_ok = 1;
 	}
+	free(buf);
 	if (!r->stat_ok) {
 		struct sysval v = { 0, r->stat_err, 0 };
 		unread(r, path, sysval_why(&v));
@@ -155,32 +156,49 @@ static void read_stat(struct conntrack_report *r, const char *path)
 
 /* --- NodeLocal DNSCache ----------------------------------------------------------------------- */
 
-static void nodelocal(struct conntrack_report *r)
+static int nodelocal_addr(const struct nl_ifaddr *a, void *arg)
 {
-	struct ifaddrs *ifa, *i;
 	struct in_addr want;
 
 	inet_pton(AF_INET, NODELOCAL_IP, &want);
-	/* musl's getifaddrs is an in-process netlink dump of the current netns. */
-	if (getifaddrs(&ifa) < 0) {
-		unread(r, "NodeLocal DNSCache", strerror(errno));
+	if (a->family != AF_INET || memcmp(a->addr, &want, 4))
+		return 1;
+	*(int *)arg = a->ifindex;
+	return 0;
+}
+
+/* NodeLocal DNSCache: its interface, or its address on any link. given: the caller's route
+ * socket (NULL: one of its own). */
+static void nodelocal(struct conntrack_report *r, struct nl *given)
+{
+	struct nl own, *nl;
+	struct nl_link l;
+	struct nr_err e;
+	int ifindex = 0;
+
+	if (!(nl = nl_use(given, &own, &e))) {
+		unread(r, "NodeLocal DNSCache", strerror(e.sys ? e.sys : EIO));
 		return;
 	}
-	r->nodelocal_ok = 1;
-	for (i = ifa; i; i = i->ifa_next) {
-		if (i->ifa_name && !strcmp(i->ifa_name, NODELOCAL_IF)) {
-			r->nodelocal = 1;
-			snprintf(r->nodelocal_how, sizeof r->nodelocal_how, "interface " NODELOCAL_IF);
-			break;
-		}
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-		    ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr == want.s_addr) {
-			r->nodelocal = 1;
-			snprintf(r->nodelocal_how, sizeof r->nodelocal_how, NODELOCAL_IP " on %.32s", i->ifa_name);
-			break;
-		}
+	if (nl_link_get(nl, NODELOCAL_IF, &l, &e) == 0) {
+		r->nodelocal = 1;
+		snprintf(r->nodelocal_how, sizeof r->nodelocal_how, "interface " NODELOCAL_IF);
+	} else if (e.code != NR_E_NOIF) {
+		unread(r, "NodeLocal DNSCache", strerror(e.sys ? e.sys : EIO));
+		nl_done(nl, &own);
+		return;
+	} else if (nl_addr_dump(nl, AF_INET, nodelocal_addr, &ifindex, &e) < 0) {
+		unread(r, "NodeLocal DNSCache", strerror(e.sys ? e.sys : EIO));
+		nl_done(nl, &own);
+		return;
+	} else if (ifindex) {
+		r->nodelocal = 1;
+		if (nl_link_get_index(nl, ifindex, &l, &e) < 0)
+			snprintf(l.name, sizeof l.name, "ifindex %d", ifindex);
+		snprintf(r->nodelocal_how, sizeof r->nodelocal_how, NODELOCAL_IP " on %.32s", l.name);
 	}
-	freeifaddrs(ifa);
+	r->nodelocal_ok = 1;
+	nl_done(nl, &own);
 }
 
 /* --- sysctl.conf ------------------------------------------------------------------------------ */
@@ -311,10 +329,10 @@ struct conf_plan {
 	char path[4096];   /* for messages: as the node names it, under --host-root */
 	int dirfd;         /* HOST_ROOT/etc, or -1 */
 	struct conf_meta meta;
-	long len;          /* of the current content in conf_in */
+	long len;          /* of the current content in in */
 	char tmp[64];      /* the staged file's name in dirfd; "" when none */
+	char in[CT_CONF_MAX], out[CT_CONF_MAX + 256]; /* the file now, and as it will be */
 };
-static char conf_in[CT_CONF_MAX], conf_out[CT_CONF_MAX + 256];
 #define CONF_DIR "/etc"
 #define CONF_NAME "sysctl.conf"
 
@@ -387,7 +405,7 @@ static int conf_prepare(const struct conntrack_opts *o, struct conf_plan *pl, st
 	pl->dirfd = hostfs_open(root, CONF_DIR, O_RDONLY | O_DIRECTORY);
 	if (pl->dirfd < 0)
 		return conf_fail(pl, errno, e);
-	pl->len = conf_read(pl, conf_in, sizeof conf_in, e);
+	pl->len = conf_read(pl, pl->in, sizeof pl->in, e);
 	if (pl->len < 0)
 		return -1;
 	return conf_writable(pl, e);
@@ -488,7 +506,7 @@ static int set_live(int fd, unsigned long long v)
 static int fix(const struct conntrack_opts *o, struct conntrack_report *r, const struct ct_paths *cp,
 	       struct nr_err *e)
 {
-	static struct conf_plan pl;
+	struct conf_plan *pl; /* 0.5 MiB of file text: one allocation per --fix */
 	unsigned long long target = r->recommended_max, old = r->max.v, keep;
 	long m;
 	int fd, changed = 0, line = 0, rc = -1, err;
@@ -503,17 +521,23 @@ static int fix(const struct conntrack_opts *o, struct conntrack_report *r, const
 	fd = open(cp->max, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return nr_fail(e, geteuid() != 0 ? NR_E_PERM : ro_code(errno), errno, "conntrack", "%s", cp->max);
-	pl.dirfd = -1;
-	if (conf_prepare(o, &pl, e) < 0)
+	if (!(pl = malloc(sizeof *pl))) {
+		close(fd);
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "conntrack", NULL);
+	}
+	pl->dirfd = -1;
+	pl->tmp[0] = 0; /* conf_done removes a staged file only once there is one */
+	if (conf_prepare(o, pl, e) < 0)
 		goto out;
 	/* Persist what will be live: --fix never lowers anything. */
 	keep = old > target ? old : target;
-	m = conntrack_conf_edit(conf_in, (size_t)pl.len, cp->key, keep, conf_out, sizeof conf_out, &changed, &line);
+	m = conntrack_conf_edit(pl->in, (size_t)pl->len, cp->key, keep, pl->out, sizeof pl->out, &changed,
+				&line);
 	if (m < 0) {
-		nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "%s", pl.path);
+		nr_fail(e, NR_E_TOOBIG, 0, "conntrack", "%s", pl->path);
 		goto out;
 	}
-	if (changed && conf_stage(&pl, conf_out, (size_t)m, e) < 0)
+	if (changed && conf_stage(pl, pl->out, (size_t)m, e) < 0)
 		goto out;
 	if (old < target) {
 		if (set_live(fd, target) < 0) {
@@ -524,7 +548,7 @@ static int fix(const struct conntrack_opts *o, struct conntrack_report *r, const
 		change(r, "nf_conntrack_max", "%llu -> %llu", old, target);
 		r->max.v = target;
 	}
-	if (changed && conf_commit(&pl, e) < 0) {
+	if (changed && conf_commit(pl, e) < 0) {
 		if (old < target && set_live(fd, old) == 0) {
 			r->nchanges--;
 			r->max.v = old;
@@ -532,10 +556,11 @@ static int fix(const struct conntrack_opts *o, struct conntrack_report *r, const
 		goto out;
 	}
 	if (changed)
-		change(r, "sysctl.conf", "%.120s line %d: %s = %llu", pl.path, line, cp->key, keep);
+		change(r, "sysctl.conf", "%.120s line %d: %s = %llu", pl->path, line, cp->key, keep);
 	rc = 0;
 out:
-	conf_done(&pl);
+	conf_done(pl);
+	free(pl);
 	close(fd);
 	return rc;
 }
@@ -618,7 +643,7 @@ int check_conntrack_run(const struct conntrack_opts *o, struct conntrack_report 
 			 ke.sys ? strerror(ke.sys) : "cannot read it");
 		unread(r, "kernel log", r->klog_err);
 	}
-	nodelocal(r);
+	nodelocal(r, o->nl);
 	check_portrange_run(&r->ports, fs);
 	if (o->fix && fix(o, r, cp, e) < 0) {
 		findings(r, fs);

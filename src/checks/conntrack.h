@@ -24,10 +24,13 @@
  * while older table-full episodes (already mended) do not keep failing the check. */
 #define CT_DEFAULT_SINCE (24ULL * 3600)
 
+struct nl;
+
 struct conntrack_opts {
 	unsigned long long since_secs; /* kernel-log window; 0 = CT_DEFAULT_SINCE */
 	int fix;                       /* raise + persist nf_conntrack_max */
 	const char *host_root;         /* where etc/sysctl.conf is ("/" on the node) */
+	struct nl *nl;                 /* the caller's route socket (NULL: the check opens one) */
 };
 
 struct conntrack_change {

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,21 +280,26 @@ void flows_finish(struct flows_report *r, struct findings *fs)
 int check_flows_run(const struct nr_addr *pods, int npods, struct flows_report *r,
 		    struct findings *fs, struct nr_err *e)
 {
-	static struct ctnl c; /* 32 KiB receive buffer: one per process */
+	struct ctnl *c = malloc(sizeof *c); /* 32 KiB receive buffer: one per run */
 	int i, rc = 0;
 
 	memset(r, 0, sizeof *r);
 	r->npods = npods < FLOWS_PODS ? npods : FLOWS_PODS;
 	if (r->npods)
 		memcpy(r->pods, pods, sizeof pods[0] * (size_t)r->npods);
-	if (ctnl_open(&c, e) < 0)
+	if (!c)
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "flows", NULL);
+	if (ctnl_open(c, e) < 0) {
+		free(c);
 		return -1;
+	}
 	r->kernel_filter = r->npods > 0;
 	if (!r->npods)
-		rc = dump(&c, r, -1, 0, e);
+		rc = dump(c, r, -1, 0, e);
 	for (i = 0; i < r->npods && rc == 0; i++)
-		rc = dump(&c, r, i, 0, e) < 0 || dump(&c, r, i, 1, e) < 0 ? -1 : 0;
-	ctnl_close(&c);
+		rc = dump(c, r, i, 0, e) < 0 || dump(c, r, i, 1, e) < 0 ? -1 : 0;
+	ctnl_close(c);
+	free(c);
 	if (rc < 0)
 		return -1;
 	flows_finish(r, fs);

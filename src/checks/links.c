@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <linux/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -78,22 +79,27 @@ static int assign_nsid(struct links_report *r, int nsid, unsigned long long ino)
  * process (an `ip netns add` with nothing in it) stay unknown. */
 static int map_peers(struct nl *nl, struct links_report *r, struct nr_err *e)
 {
-	static struct netns_list ns; /* 16 KiB: static, not on the stack; one caller at a time */
+	struct netns_list *ns; /* 16 KiB: one allocation per run, only when a peer is unknown */
 	struct nr_err ign;
 	int i, fd, nsid, left = assign_nsid(r, -2, 0);
 
 	if (!left)
 		return 0;
-	if (netns_list_all(&ns, e) < 0)
+	if (!(ns = malloc(sizeof *ns)))
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "links", NULL);
+	if (netns_list_all(ns, e) < 0) {
+		free(ns);
 		return -1;
-	for (i = 0; i < ns.n && left; i++) {
-		fd = netns_open_pid(ns.ns[i].pid, NULL, &ign);
+	}
+	for (i = 0; i < ns->n && left; i++) {
+		fd = netns_open_pid(ns->ns[i].pid, NULL, &ign);
 		if (fd < 0)
 			continue; /* gone meanwhile, or not ours to see */
 		if (nl_nsid_get(nl, fd, &nsid, &ign) == 0 && nsid >= 0)
-			left = assign_nsid(r, nsid, ns.ns[i].ino);
+			left = assign_nsid(r, nsid, ns->ns[i].ino);
 		close(fd);
 	}
+	free(ns);
 	return 0;
 }
 
@@ -109,29 +115,29 @@ static void local_peers(struct links_report *r)
 		}
 }
 
-int links_collect(const char *ifname, struct links_report *r, struct nr_err *e)
+int links_collect(struct nl *given, const char *ifname, struct links_report *r, struct nr_err *e)
 {
-	struct nl nl;
+	struct nl own, *nl;
 	int rc = -1;
 
 	r->n = r->dropped = r->naddr = r->addr_dropped = 0;
-	if (netns_self_ino(&r->self_netns, e) < 0 || nl_open(&nl, e) < 0)
+	if (netns_self_ino(&r->self_netns, e) < 0 || !(nl = nl_use(given, &own, e)))
 		return -1;
 	if (ifname) {
-		if (nl_link_get(&nl, ifname, &r->links[0].l, e) < 0)
+		if (nl_link_get(nl, ifname, &r->links[0].l, e) < 0)
 			goto out;
 		r->links[0].peer_netns = 0;
 		r->links[0].peer_netns_known = 0;
 		r->n = 1;
-	} else if (nl_link_dump(&nl, add_link, r, e) < 0) {
+	} else if (nl_link_dump(nl, add_link, r, e) < 0) {
 		goto out;
 	}
-	if (nl_addr_dump(&nl, AF_UNSPEC, add_addr, r, e) < 0 || map_peers(&nl, r, e) < 0)
+	if (nl_addr_dump(nl, AF_UNSPEC, add_addr, r, e) < 0 || map_peers(nl, r, e) < 0)
 		goto out;
 	local_peers(r);
 	rc = 0;
 out:
-	nl_close(&nl);
+	nl_done(nl, &own);
 	if (rc < 0 && e && e->code == NR_E_NOIF)
 		nr_fail(e, NR_E_NOIF, 0, "links", "%s", ifname);
 	return rc;

@@ -31,8 +31,8 @@ struct links_report {
 /* Collects every link (or only ifname; NR_E_NOIF when it does not exist) of this thread's
  * netns, their addresses, and each veth peer's netns inode (IFLA_LINK_NETNSID mapped through
  * RTM_GETNSID over the namespaces of all processes). Namespaces vanishing meanwhile are
- * skipped. 0 or -1. */
-int links_collect(const char *ifname, struct links_report *r, struct nr_err *e);
+ * skipped. nl: the caller's route socket (NULL: one of its own). 0 or -1. */
+int links_collect(struct nl *nl, const char *ifname, struct links_report *r, struct nr_err *e);
 /* Writes "links": [{"name","ifindex","state","flags","mtu","kind","master","mac",
  * "addresses","peer"}] as a member of the current JSON object. */
 void links_json(struct jw *w, const struct links_report *r);

@@ -96,7 +96,8 @@ struct linkset {
  * receive buffers; one allocation per run, owned by check_mtu_run. */
 struct mtu_work {
 	struct linkset s;
-	struct nl nl;          /* the node's netns */
+	struct nl own;         /* the node's netns, when the caller gave no socket */
+	struct nl *nl;         /* the caller's, or &own */
 	struct nl pnl;         /* inside one pod's netns at a time */
 	struct netns_list ns;
 };
@@ -238,7 +239,7 @@ static int pods_left(const struct mtu_report *r)
 static void pod_sides(struct mtu_report *r, struct mtu_work *w)
 {
 	struct netns_list *ns = &w->ns;
-	struct nl *nl = &w->nl;
+	struct nl *nl = w->nl;
 	unsigned long long self = 0;
 	struct nr_err e;
 	int i, fd, nsid, denied = 0;
@@ -363,16 +364,16 @@ static void findings(const struct mtu_report *r, struct findings *fs)
 /* --- the check -------------------------------------------------------------------------------- */
 
 /* The node's links and the pod side of each veth into r; returns 0 or -1 (e set). */
-static int read_node(struct mtu_report *r, struct mtu_work *w, struct nr_err *e)
+static int read_node(struct nl *given, struct mtu_report *r, struct mtu_work *w, struct nr_err *e)
 {
 	struct linkset *s = &w->s;
 	struct dflt d;
 	int i;
 
-	if (nl_open(&w->nl, e) < 0)
+	if (!(w->nl = nl_use(given, &w->own, e)))
 		return -1;
-	if (nl_link_dump(&w->nl, add_link, s, e) < 0 || find_uplink(&w->nl, &d, e) < 0) {
-		nl_close(&w->nl);
+	if (nl_link_dump(w->nl, add_link, s, e) < 0 || find_uplink(w->nl, &d, e) < 0) {
+		nl_done(w->nl, &w->own);
 		return -1;
 	}
 	for (i = 0; i < s->n && d.oif; i++)
@@ -384,11 +385,11 @@ static int read_node(struct mtu_report *r, struct mtu_work *w, struct nr_err *e)
 		}
 	collect(r, s);
 	pod_sides(r, w);
-	nl_close(&w->nl);
+	nl_done(w->nl, &w->own);
 	return 0;
 }
 
-int check_mtu_run(struct mtu_report *r, struct findings *fs, struct nr_err *e)
+int check_mtu_run(struct nl *nl, struct mtu_report *r, struct findings *fs, struct nr_err *e)
 {
 	struct mtu_work *w;
 	unsigned worst = 0;
@@ -398,7 +399,7 @@ int check_mtu_run(struct mtu_report *r, struct findings *fs, struct nr_err *e)
 	if (!(w = malloc(sizeof *w)))
 		return nr_fail(e, NR_E_NOMEM, ENOMEM, "mtu", NULL);
 	w->s.n = w->s.dropped = 0;
-	rc = read_node(r, w, e);
+	rc = read_node(nl, r, w, e);
 	free(w);
 	if (rc < 0)
 		return -1;

@@ -67,8 +67,9 @@ struct mtu_report {
 /* Reads this thread's netns (the node): default route, links, overlays, pod veths, and the
  * pod side of each veth by entering its netns (needs CAP_SYS_ADMIN; without it the pod side
  * is named unknown). Adds mtu-mismatch findings. 0, or -1 with e filled when the links
- * cannot be listed at all. */
-int check_mtu_run(struct mtu_report *r, struct findings *fs, struct nr_err *e);
+ * cannot be listed at all. nl: the caller's route socket in the node's netns (NULL: one of
+ * its own). */
+int check_mtu_run(struct nl *nl, struct mtu_report *r, struct findings *fs, struct nr_err *e);
 /* "uplink": {"name","mtu"} (null without a default route), "pod_max_mtu", "overlays": [...],
  * "interfaces": [{"name","mtu","pod_uid","pod_mtu","pod_ifname","netns","pid","kind","role"}],
  * as members of the current JSON object (no findings). */

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/neighbour.h>
@@ -34,42 +35,52 @@ static int count_cb(const struct nl_neigh *n, void *arg)
 	return 1;
 }
 
-static void ndisc_count(struct sysval *v)
+/* given: the caller's route socket; NULL: one of its own (its 32 KiB buffer on the heap). */
+static void ndisc_count(struct nl *given, struct sysval *v)
 {
-	static struct nl nl; /* 32 KiB receive buffer: not on the stack */
+	struct nl *own = given ? NULL : malloc(sizeof *own), *nl;
 	struct nr_err e;
 
 	memset(v, 0, sizeof *v);
 	nr_err_clear(&e);
-	if (nl_open(&nl, &e) < 0) {
-		v->err = e.sys ? e.sys : EIO;
+	if (!given && !own) {
+		v->err = ENOMEM;
 		return;
 	}
-	if (nl_neigh_dump(&nl, AF_INET6, count_cb, v, &e) < 0)
+	if (!(nl = nl_use(given, own, &e))) {
+		v->err = e.sys ? e.sys : EIO;
+		free(own);
+		return;
+	}
+	if (nl_neigh_dump(nl, AF_INET6, count_cb, v, &e) < 0)
 		v->err = e.sys ? e.sys : EIO;
 	else
 		v->ok = 1;
-	nl_close(&nl);
+	nl_done(nl, own);
+	free(own);
 }
 
+/* The whole of /proc/net/arp in one read: 1 MiB, one allocation per run. */
 static void arp_count(struct sysval *v)
 {
-	static char buf[NEIGH_ARP_BUF];
-	long n = sysval_slurp("/proc/net/arp", buf, sizeof buf);
+	char *buf = malloc(NEIGH_ARP_BUF);
+	long n = buf ? sysval_slurp("/proc/net/arp", buf, NEIGH_ARP_BUF) : (errno = ENOMEM, -1);
 	long i, lines = 0;
 
 	memset(v, 0, sizeof *v);
 	if (n < 0) {
 		v->err = errno;
+		free(buf);
 		return;
 	}
 	for (i = 0; i < n; i++)
 		lines += buf[i] == '\n';
+	free(buf);
 	v->ok = 1;
 	v->v = lines > 0 ? (unsigned long long)lines - 1 : 0; /* minus the header */
 }
 
-int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflow_report *r,
+int check_neigh_overflow_run(struct nl *nl, unsigned long long since_secs, struct neigh_overflow_report *r,
 			     struct findings *fs, struct nr_err *e)
 {
 	/* Kernels >= 4.x print "neighbour: arp_cache: neighbor table overflow!", older ones
@@ -90,7 +101,7 @@ int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflo
 		sysval_read(thresh6_path[i], &r->thresh6[i]);
 	}
 	arp_count(&r->count);
-	ndisc_count(&r->count6);
+	ndisc_count(nl, &r->count6);
 	nr_err_clear(&ke);
 	if (kmsg_find(needles, r->since_secs, &r->overflow, &ke) == 0)
 		r->klog_ok = 1;

@@ -27,8 +27,10 @@ struct neigh_overflow_report {
 };
 
 /* Runs the check (since_secs 0 = NEIGH_DEFAULT_SINCE); adds neigh-table-overflow (fail).
- * Unreadable values stay !ok with their errno. Returns 0 (nothing here is fatal). */
-int check_neigh_overflow_run(unsigned long long since_secs, struct neigh_overflow_report *r,
+ * Unreadable values stay !ok with their errno. nl: the caller's route socket (NULL: one of its
+ * own). Returns 0 (nothing here is fatal). */
+struct nl;
+int check_neigh_overflow_run(struct nl *nl, unsigned long long since_secs, struct neigh_overflow_report *r,
 			     struct findings *fs, struct nr_err *e);
 void check_neigh_overflow_json(struct jw *w, const struct neigh_overflow_report *r);
 void check_neigh_overflow_text(FILE *f, const struct neigh_overflow_report *r);

@@ -51,11 +51,15 @@ struct vcache {
 	char why[192];
 };
 
-/* Scratch of one run; check_port_run is not reentrant (the CLI runs one check at a time). */
-static struct {
+/* LOG_TAIL: the end of a container's newest log that is searched (a crash loop prints the bind
+ * error last; 64 KiB holds many restarts' worth of it). */
+#define LOG_TAIL 65536
+
+/* Scratch of one run, owned by check_port_run (one allocation per run). */
+struct port_scan {
 	struct rt rt;
 	const char *host_root;
-	const struct port_report *r;
+	struct port_report *r;
 	int nns;
 	struct nsent ns[PORT_NETNS_MAX];
 	int ncand, capcand;
@@ -65,113 +69,116 @@ static struct {
 	int ns_dropped;             /* namespaces beyond PORT_NETNS_MAX: said, never ignored */
 	int nv;
 	struct vcache v[VERDICT_CACHE];
-} S;
+	char tail[LOG_TAIL];        /* a container log's end (bind evidence) */
+};
 
 /* --- verdicts (cached per pod+container) --------------------------------------------------- */
-static int judge(const char *uid, const char *cid, char *why, size_t cap)
+static int judge(struct port_scan *S, const char *uid, const char *cid, char *why, size_t cap)
 {
-	char key[sizeof S.v[0].key];
+	char key[sizeof S->v[0].key];
 	int i, v;
 
 	snprintf(key, sizeof key, "%s/%s", uid, cid);
-	for (i = 0; i < S.nv; i++)
-		if (!strcmp(S.v[i].key, key)) {
-			snprintf(why, cap, "%s", S.v[i].why);
-			return S.v[i].verdict;
+	for (i = 0; i < S->nv; i++)
+		if (!strcmp(S->v[i].key, key)) {
+			snprintf(why, cap, "%s", S->v[i].why);
+			return S->v[i].verdict;
 		}
-	v = rt_stale(&S.rt, uid, cid, why, cap);
-	if (S.nv < VERDICT_CACHE) {
-		memcpy(S.v[S.nv].key, key, sizeof key);
-		snprintf(S.v[S.nv].why, sizeof S.v[S.nv].why, "%s", why);
-		S.v[S.nv++].verdict = v;
+	v = rt_stale(&S->rt, uid, cid, why, cap);
+	if (S->nv < VERDICT_CACHE) {
+		memcpy(S->v[S->nv].key, key, sizeof key);
+		snprintf(S->v[S->nv].why, sizeof S->v[S->nv].why, "%s", why);
+		S->v[S->nv++].verdict = v;
 	}
 	return v;
 }
 
 /* --- step 1: namespaces (and, for the all-ports scan, stale processes) ---------------------- */
-static struct nsent *ns_find(unsigned long long ino)
+static struct nsent *ns_find(struct port_scan *S, unsigned long long ino)
 {
-	int lo = 0, hi = S.nns, mid;
+	int lo = 0, hi = S->nns, mid;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (S.ns[mid].ino < ino)
+		if (S->ns[mid].ino < ino)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < S.nns && S.ns[lo].ino == ino ? &S.ns[lo] : NULL;
+	return lo < S->nns && S->ns[lo].ino == ino ? &S->ns[lo] : NULL;
 }
 
-static void ns_add(unsigned long long ino, int pid)
+static void ns_add(struct port_scan *S, unsigned long long ino, int pid)
 {
 	int i;
 
-	if (!ino || ns_find(ino))
+	if (!ino || ns_find(S, ino))
 		return;
-	if (S.nns >= PORT_NETNS_MAX) {
-		S.ns_dropped++;
+	if (S->nns >= PORT_NETNS_MAX) {
+		S->ns_dropped++;
 		return;
 	}
 	/* Kept sorted by insertion: namespaces are few (<= a few hundred). */
-	for (i = S.nns; i > 0 && S.ns[i - 1].ino > ino; i--)
-		S.ns[i] = S.ns[i - 1];
-	S.ns[i].ino = ino;
-	S.ns[i].pid = pid;
-	S.ns[i].wanted = WANT_NO;
-	S.nns++;
+	for (i = S->nns; i > 0 && S->ns[i - 1].ino > ino; i--)
+		S->ns[i] = S->ns[i - 1];
+	S->ns[i].ino = ino;
+	S->ns[i].pid = pid;
+	S->ns[i].wanted = WANT_NO;
+	S->nns++;
 }
 
 static int scan_proc(const struct proc_info *p, void *arg)
 {
+	struct port_scan *S = arg;
 	char why[192];
 	struct nsent *n;
 
-	(void)arg;
 	if (!p->netns && (p->netns_err == EACCES || p->netns_err == EPERM)) {
-		if (S.can_ptrace)
+		if (S->can_ptrace)
 			return 1; /* exiting or changing credentials meanwhile: gone, in effect */
-		S.unreadable++;
-		S.unreadable_err = p->netns_err;
+		S->unreadable++;
+		S->unreadable_err = p->netns_err;
 		return 1;
 	}
-	ns_add(p->netns, p->pid);
+	ns_add(S, p->netns, p->pid);
 	/* All-ports scan: only namespaces holding a stale process are worth a listener dump. */
-	if (S.r->port == 0 && (p->pod_uid[0] || p->container_id[0]) &&
-	    judge(p->pod_uid, p->container_id, why, sizeof why) == 1 && (n = ns_find(p->netns)) &&
-	    (!S.r->pod_netns || n->ino == S.r->pod_netns))
+	if (S->r->port == 0 && (p->pod_uid[0] || p->container_id[0]) &&
+	    judge(S, p->pod_uid, p->container_id, why, sizeof why) == 1 && (n = ns_find(S, p->netns)) &&
+	    (!S->r->pod_netns || n->ino == S->r->pod_netns))
 		n->wanted = WANT_YES;
 	return 1;
 }
 
 /* --- step 2: listeners of interest ---------------------------------------------------------- */
 struct lctx {
+	struct port_scan *S;
 	unsigned long long netns;
 };
 
 static int add_listener(const struct sock_entry *s, void *arg)
 {
 	struct lctx *l = arg;
+	struct port_scan *S = l->S;
 	struct cand *c;
 	char a[PORT_ADDR_MAX - 8];
 
-	if (S.r->port && s->lport != S.r->port)
+	if (S->r->port && s->lport != S->r->port)
 		return 1;
 	if (!s->inode)
 		return 1;
-	if (S.ncand >= S.capcand) {
-		int cap = S.capcand ? S.capcand * 2 : PORT_CANDS_MAX;
-		struct cand *nc = realloc(S.cand, (size_t)cap * sizeof *nc);
+	if (S->ncand >= S->capcand) {
+		int cap = S->capcand ? S->capcand * 2 : PORT_CANDS_MAX;
+		struct cand *nc = realloc(S->cand, (size_t)cap * sizeof *nc);
 
 		if (!nc) {
-			S.unreadable++;
-			S.unreadable_err = ENOMEM;
+			S->unreadable++;
+			S->unreadable_err = ENOMEM;
 			return -1;
 		}
-		S.cand = nc;
-		S.capcand = cap;
+		S->cand = nc;
+		S->capcand = cap;
 	}
-	c = &S.cand[S.ncand++];
+	c = &S->cand[S->ncand++];
 	c->inode = s->inode;
 	c->netns = l->netns;
 	c->port = s->lport;
@@ -187,38 +194,38 @@ static int cand_cmp(const void *a, const void *b)
 	return (x->inode > y->inode) - (x->inode < y->inode);
 }
 
-static const struct cand *cand_find(unsigned long long inode)
+static const struct cand *cand_find(struct port_scan *S, unsigned long long inode)
 {
 	struct cand key;
 
 	key.inode = inode;
-	return S.ncand ? bsearch(&key, S.cand, (size_t)S.ncand, sizeof S.cand[0], cand_cmp) : NULL;
+	return S->ncand ? bsearch(&key, S->cand, (size_t)S->ncand, sizeof S->cand[0], cand_cmp) : NULL;
 }
 
 /* Dumps the listeners of the next wanted namespaces, from *next on, until the candidate table
  * is half full (so a namespace with thousands of listeners elsewhere on the node cannot crowd
  * out the rest: the caller runs one owner scan per batch). Marks them WANT_BATCH. */
-static void dump_listeners(struct port_report *r, int *next)
+static void dump_listeners(struct port_scan *S, struct port_report *r, int *next)
 {
-	struct lctx l;
+	struct lctx l = { S, 0 };
 	struct nr_err e;
 	int i, diag;
 
-	S.ncand = 0;
-	for (i = *next; i < S.nns && S.ncand < PORT_CANDS_MAX / 2; i++) {
-		if (S.ns[i].wanted != WANT_YES)
+	S->ncand = 0;
+	for (i = *next; i < S->nns && S->ncand < PORT_CANDS_MAX / 2; i++) {
+		if (S->ns[i].wanted != WANT_YES)
 			continue;
-		S.ns[i].wanted = WANT_BATCH;
-		l.netns = S.ns[i].ino;
+		S->ns[i].wanted = WANT_BATCH;
+		l.netns = S->ns[i].ino;
 		diag = 1;
 		nr_err_clear(&e);
 		/* A namespace whose last process exited meanwhile just has no listeners; one we
 		 * may not enter is counted, never taken for "nothing listens". */
-		if (sock_walk_netns(S.ns[i].pid, SOCK_F_TCP | SOCK_F_UDP | SOCK_F_LISTEN, add_listener, &l,
+		if (sock_walk_netns(S->ns[i].pid, SOCK_F_TCP | SOCK_F_UDP | SOCK_F_LISTEN, add_listener, &l,
 				    &diag, &e) < 0) {
 			if (e.code == NR_E_PERM || e.sys == EACCES || e.sys == EPERM) {
-				S.unreadable++;
-				S.unreadable_err = e.sys ? e.sys : EPERM;
+				S->unreadable++;
+				S->unreadable_err = e.sys ? e.sys : EPERM;
 			}
 			continue;
 		}
@@ -227,7 +234,7 @@ static void dump_listeners(struct port_report *r, int *next)
 			r->sockdiag_fallbacks++;
 	}
 	*next = i;
-	qsort(S.cand, (size_t)S.ncand, sizeof S.cand[0], cand_cmp);
+	qsort(S->cand, (size_t)S->ncand, sizeof S->cand[0], cand_cmp);
 }
 
 /* --- step 3: owners -------------------------------------------------------------------------- */
@@ -250,8 +257,9 @@ static struct port_holder *holder_for(struct port_report *r, int pid, unsigned l
 
 static int owner_ref(const struct proc_sock_ref *ref, void *arg)
 {
-	struct port_report *r = arg;
-	const struct cand *c = cand_find(ref->inode);
+	struct port_scan *S = arg;
+	struct port_report *r = S->r;
+	const struct cand *c = cand_find(S, ref->inode);
 	struct port_holder *h;
 	int i;
 
@@ -269,14 +277,15 @@ static int owner_ref(const struct proc_sock_ref *ref, void *arg)
 
 static int owner_scan(const struct proc_info *p, void *arg)
 {
-	const struct nsent *n = ns_find(p->netns);
+	struct port_scan *S = arg;
+	const struct nsent *n = ns_find(S, p->netns);
 	char why[192];
 
 	if (!n || n->wanted != WANT_BATCH)
 		return 1;
 	/* All-ports scan: only stale processes' sockets. */
-	if (S.r->port == 0 && (!(p->pod_uid[0] || p->container_id[0]) ||
-			       judge(p->pod_uid, p->container_id, why, sizeof why) != 1))
+	if (S->r->port == 0 && (!(p->pod_uid[0] || p->container_id[0]) ||
+			       judge(S, p->pod_uid, p->container_id, why, sizeof why) != 1))
 		return 1;
 	proc_sock_walk(p->pid, owner_ref, arg);
 	return 1;
@@ -284,29 +293,29 @@ static int owner_scan(const struct proc_info *p, void *arg)
 
 /* Listeners whose holder could not be found (fds unreadable, or the socket passed to a
  * process in another netns) are still listed: pid 0, verdict unknown. */
-static void add_unowned(struct port_report *r)
+static void add_unowned(struct port_scan *S, struct port_report *r)
 {
 	struct port_holder *h;
 	int i, j, k, seen;
 
-	for (i = 0; i < S.ncand; i++) {
+	for (i = 0; i < S->ncand; i++) {
 		for (seen = 0, j = 0; j < r->n && !seen; j++)
 			for (k = 0; k < r->h[j].nsocks; k++)
-				if (r->h[j].netns == S.cand[i].netns && !strcmp(r->h[j].socks[k], S.cand[i].addr))
+				if (r->h[j].netns == S->cand[i].netns && !strcmp(r->h[j].socks[k], S->cand[i].addr))
 					seen = 1;
 		if (seen || r->n >= PORT_HOLDERS_MAX)
 			continue;
 		h = &r->h[r->n++];
 		memset(h, 0, sizeof *h);
-		h->netns = S.cand[i].netns;
-		h->port = S.cand[i].port;
+		h->netns = S->cand[i].netns;
+		h->port = S->cand[i].port;
 		snprintf(h->why, sizeof h->why, "no process found holding it (fds unreadable?)");
-		memcpy(h->socks[h->nsocks++], S.cand[i].addr, sizeof S.cand[i].addr);
+		memcpy(h->socks[h->nsocks++], S->cand[i].addr, sizeof S->cand[i].addr);
 	}
 }
 
 /* --- step 4: facts and verdict per holder ----------------------------------------------------- */
-static void describe(struct port_holder *h)
+static void describe(struct port_scan *S, struct port_holder *h)
 {
 	struct proc_info p;
 	struct rt_container c;
@@ -320,12 +329,12 @@ static void describe(struct port_holder *h)
 		memcpy(h->pod_uid, p.pod_uid, sizeof h->pod_uid);
 		memcpy(h->container_id, p.container_id, sizeof h->container_id);
 	}
-	if (h->container_id[0] && rt_container_info(&S.rt, h->container_id, &c) == 0) {
+	if (h->container_id[0] && rt_container_info(&S->rt, h->container_id, &c) == 0) {
 		snprintf(h->container_name, sizeof h->container_name, "%s", c.name);
 		snprintf(h->pod_name, sizeof h->pod_name, "%s", c.pod_name);
 		snprintf(h->pod_namespace, sizeof h->pod_namespace, "%s", c.pod_namespace);
 	}
-	if (h->pod_uid[0] && !h->pod_name[0] && rt_pod_by_uid(&S.rt, h->pod_uid, &pod) == 0) {
+	if (h->pod_uid[0] && !h->pod_name[0] && rt_pod_by_uid(&S->rt, h->pod_uid, &pod) == 0) {
 		snprintf(h->pod_name, sizeof h->pod_name, "%s", pod.name);
 		snprintf(h->pod_namespace, sizeof h->pod_namespace, "%s", pod.namespace_);
 	}
@@ -333,7 +342,7 @@ static void describe(struct port_holder *h)
 		h->verdict = PORT_HOST;
 		return;
 	}
-	v = judge(h->pod_uid, h->container_id, h->why, sizeof h->why);
+	v = judge(S, h->pod_uid, h->container_id, h->why, sizeof h->why);
 	h->verdict = v == 1 ? PORT_STALE : v == 0 ? PORT_LIVE : PORT_UNKNOWN;
 }
 
@@ -374,9 +383,6 @@ static void socks_text(const struct port_holder *h, char *buf, size_t cap)
 
 /* --- evidence that a container of the asked pod fails to bind ------------------------------ */
 
-/* LOG_TAIL: the end of a container's newest log that is searched (a crash loop prints the bind
- * error last; 64 KiB holds many restarts' worth of it). */
-#define LOG_TAIL 65536
 /* LOG_PATH: --host-root + /var/log/pods/<ns>_<name>_<uid>/<container>/<n>.log. */
 #define LOG_PATH 1024
 
@@ -414,9 +420,9 @@ static long log_number(const char *name)
 
 /* One container's log directory: its newest log says "address already in use", or it has
  * restarted (the kubelet names logs by restart count: 0.log, 1.log, ...). */
-static void container_logs(const char *dir, const char *cname, struct bind_fail *b)
+static void container_logs(struct port_scan *S, const char *dir, const char *cname, struct bind_fail *b)
 {
-	static char tail[LOG_TAIL];
+	char *tail = S->tail;
 	char path[LOG_PATH];
 	struct dirent *de;
 	long n, top = -1;
@@ -431,7 +437,7 @@ static void container_logs(const char *dir, const char *cname, struct bind_fail 
 	closedir(d);
 	if (top < 0 || (size_t)snprintf(path, sizeof path, "%s/%ld.log", dir, top) >= sizeof path)
 		return;
-	got = locate_read_regular(path, tail, sizeof tail, 1);
+	got = locate_read_regular(path, tail, LOG_TAIL, 1);
 	if (got > 0 && has_text(tail, (size_t)got, "address already in use")) {
 		b->found = 1;
 		snprintf(b->container, sizeof b->container, "%s", cname);
@@ -445,8 +451,9 @@ static void container_logs(const char *dir, const char *cname, struct bind_fail 
 
 /* Looks under --host-root/var/log/pods/<ns>_<name>_<uid>/ for a container of pod uid that
  * fails to bind. A bind error beats a mere restart as evidence. */
-static void bind_evidence(const char *host_root, const char *uid, struct bind_fail *b)
+static void bind_evidence(struct port_scan *S, const char *uid, struct bind_fail *b)
 {
+	const char *host_root = S->host_root;
 	char dir[LOG_PATH], sub[LOG_PATH];
 	struct dirent *de, *ce;
 	size_t ul = strlen(uid), nl;
@@ -469,7 +476,7 @@ static void bind_evidence(const char *host_root, const char *uid, struct bind_fa
 			if (ce->d_name[0] == '.' ||
 			    (size_t)snprintf(cdir, sizeof cdir, "%s/%s", sub, ce->d_name) >= sizeof cdir)
 				continue;
-			container_logs(cdir, ce->d_name, b);
+			container_logs(S, cdir, ce->d_name, b);
 		}
 		closedir(pd);
 		break;
@@ -478,9 +485,9 @@ static void bind_evidence(const char *host_root, const char *uid, struct bind_fa
 }
 
 /* The pod UID of the asked netns, from a process in it ("" when none is left). */
-static void pod_of_netns(unsigned long long ino, char *uid, size_t cap)
+static void pod_of_netns(struct port_scan *S, unsigned long long ino, char *uid, size_t cap)
 {
-	const struct nsent *n = ns_find(ino);
+	const struct nsent *n = ns_find(S, ino);
 	struct proc_info p;
 
 	uid[0] = 0;
@@ -491,7 +498,7 @@ static void pod_of_netns(unsigned long long ino, char *uid, size_t cap)
 /* Findings about the asked pod's own netns: port-not-listening when nothing holds the port,
  * port-listening for its own server, port-in-use only with evidence that one of its
  * containers fails to bind while a stale process or another container holds it. */
-static void pod_port_findings(struct port_report *r, struct findings *fs)
+static void pod_port_findings(struct port_scan *S, struct port_report *r, struct findings *fs)
 {
 	char subj[64], fix[64], pod[PORT_NAME_MAX * 2 + 8], comm[PROC_COMM_MAX * 4], uid[PROC_UID_MAX];
 	char cause[48];
@@ -501,8 +508,8 @@ static void pod_port_findings(struct port_report *r, struct findings *fs)
 
 	snprintf(subj, sizeof subj, "port %u", r->port);
 	snprintf(fix, sizeof fix, "netrescue port %u --kill", r->port);
-	pod_of_netns(r->pod_netns, uid, sizeof uid);
-	bind_evidence(S.host_root, uid, &b);
+	pod_of_netns(S, r->pod_netns, uid, sizeof uid);
+	bind_evidence(S, uid, &b);
 	for (i = 0; i < r->n; i++) {
 		const struct port_holder *h = &r->h[i];
 
@@ -541,7 +548,7 @@ static void pod_port_findings(struct port_report *r, struct findings *fs)
 	}
 	if (held)
 		return;
-	if (!ns_find(r->pod_netns))
+	if (!ns_find(S, r->pod_netns))
 		findings_add(fs, "port-not-listening", SEV_FAIL, subj, NULL,
 			     "nothing listens on port %u in the pod's netns %llu: no process is left in it "
 			     "(connections are refused)", r->port, r->pod_netns);
@@ -553,7 +560,7 @@ static void pod_port_findings(struct port_report *r, struct findings *fs)
 			     b.found ? b.what : "");
 }
 
-static void add_findings(struct port_report *r, struct findings *fs)
+static void add_findings(struct port_scan *S, struct port_report *r, struct findings *fs)
 {
 	char socks[PORT_SOCKS_PER_HOLDER * (PORT_ADDR_MAX + 2)];
 	char subj[64], fix[64], pod[PORT_NAME_MAX * 2 + 8], comm[PROC_COMM_MAX * 4], cause[48];
@@ -583,7 +590,7 @@ static void add_findings(struct port_report *r, struct findings *fs)
 		}
 	}
 	if (r->pod_netns && r->port)
-		pod_port_findings(r, fs);
+		pod_port_findings(S, r, fs);
 }
 
 static int holder_cmp(const void *a, const void *b)
@@ -595,7 +602,7 @@ static int holder_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-static int scan(const char *host_root, unsigned port, unsigned long long pod_netns, struct port_report *r,
+static int scan(struct port_scan *S, const char *host_root, unsigned port, unsigned long long pod_netns, struct port_report *r,
 		struct findings *fs, struct nr_err *e)
 {
 	int i, next;
@@ -603,63 +610,69 @@ static int scan(const char *host_root, unsigned port, unsigned long long pod_net
 	memset(r, 0, sizeof *r);
 	r->port = port;
 	r->pod_netns = pod_netns;
-	S.r = r;
-	S.host_root = host_root;
-	S.nns = S.ncand = S.nv = S.unreadable = S.ns_dropped = 0;
-	S.can_ptrace = nr_cap_effective(CAP_SYS_PTRACE);
-	rt_open(&S.rt, host_root);
-	r->runtime_known = rt_have_runtime(&S.rt);
-	rt_sources(&S.rt, r->sources, sizeof r->sources);
+	S->r = r;
+	S->host_root = host_root;
+	S->nns = S->ncand = S->nv = S->unreadable = S->ns_dropped = 0;
+	S->can_ptrace = nr_cap_effective(CAP_SYS_PTRACE);
+	rt_open(&S->rt, host_root);
+	r->runtime_known = rt_have_runtime(&S->rt);
+	rt_sources(&S->rt, r->sources, sizeof r->sources);
 
-	if (proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP), scan_proc, NULL, e) < 0)
+	if (proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP), scan_proc, S, e) < 0)
 		return -1;
 	if (port)
-		for (i = 0; i < S.nns; i++)
-			S.ns[i].wanted = !pod_netns || S.ns[i].ino == pod_netns ? WANT_YES : WANT_NO;
-	for (next = 0; next < S.nns;) {
-		dump_listeners(r, &next);
-		if (S.ncand && proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP),
-					      owner_scan, r, e) < 0) {
-			free(S.cand);
-			S.cand = NULL;
-			S.capcand = 0;
+		for (i = 0; i < S->nns; i++)
+			S->ns[i].wanted = !pod_netns || S->ns[i].ino == pod_netns ? WANT_YES : WANT_NO;
+	for (next = 0; next < S->nns;) {
+		dump_listeners(S, r, &next);
+		if (S->ncand && proc_walk_some(PROC_F_NETNS | PROC_F_NOSTAT | (port ? 0 : PROC_F_CGROUP),
+					      owner_scan, S, e) < 0) {
+			free(S->cand);
+			S->cand = NULL;
+			S->capcand = 0;
 			return -1;
 		}
 		if (port)
-			add_unowned(r);
-		for (i = 0; i < S.nns; i++)
-			if (S.ns[i].wanted == WANT_BATCH)
-				S.ns[i].wanted = WANT_DONE;
+			add_unowned(S, r);
+		for (i = 0; i < S->nns; i++)
+			if (S->ns[i].wanted == WANT_BATCH)
+				S->ns[i].wanted = WANT_DONE;
 	}
-	free(S.cand);
-	S.cand = NULL;
-	S.capcand = 0;
-	if (S.ns_dropped)
+	free(S->cand);
+	S->cand = NULL;
+	S->capcand = 0;
+	if (S->ns_dropped)
 		return nr_fail(e, NR_E_TOOBIG, 0, "port", "%d processes live in network namespaces beyond the %d this scan holds",
-			       S.ns_dropped, PORT_NETNS_MAX);
-	if (S.unreadable)
-		return nr_fail(e, S.unreadable_err == ENOMEM ? NR_E_NOMEM : NR_E_PERM, S.unreadable_err, "port",
+			       S->ns_dropped, PORT_NETNS_MAX);
+	if (S->unreadable)
+		return nr_fail(e, S->unreadable_err == ENOMEM ? NR_E_NOMEM : NR_E_PERM, S->unreadable_err, "port",
 			       "the network namespaces of %d processes could not be read, so a listener there "
 			       "would be missed (reading /proc/PID/ns/net needs CAP_SYS_PTRACE, entering a netns "
 			       "CAP_SYS_ADMIN)",
-			       S.unreadable);
+			       S->unreadable);
 	for (i = 0; i < r->n; i++)
 		if (r->h[i].pid > 0)
-			describe(&r->h[i]);
+			describe(S, &r->h[i]);
 		else
 			r->h[i].verdict = PORT_UNKNOWN;
 	qsort(r->h, (size_t)r->n, sizeof r->h[0], holder_cmp);
 	if (fs)
-		add_findings(r, fs);
+		add_findings(S, r, fs);
 	return 0;
 }
 
 int check_port_run(const char *host_root, unsigned port, unsigned long long pod_netns,
 		   struct port_report *r, struct findings *fs, struct nr_err *e)
 {
-	int rc = scan(host_root, port, pod_netns, r, fs, e);
+	struct port_scan *S = calloc(1, sizeof *S);
+	int rc;
 
-	rt_close(&S.rt);
+	if (!S)
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "port", NULL);
+	rc = scan(S, host_root, port, pod_netns, r, fs, e);
+	rt_close(&S->rt);
+	free(S->cand);
+	free(S);
 	return rc;
 }
 

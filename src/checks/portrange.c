@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checks/portrange.h"
@@ -73,10 +74,9 @@ long portrange_unreserved(const char *list, size_t n, unsigned lo, unsigned hi)
 	return (long)(hi - lo + 1) - covered;
 }
 
-static void read_reserved(struct portrange_report *r, unsigned lo, unsigned hi)
+static void reserved_text(struct portrange_report *r, char *buf, unsigned lo, unsigned hi)
 {
-	static char buf[RESERVED_BUF];
-	long n = sysval_slurp(RESERVED_PATH, buf, sizeof buf), u;
+	long n = sysval_slurp(RESERVED_PATH, buf, RESERVED_BUF), u;
 
 	if (n < 0) {
 		r->reserved_err = errno;
@@ -92,6 +92,19 @@ static void read_reserved(struct portrange_report *r, unsigned lo, unsigned hi)
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = 0;
 	snprintf(r->reserved, sizeof r->reserved, "%.*s", (int)(sizeof r->reserved - 1), buf);
+}
+
+/* The reserved list, read into one allocation per run. */
+static void read_reserved(struct portrange_report *r, unsigned lo, unsigned hi)
+{
+	char *buf = malloc(RESERVED_BUF);
+
+	if (!buf) {
+		r->reserved_err = ENOMEM;
+		return;
+	}
+	reserved_text(r, buf, lo, hi);
+	free(buf);
 }
 
 void check_portrange_run(struct portrange_report *r, struct findings *fs)

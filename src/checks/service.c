@@ -371,31 +371,42 @@ static int listen_cb(const struct sock_entry *s, void *arg)
 	return 1;
 }
 
+/* check_local's state: locate's context (every process's netns) and one report, one
+ * allocation per run. */
+struct local_work {
+	struct locate_ctx lc;
+	struct locate_report lr;
+};
+
 static void check_local(struct svc_report *r)
 {
-	static struct locate_ctx lc; /* large (every process's netns): once per process */
-	static struct locate_report lr;
+	struct local_work *w;
 	struct nr_err e;
 	int i;
 
-	if (!r->nep || locate_init(&lc, &e) < 0)
+	if (!r->nep || !(w = malloc(sizeof *w)))
 		return;
+	if (locate_init(&w->lc, &e) < 0) {
+		free(w);
+		return;
+	}
 	for (i = 0; i < r->nep; i++) {
 		struct svc_endpoint *p = &r->ep[i];
 		struct listen_q l = { p->port, 0 };
 
-		memset(&lr, 0, sizeof lr);
-		if (locate_run(&lc, &p->ip, &lr, NULL, &e) < 0 || !lr.host_if[0] ||
-		    (lr.wiring != LOCATE_ROUTED && lr.wiring != LOCATE_BRIDGED))
+		memset(&w->lr, 0, sizeof w->lr);
+		if (locate_run(&w->lc, &p->ip, &w->lr, NULL, &e) < 0 || !w->lr.host_if[0] ||
+		    (w->lr.wiring != LOCATE_ROUTED && w->lr.wiring != LOCATE_BRIDGED))
 			continue;
 		p->local = 1;
-		snprintf(p->host_if, sizeof p->host_if, "%s", lr.host_if);
-		snprintf(p->pod, sizeof p->pod, "%s", lr.pod_uid[0] ? lr.pod_uid : lr.host_if);
-		if (lr.npids && sock_walk_netns(lr.pids[0], SOCK_F_TCP | SOCK_F_UDP | SOCK_F_LISTEN, listen_cb, &l,
+		snprintf(p->host_if, sizeof p->host_if, "%s", w->lr.host_if);
+		snprintf(p->pod, sizeof p->pod, "%s", w->lr.pod_uid[0] ? w->lr.pod_uid : w->lr.host_if);
+		if (w->lr.npids && sock_walk_netns(w->lr.pids[0], SOCK_F_TCP | SOCK_F_UDP | SOCK_F_LISTEN, listen_cb, &l,
 						NULL, &e) == 0)
 			p->listening = l.found;
 	}
-	locate_fini(&lc);
+	locate_fini(&w->lc);
+	free(w);
 }
 
 /* The command that lists a Service's endpoint slices, from its "ns/name[:port]"; "" when the

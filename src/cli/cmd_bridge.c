@@ -56,7 +56,7 @@ static int run(struct cli *c, int argc, char **argv)
 		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "bridge" });
 	nr_err_clear(&e);
 	findings_init(&b->fs);
-	if (check_bridge_run_in(c->host_root, p.npos ? p.pos[0] : NULL, fix, &b->r, &b->fs, &e) < 0)
+	if (check_bridge_run_in(c->host_root, NULL, p.npos ? p.pos[0] : NULL, fix, &b->r, &b->fs, &e) < 0)
 		rc = cli_fail(c, &e);
 	else
 		rc = print(c, &b->r, &b->fs);

@@ -29,7 +29,7 @@ static int check(struct cli *c, struct ct_cmd *k, struct conntrack_opts *o)
 	findings_init(fs);
 	nr_err_clear(&e);
 	rc = check_conntrack_run(o, &k->r, fs, &e);
-	check_neigh_overflow_run(o->since_secs, &k->nr, fs, NULL);
+	check_neigh_overflow_run(NULL, o->since_secs, &k->nr, fs, NULL);
 	findings_sort(fs);
 	/* Reported before the document closes, so that its "error" says what was not done. */
 	if (rc < 0)
@@ -60,7 +60,7 @@ static int run(struct cli *c, int argc, char **argv)
 		{ "since", 0, CLI_ARG_REQUIRED, O_SINCE },
 		{ 0, 0, 0, 0 },
 	};
-	struct conntrack_opts o = { 0, 0, NULL };
+	struct conntrack_opts o = { 0, 0, NULL, NULL };
 	struct cli_parse p;
 	struct ct_cmd *k;
 	int id, rc;

@@ -13,7 +13,7 @@ static void cni_json(struct jw *w, const char *host_root)
 	char name[CNI_NAMESZ], why[512];
 	struct nr_err e;
 
-	if (cni_detect(host_root, name, sizeof name, why, sizeof why, &e) < 0)
+	if (cni_detect(NULL, host_root, name, sizeof name, why, sizeof why, &e) < 0)
 		return;
 	jw_key(w, "cni");
 	jw_obj(w);
@@ -39,7 +39,7 @@ static int run(struct cli *c, int argc, char **argv)
 	if (!r)
 		return cli_fail(c, &(struct nr_err){ .code = NR_E_NOMEM, .module = "links" });
 	nr_err_clear(&e);
-	if (links_collect(p.npos ? p.pos[0] : NULL, r, &e) < 0) {
+	if (links_collect(NULL, p.npos ? p.pos[0] : NULL, r, &e) < 0) {
 		rc = cli_fail(c, &e);
 		free(r);
 		return rc;

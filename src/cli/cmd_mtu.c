@@ -20,7 +20,7 @@ static int check(struct cli *c, struct mtu_cmd *k)
 
 	findings_init(&k->fs);
 	nr_err_clear(&e);
-	if (check_mtu_run(&k->r, &k->fs, &e) < 0)
+	if (check_mtu_run(NULL, &k->r, &k->fs, &e) < 0)
 		return cli_fail(c, &e);
 	findings_sort(&k->fs);
 	if (c->json) {

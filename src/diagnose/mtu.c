@@ -14,7 +14,7 @@ void diag_st_mtu(const struct diag_opts *o, struct diag_report *r, struct diag_c
 	int i;
 
 	(void)o;
-	if (check_mtu_run(&r->mtu, &r->fs, &e) < 0) {
+	if (check_mtu_run(x->nl, &r->mtu, &r->fs, &e) < 0) {
 		c->status = DIAG_ERROR;
 		nr_err_text(&e, c->detail, sizeof c->detail);
 		return;

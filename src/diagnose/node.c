@@ -148,6 +148,6 @@ void diag_node_facts(struct diag_report *r, const char *host_root, struct nl *nl
 	if (r->uplink[0] && !r->uplink_mtu)
 		uplink_mtu_sys(r);
 	snprintf(r->cni, sizeof r->cni, "unknown");
-	if (cni_detect(host_root, r->cni, sizeof r->cni, r->cni_why, sizeof r->cni_why, &e) < 0)
+	if (cni_detect(nl, host_root, r->cni, sizeof r->cni, r->cni_why, sizeof r->cni_why, &e) < 0)
 		snprintf(r->cni, sizeof r->cni, "unknown");
 }

@@ -13,10 +13,13 @@
 
 struct diag_ctx {
 	const struct diag_opts *o;
-	struct nl nl;                /* route socket in the node's netns */
-	int nl_ok;
+	/* One route socket and one map of namespaces and processes for every check of the run
+	 * (as iproute2 passes rth): the locate context holds both; nl is &lc.nl, NULL when it could
+	 * not be opened (then each check opens its own and says why it could not). */
 	struct locate_ctx lc;
 	int lc_ok;
+	struct nr_err lc_err;        /* why lc could not be opened */
+	struct nl *nl;
 	struct rt rt;                /* what the runtime and kubelet know */
 	int rt_ok;
 	struct drops_watch *watch;   /* the --watch window, begun before the capture */

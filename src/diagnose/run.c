@@ -83,24 +83,24 @@ void diag_change(struct diag_report *r, const char *finding, const char *subject
 
 /* --- links and bridges ------------------------------------------------------------------- */
 
-static void run_links(struct diag_report *r)
+static void run_links(struct diag_report *r, struct nl *nl)
 {
 	struct diag_check *c = &r->checks[DC_LINKS];
 	struct nr_err e;
 
-	if (links_collect(NULL, &r->links, &e) < 0)
+	if (links_collect(nl, NULL, &r->links, &e) < 0)
 		return set_error(c, &e);
 	c->status = DIAG_OK;
 	note_missing(r, c, CAP_SYS_PTRACE_, "CAP_SYS_PTRACE", "the namespaces of veth peers");
 }
 
-static void run_bridges(const struct diag_opts *o, struct diag_report *r)
+static void run_bridges(const struct diag_opts *o, struct diag_report *r, struct locate_ctx *lc)
 {
 	struct diag_check *c = &r->checks[DC_BRIDGES];
 	struct nr_err e;
 	int i;
 
-	if (check_bridge_run_in(o->host_root, NULL, o->fix, &r->bridges, &r->fs, &e) < 0) {
+	if (check_bridge_run_in(o->host_root, lc, NULL, o->fix, &r->bridges, &r->fs, &e) < 0) {
 		char why[DIAG_TEXT];
 
 		if (!o->fix)
@@ -108,7 +108,7 @@ static void run_bridges(const struct diag_opts *o, struct diag_report *r)
 		/* --fix refused (no CAP_NET_ADMIN): still report the bridges, say the fix failed. */
 		nr_err_text(&e, why, sizeof why);
 		diag_change(r, "bridge-down", NULL, why, "set down pod bridges up (bridge --fix)");
-		if (check_bridge_run_in(o->host_root, NULL, 0, &r->bridges, &r->fs, &e) < 0)
+		if (check_bridge_run_in(o->host_root, lc, NULL, 0, &r->bridges, &r->fs, &e) < 0)
 			return set_error(c, &e);
 	}
 	c->status = DIAG_OK;
@@ -169,9 +169,9 @@ static void host_mtu(struct diag_report *r, struct diag_pod *p)
 			p->host_mtu = r->links.links[i].l.mtu;
 }
 
-static void run_pods(const struct diag_opts *o, struct diag_report *r, struct locate_ctx *lc,
-		     int *lc_ok, struct nl *nl)
+static void run_pods(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
+	struct locate_ctx *lc = &x->lc;
 	struct diag_check *c = &r->checks[DC_PODS];
 	char what[96], ip[46];
 	struct nr_err e;
@@ -182,10 +182,8 @@ static void run_pods(const struct diag_opts *o, struct diag_report *r, struct lo
 		snprintf(c->detail, sizeof c->detail, "no --pod-ip given");
 		return;
 	}
-	if (locate_init(lc, &e) < 0)
-		return set_error(c, &e);
-	lc->host_root = o->host_root;
-	*lc_ok = 1;
+	if (!x->lc_ok)
+		return set_error(c, &x->lc_err);
 	for (i = 0; i < o->npods; i++) {
 		struct diag_pod *p = &r->pods[r->npods++];
 
@@ -200,7 +198,7 @@ static void run_pods(const struct diag_opts *o, struct diag_report *r, struct lo
 		ran++;
 		p->status = DIAG_OK;
 		host_mtu(r, p);
-		pod_neighbours(r, p, nl);
+		pod_neighbours(r, p, x->nl);
 	}
 	if (!ran) {
 		c->status = DIAG_ERROR;
@@ -226,10 +224,10 @@ static const char *conntrack_finding(const struct findings *fs, int from)
 	return NULL;
 }
 
-static void run_conntrack(const struct diag_opts *o, struct diag_report *r, struct findings *after)
+static void run_conntrack(const struct diag_opts *o, struct diag_report *r, struct findings *after, struct nl *nl)
 {
 	struct diag_check *c = &r->checks[DC_CONNTRACK];
-	struct conntrack_opts co = { .since_secs = o->since_secs, .host_root = o->host_root };
+	struct conntrack_opts co = { .since_secs = o->since_secs, .host_root = o->host_root, .nl = nl };
 	struct nr_err e;
 	int i, first = r->fs.n;
 
@@ -275,13 +273,13 @@ static void run_kmsg(const struct diag_opts *o, struct diag_report *r)
 }
 
 /* The neighbour table: its own section (gc_thresh, counts, overflow records). */
-static void run_neigh(const struct diag_opts *o, struct diag_report *r)
+static void run_neigh(const struct diag_opts *o, struct diag_report *r, struct nl *nl)
 {
 	struct diag_check *c = &r->checks[DC_NEIGH];
 	struct nr_err e;
 
 	nr_err_clear(&e);
-	r->neigh_ok = check_neigh_overflow_run(o->since_secs, &r->neigh, &r->fs, &e) == 0;
+	r->neigh_ok = check_neigh_overflow_run(nl, o->since_secs, &r->neigh, &r->fs, &e) == 0;
 	if (!r->neigh_ok)
 		return set_error(c, &e);
 	c->status = DIAG_OK;
@@ -398,21 +396,20 @@ typedef void (*stage_fn)(const struct diag_opts *o, struct diag_report *r, struc
 
 static void st_links(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
-	(void)o, (void)x;
-	run_links(r);
+	(void)o;
+	run_links(r, x->nl);
 }
 static void st_bridges(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
-	(void)x;
-	run_bridges(o, r);
+	run_bridges(o, r, x->lc_ok ? &x->lc : NULL);
 }
 static void st_pods(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
-	run_pods(o, r, &x->lc, &x->lc_ok, x->nl_ok ? &x->nl : NULL);
+	run_pods(o, r, x);
 }
 static void st_conntrack(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
-	run_conntrack(o, r, &x->fix_fs);
+	run_conntrack(o, r, &x->fix_fs, x->nl);
 }
 static void st_kmsg(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
@@ -421,8 +418,7 @@ static void st_kmsg(const struct diag_opts *o, struct diag_report *r, struct dia
 }
 static void st_neigh(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
-	(void)x;
-	run_neigh(o, r);
+	run_neigh(o, r, x->nl);
 }
 static void st_capture(const struct diag_opts *o, struct diag_report *r, struct diag_ctx *x)
 {
@@ -469,9 +465,12 @@ static int run(const struct diag_opts *o, struct diag_report *r, struct diag_ctx
 	memcpy(r->ports, o->ports, sizeof r->ports);
 	findings_init(&r->fs);
 	x->o = o;
-	x->nl_ok = nl_open(&x->nl, e) == 0;
+	if ((x->lc_ok = locate_init(&x->lc, &x->lc_err) == 0)) {
+		x->lc.host_root = o->host_root;
+		x->nl = &x->lc.nl;
+	}
 	progress(o, "reading node facts");
-	diag_node_facts(r, o->host_root, x->nl_ok ? &x->nl : NULL);
+	diag_node_facts(r, o->host_root, x->nl);
 	r->checks[DC_NODE].status = DIAG_OK;
 	r->checks[DC_NODE].ms = now_ms() - t0;
 	if (!r->uplink[0]) {
@@ -501,8 +500,6 @@ static int run(const struct diag_opts *o, struct diag_report *r, struct diag_ctx
 		rt_close(&x->rt);
 	if (x->lc_ok)
 		locate_fini(&x->lc);
-	if (x->nl_ok)
-		nl_close(&x->nl);
 	r->seconds = (now_ms() - t0) / 1e3;
 	if (!ran)
 		return nr_fail(e, NR_E_DIAG_NOTHING, 0, "diagnose", NULL);

@@ -295,19 +295,21 @@ static int view_section(struct bundle *b, const struct diag_report *r, enum diag
 /* Copies a /proc file as it is into the view (the counters' own format is the evidence). */
 static void copy_file(FILE *out, const char *path)
 {
-	static char buf[COPY_CHUNK];
+	char *buf = malloc(COPY_CHUNK); /* one per file copied */
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = buf ? open(path, O_RDONLY | O_CLOEXEC) : (errno = ENOMEM, -1);
 
 	if (fd < 0) {
 		fprintf(out, "# %s: %s\n", path, strerror(errno));
+		free(buf);
 		return;
 	}
 	fprintf(out, "# %s\n", path);
-	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+	while ((n = read(fd, buf, COPY_CHUNK)) > 0 || (n < 0 && errno == EINTR))
 		if (n > 0)
 			fwrite(buf, 1, (size_t)n, out);
 	close(fd);
+	free(buf);
 }
 
 static int view_conntrack(struct bundle *b, const struct diag_report *r, struct nr_err *e)

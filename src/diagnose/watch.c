@@ -22,6 +22,8 @@ void diag_st_watch_begin(const struct diag_opts *o, struct diag_report *r, struc
 	d.secs = o->watch_secs;
 	d.stop = o->stop;
 	d.host_root = o->host_root;
+	d.nl = x->nl;
+	d.lc = x->lc_ok ? &x->lc : NULL;
 	for (i = 0; i < r->npods && i < DROPS_PODS_MAX; i++) {
 		d.pods[d.npods] = r->pods[i].ip;
 		d.pod_pids[d.npods++] = r->pods[i].status == DIAG_OK && r->pods[i].loc.npids ? r->pods[i].loc.pids[0] : 0;

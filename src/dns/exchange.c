@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -68,7 +69,7 @@ static int take(struct dns_ask *a, unsigned id, const unsigned char *buf, size_t
 static void udp_wait(int fd, struct dns_ask **as, const unsigned *ids, int n, double t0,
 		     unsigned ms)
 {
-	static unsigned char buf[DNS_UDP_MAX];
+	unsigned char buf[DNS_UDP_MAX]; /* 4 KiB: the stack holds it */
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int left = n, i;
 	ssize_t k;
@@ -174,8 +175,7 @@ static int tcp_read(int fd, unsigned char *buf, size_t n, double t0, unsigned ms
 static int tcp_ask(int netns_fd, const struct nr_addr *server, unsigned ms, struct dns_ask *a,
 		   struct nr_err *e)
 {
-	static unsigned char buf[DNS_TCP_MAX];
-	unsigned char q[DNS_NAME_MAX + 34], hdr[2];
+	unsigned char *buf, q[DNS_NAME_MAX + 34], hdr[2];
 	struct sockaddr_storage ss;
 	socklen_t sl = nr_sockaddr(server, 53, &ss);
 	unsigned id = new_id(), len;
@@ -211,8 +211,11 @@ static int tcp_ask(int netns_fd, const struct nr_addr *server, unsigned ms, stru
 		snprintf(a->error, sizeof a->error, "send: %s", strerror(errno));
 	} else if (!tcp_read(fd, hdr, 2, t0, ms, a)) {
 		len = (unsigned)hdr[0] << 8 | hdr[1];
-		if (!tcp_read(fd, buf, len, t0, ms, a) && !take(a, id, buf, len, t0) && !a->error[0])
+		if (!(buf = malloc(len ? len : 1))) /* the reply's own length: one allocation per ask */
+			snprintf(a->error, sizeof a->error, "reply of %u bytes: out of memory", len);
+		else if (!tcp_read(fd, buf, len, t0, ms, a) && !take(a, id, buf, len, t0) && !a->error[0])
 			snprintf(a->error, sizeof a->error, "reply does not match the query");
+		free(buf);
 	}
 	close(fd);
 	return 0;

@@ -140,11 +140,10 @@ int dns_resolv_parse(const char *buf, size_t n, struct dns_resolv *r)
 
 int dns_resolv_read(int pid, struct dns_resolv *r, struct nr_err *e)
 {
-	static char buf[RESOLV_MAX];
-	char path[64];
-	ssize_t k;
+	char path[64], *buf;
+	ssize_t k = 0;
 	size_t n = 0;
-	int fd, err;
+	int fd, err, rc;
 
 	snprintf(path, sizeof path, "/proc/%d/root/etc/resolv.conf", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -152,13 +151,20 @@ int dns_resolv_read(int pid, struct dns_resolv *r, struct nr_err *e)
 		err = errno;
 		return nr_fail(e, NR_E_DNS_RESOLV, err, "dns", "%s", path);
 	}
-	while (n < sizeof buf && (k = read(fd, buf + n, sizeof buf - n)) > 0)
+	if (!(buf = malloc(RESOLV_MAX))) { /* one per read */
+		close(fd);
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "dns", "%s", path);
+	}
+	while (n < RESOLV_MAX && (k = read(fd, buf + n, RESOLV_MAX - n)) > 0)
 		n += (size_t)k;
 	err = errno;
 	close(fd);
 	if (k < 0)
-		return nr_fail(e, NR_E_DNS_RESOLV, err, "dns", "%s", path);
-	return dns_resolv_parse(buf, n, r);
+		rc = nr_fail(e, NR_E_DNS_RESOLV, err, "dns", "%s", path);
+	else
+		rc = dns_resolv_parse(buf, n, r);
+	free(buf);
+	return rc;
 }
 
 static int add(char (*out)[DNS_NAME_MAX], int k, int max, const char *a, const char *b)

@@ -66,8 +66,8 @@ static const char *line_end(const char *p, const char *end)
 int drops_snmp_parse(const char *text, size_t len, void (*cb)(const char *name, unsigned long long v, void *arg),
 		     void *arg)
 {
-	static const char *hn[NAMES_MAX], *vn[NAMES_MAX];
-	static size_t hl[NAMES_MAX], vl[NAMES_MAX];
+	const char *hn[NAMES_MAX], *vn[NAMES_MAX]; /* 8 KiB with the lengths: a shallow stack */
+	size_t hl[NAMES_MAX], vl[NAMES_MAX];
 	const char *p = text, *end = text + len, *e1, *e2;
 	char name[96];
 	unsigned long long v;
@@ -145,9 +145,8 @@ static void snmp_cb(const char *name, unsigned long long v, void *arg)
 		put(a->s, a->scope, name, v);
 }
 
-static void snmp(struct drops_snap *s, const char *dir, const char *scope)
+static void snmp(struct drops_snap *s, char *buf, const char *dir, const char *scope)
 {
-	static char buf[FILE_MAX];
 	static const char *const files[] = { "snmp", "netstat" };
 	struct snmp_arg a = { s, scope };
 	char path[96];
@@ -156,7 +155,7 @@ static void snmp(struct drops_snap *s, const char *dir, const char *scope)
 
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-		if ((n = trace_slurp(path, buf, sizeof buf)) < 0) {
+		if ((n = trace_slurp(path, buf, FILE_MAX)) < 0) {
 			unread(s, path);
 			continue;
 		}
@@ -166,12 +165,11 @@ static void snmp(struct drops_snap *s, const char *dir, const char *scope)
 
 /* softnet_stat: one line of hex columns per CPU; the 2nd is packets dropped because the
  * backlog was full (netdev_max_backlog), the 3rd time_squeeze. */
-static void softnet(struct drops_snap *s)
+static void softnet(struct drops_snap *s, char *buf)
 {
-	static char buf[FILE_MAX];
 	unsigned long long drop = 0, squeeze = 0;
 	const char *p, *end;
-	ssize_t n = trace_slurp("/proc/net/softnet_stat", buf, sizeof buf);
+	ssize_t n = trace_slurp("/proc/net/softnet_stat", buf, FILE_MAX);
 
 	if (n < 0)
 		return unread(s, "/proc/net/softnet_stat");
@@ -187,15 +185,14 @@ static void softnet(struct drops_snap *s)
 
 /* /proc/net/stat/nf_conntrack: a header of names, then hex values per CPU (the first column,
  * entries, is global and repeated). */
-static void conntrack(struct drops_snap *s)
+static void conntrack(struct drops_snap *s, char *buf)
 {
-	static char buf[FILE_MAX];
 	static const char *const want[] = { "drop", "early_drop", "insert_failed", "invalid" };
 	const char *hn[64], *vn[64], *p, *end, *e1;
 	size_t hl[64], vl[64], w;
 	unsigned long long sum[4] = { 0 };
 	char name[48];
-	ssize_t n = trace_slurp("/proc/net/stat/nf_conntrack", buf, sizeof buf);
+	ssize_t n = trace_slurp("/proc/net/stat/nf_conntrack", buf, FILE_MAX);
 	int nh, nv, i;
 
 	if (n < 0)
@@ -231,40 +228,54 @@ static int link_cb(const struct nl_link *l, void *arg)
 	return 1;
 }
 
-static void links(struct drops_snap *s)
+/* given: the caller's route socket; NULL: one of its own (its 32 KiB buffer on the heap). */
+static void links(struct nl *given, struct drops_snap *s)
 {
-	static struct nl nl; /* holds a 32 KiB buffer */
+	struct nl *own = given ? NULL : malloc(sizeof *own), *nl;
 	struct nr_err e;
 
-	if (nl_open(&nl, &e) < 0) {
+	if (!given && !own) {
+		errno = ENOMEM;
+		return unread(s, "netlink links");
+	}
+	if (!(nl = nl_use(given, own, &e))) {
+		free(own);
 		errno = e.sys;
 		return unread(s, "netlink links");
 	}
-	if (nl_link_dump(&nl, link_cb, s, &e) < 0) {
+	if (nl_link_dump(nl, link_cb, s, &e) < 0) {
 		errno = e.sys;
 		unread(s, "netlink links");
 	}
-	nl_close(&nl);
+	nl_done(nl, own);
+	free(own);
 }
 
 void drops_snap_take(const struct drops_opts *o, struct drops_snap *s)
 {
 	char dir[64], scope[48], ip[46];
+	char *buf = malloc(FILE_MAX); /* one file at a time: one allocation per snapshot */
 	int i;
 
 	s->n = s->dropped = 0;
 	s->unread[0] = 0;
-	snmp(s, "/proc/net", "node");
+	if (!buf) {
+		errno = ENOMEM;
+		unread(s, "counters");
+		return;
+	}
+	snmp(s, buf, "/proc/net", "node");
 	for (i = 0; i < o->npods; i++) {
 		if (!o->pod_pids[i])
 			continue;
 		snprintf(dir, sizeof dir, "/proc/%d/net", o->pod_pids[i]);
 		snprintf(scope, sizeof scope, "pod %s", addr_str(&o->pods[i], ip, sizeof ip));
-		snmp(s, dir, scope);
+		snmp(s, buf, dir, scope);
 	}
-	softnet(s);
-	conntrack(s);
-	links(s);
+	softnet(s, buf);
+	conntrack(s, buf);
+	links(o->nl, s);
+	free(buf);
 }
 
 static int cmp_counter(const void *a, const void *b)

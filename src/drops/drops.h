@@ -40,6 +40,9 @@
 /* DROPS_WHY: a reason something could not be watched or read. */
 #define DROPS_WHY 320
 
+struct nl;
+struct locate_ctx;
+
 struct drops_opts {
 	unsigned secs;                      /* the window */
 	volatile sig_atomic_t *stop;        /* set by a signal: the window ends early */
@@ -48,6 +51,9 @@ struct drops_opts {
 	int pod_pids[DROPS_PODS_MAX];       /* a process in each pod's netns (its SNMP counters), 0 */
 	const char *host_root;              /* where the runtime's files are (pod names) */
 	int no_bpf;                         /* use perf rings even when BPF works (tests, bench) */
+	/* A run's shared contexts (diagnose's), NULL: drops opens its own. lc has host_root set. */
+	struct nl *nl;                      /* route socket in the node's netns (link counters) */
+	struct locate_ctx *lc;              /* flow addresses -> pods */
 };
 
 struct drops_flow {
@@ -107,14 +113,15 @@ struct drops_report {
 /* A watch in progress (begin, then end: diagnose runs its capture in between). Large. */
 struct drops_watch;
 
-/* Starts watching (attach, first counter snapshot). Returns the watch (static storage: one
- * at a time per process). Never NULL: what could not be watched is said in r (unwatched,
- * noflows) and the counters still come. */
+/* Starts watching (attach, first counter snapshot). Returns the watch (one allocation, freed
+ * by drops_end). What could not be watched is said in r (unwatched, noflows) and the counters
+ * still come; NULL only when the watch cannot be allocated (r->unwatched says so; drops_wait
+ * and drops_end then do nothing). */
 struct drops_watch *drops_begin(const struct drops_opts *o, struct drops_report *r);
 /* Waits until secs since begin have passed (or *stop), reading perf rings meanwhile. */
 void drops_wait(struct drops_watch *w, unsigned secs, volatile sig_atomic_t *stop);
 /* Ends the window: detaches, reads the map/rings and the counters, symbolizes, maps flows to
- * pods, sorts. */
+ * pods, sorts; frees w. */
 void drops_end(struct drops_watch *w, struct drops_report *r);
 
 /* Findings drops-* from a report: one per (kind, pod) for drops that touched an asked pod (or

@@ -27,8 +27,9 @@ void drops_snap_delta(const struct drops_snap *a, const struct drops_snap *b, st
 
 /* Symbolizes every location of r from /proc/kallsyms. */
 void drops_symbolize(struct drops_report *r);
-/* Maps each flow's addresses to pods on this node (locate + the runtime's names). */
-void drops_map_pods(struct drops_report *r, const char *host_root);
+/* Maps each flow's addresses to pods on this node (locate + the runtime's names); lc: the
+ * caller's locate context (NULL: one of its own). */
+void drops_map_pods(struct drops_report *r, const char *host_root, struct locate_ctx *lc);
 
 /* Text of an address/port as the contract writes them. */
 const char *drops_proto_name(unsigned proto, char *buf, size_t cap);

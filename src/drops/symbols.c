@@ -86,30 +86,25 @@ int drops_kallsyms(const char *text, size_t len, const unsigned long long *addrs
 	return found;
 }
 
-/* Reads /proc/kallsyms (whole: it is only text) and symbolizes every location of r. */
-void drops_symbolize(struct drops_report *r)
+/* Reads /proc/kallsyms (whole: it is only text) into *buf; its length, 0 when unreadable. */
+static size_t kallsyms_read(char **buf)
 {
-	static unsigned long long addrs[ADDRS_MAX];
-	static char names[ADDRS_MAX][DROPS_SYM];
-	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	ssize_t got;
-	int fd, i, j, n = 0, k;
+	int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 
-	for (i = 0; i < r->nreasons; i++)
-		for (j = 0; j < r->r[i].nlocs && n < ADDRS_MAX; j++)
-			addrs[n++] = r->r[i].locs[j].addr;
-	if (!n || (fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC)) < 0)
-		goto fallback;
+	*buf = NULL;
+	if (fd < 0)
+		return 0;
 	for (;;) {
 		if (cap - len < KALLSYMS_CHUNK) {
-			char *nb = realloc(buf, cap + 4 * KALLSYMS_CHUNK);
+			char *nb = realloc(*buf, cap + 4 * KALLSYMS_CHUNK);
 			if (!nb)
 				break;
-			buf = nb;
+			*buf = nb;
 			cap += 4 * KALLSYMS_CHUNK;
 		}
-		got = read(fd, buf + len, cap - len);
+		got = read(fd, *buf + len, cap - len);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
@@ -117,18 +112,40 @@ void drops_symbolize(struct drops_report *r)
 		len += (size_t)got;
 	}
 	close(fd);
-	/* With kernel.kptr_restrict every address reads as 0: nothing is found. */
-	r->kallsyms_ok = buf && drops_kallsyms(buf, len, addrs, n, names) > 0;
+	return len;
+}
+
+/* The addresses looked up and the names found: one allocation per report. */
+struct sym_work {
+	unsigned long long addrs[ADDRS_MAX];
+	char names[ADDRS_MAX][DROPS_SYM];
+};
+
+/* Symbolizes every location of r from /proc/kallsyms ("0x..." when it does not tell). */
+void drops_symbolize(struct drops_report *r)
+{
+	struct sym_work *w = malloc(sizeof *w);
+	char *buf = NULL;
+	size_t len;
+	int i, j, n = 0, k;
+
+	r->kallsyms_ok = 0;
+	for (i = 0; w && i < r->nreasons; i++)
+		for (j = 0; j < r->r[i].nlocs && n < ADDRS_MAX; j++)
+			w->addrs[n++] = r->r[i].locs[j].addr;
+	if (n && (len = kallsyms_read(&buf)) > 0)
+		/* With kernel.kptr_restrict every address reads as 0: nothing is found. */
+		r->kallsyms_ok = drops_kallsyms(buf, len, w->addrs, n, w->names) > 0;
 	free(buf);
-fallback:
 	for (k = 0, i = 0; i < r->nreasons; i++)
 		for (j = 0; j < r->r[i].nlocs && k < ADDRS_MAX; j++, k++) {
 			struct drops_loc *l = &r->r[i].locs[j];
-			if (r->kallsyms_ok && names[k][0])
-				snprintf(l->symbol, sizeof l->symbol, "%s", names[k]);
+			if (r->kallsyms_ok && w->names[k][0])
+				snprintf(l->symbol, sizeof l->symbol, "%s", w->names[k]);
 			else
 				snprintf(l->symbol, sizeof l->symbol, "0x%llx", l->addr);
 		}
+	free(w);
 }
 
 /* --- pods ------------------------------------------------------------------------------------ */
@@ -143,22 +160,30 @@ static int same_addr(const struct nr_addr *x, const struct nr_addr *y)
 	return x->family == y->family && !memcmp(x->a, y->a, x->family == AF_INET ? 4 : 16);
 }
 
-static void lookup(struct locate_ctx *lc, struct rt *rt, struct podaddr *p)
+/* drops_map_pods's working state (a locate report is ~35 KiB): one allocation per call. */
+struct map_work {
+	struct locate_report loc;
+	struct rt rt;
+	int n;
+	struct podaddr pa[PODADDRS_MAX];
+};
+
+static void lookup(struct locate_ctx *lc, struct map_work *w, struct podaddr *p)
 {
-	static struct locate_report loc;
+	struct locate_report *loc = &w->loc;
 	struct rt_pod pod;
 	struct nr_err e;
 
 	p->pod[0] = 0;
-	if (locate_run(lc, &p->a, &loc, NULL, &e) < 0 || !loc.ifindex ||
-	    (loc.wiring != LOCATE_ROUTED && loc.wiring != LOCATE_BRIDGED))
+	if (locate_run(lc, &p->a, loc, NULL, &e) < 0 || !loc->ifindex ||
+	    (loc->wiring != LOCATE_ROUTED && loc->wiring != LOCATE_BRIDGED))
 		return;
-	if (loc.pod_uid[0] && rt_pod_by_uid(rt, loc.pod_uid, &pod) == 0 && pod.name[0])
+	if (loc->pod_uid[0] && rt_pod_by_uid(&w->rt, loc->pod_uid, &pod) == 0 && pod.name[0])
 		snprintf(p->pod, sizeof p->pod, "%.60s/%.60s", pod.namespace_, pod.name);
-	else if (loc.pod_uid[0])
-		snprintf(p->pod, sizeof p->pod, "%s", loc.pod_uid);
+	else if (loc->pod_uid[0])
+		snprintf(p->pod, sizeof p->pod, "%s", loc->pod_uid);
 	else
-		snprintf(p->pod, sizeof p->pod, "pod on %s", loc.host_if);
+		snprintf(p->pod, sizeof p->pod, "pod on %s", loc->host_if);
 }
 
 static struct podaddr *find(struct podaddr *pa, int n, const struct nr_addr *a)
@@ -171,35 +196,53 @@ static struct podaddr *find(struct podaddr *pa, int n, const struct nr_addr *a)
 	return NULL;
 }
 
-void drops_map_pods(struct drops_report *r, const char *host_root)
+/* Every distinct flow address, each looked up once; lc: the caller's or one of its own. */
+static void lookup_all(struct drops_report *r, const char *host_root, struct locate_ctx *given,
+		       struct map_work *w)
 {
-	static struct locate_ctx lc; /* large: one per process */
-	static struct podaddr pa[PODADDRS_MAX];
-	struct rt rt;
+	struct locate_ctx *lc = given ? given : malloc(sizeof *lc); /* every netns and process */
 	struct nr_err e;
-	struct podaddr *s, *d;
-	int i, j, n = 0;
+	int i, j;
 
+	w->n = 0;
 	for (i = 0; i < r->nreasons; i++)
 		for (j = 0; j < r->r[i].nflows; j++) {
 			struct drops_flow *f = &r->r[i].flows[j];
-			if (n < PODADDRS_MAX && !find(pa, n, &f->src))
-				pa[n++].a = f->src;
-			if (n < PODADDRS_MAX && !find(pa, n, &f->dst))
-				pa[n++].a = f->dst;
+			if (w->n < PODADDRS_MAX && !find(w->pa, w->n, &f->src))
+				w->pa[w->n++].a = f->src;
+			if (w->n < PODADDRS_MAX && !find(w->pa, w->n, &f->dst))
+				w->pa[w->n++].a = f->dst;
 		}
-	if (!n || locate_init(&lc, &e) < 0)
+	if (!lc || !w->n || (!given && locate_init(lc, &e) < 0)) {
+		w->n = 0;
+		if (!given)
+			free(lc);
 		return;
-	rt_open(&rt, host_root ? host_root : "/");
-	for (i = 0; i < n; i++)
-		lookup(&lc, &rt, &pa[i]);
-	rt_close(&rt);
-	locate_fini(&lc);
-	for (i = 0; i < r->nreasons; i++)
+	}
+	rt_open(&w->rt, host_root ? host_root : "/");
+	for (i = 0; i < w->n; i++)
+		lookup(lc, w, &w->pa[i]);
+	rt_close(&w->rt);
+	if (!given) {
+		locate_fini(lc);
+		free(lc);
+	}
+}
+
+void drops_map_pods(struct drops_report *r, const char *host_root, struct locate_ctx *lc)
+{
+	struct map_work *w = malloc(sizeof *w);
+	struct podaddr *s, *d;
+	int i, j;
+
+	if (!w)
+		return; /* flows stay unnamed */
+	lookup_all(r, host_root, lc, w);
+	for (i = 0; i < r->nreasons && w->n; i++)
 		for (j = 0; j < r->r[i].nflows; j++) {
 			struct drops_flow *f = &r->r[i].flows[j];
-			d = find(pa, n, &f->dst);
-			s = find(pa, n, &f->src);
+			d = find(w->pa, w->n, &f->dst);
+			s = find(w->pa, w->n, &f->src);
 			if (d && d->pod[0]) {
 				snprintf(f->pod, sizeof f->pod, "%s", d->pod);
 				addr_str(&f->dst, f->pod_ip, sizeof f->pod_ip);
@@ -208,4 +251,5 @@ void drops_map_pods(struct drops_report *r, const char *host_root)
 				addr_str(&f->src, f->pod_ip, sizeof f->pod_ip);
 			}
 		}
+	free(w);
 }

@@ -277,19 +277,23 @@ static void attach(struct drops_watch *w)
 
 struct drops_watch *drops_begin(const struct drops_opts *o, struct drops_report *r)
 {
-	static struct drops_watch w; /* large (two snapshots): one watch per process */
+	struct drops_watch *w = calloc(1, sizeof *w); /* large (two snapshots): drops_end frees it */
 
-	memset(&w, 0, sizeof w);
 	memset(r, 0, sizeof *r);
-	w.o = *o;
-	w.r = r;
 	r->npods = o->npods;
 	memcpy(r->pods, o->pods, sizeof r->pods);
-	drops_snap_take(o, &w.before);
-	attach(&w);
+	if (!w) {
+		snprintf(r->unwatched, sizeof r->unwatched, "out of memory");
+		r->method = "none";
+		return NULL;
+	}
+	w->o = *o;
+	w->r = r;
+	drops_snap_take(o, &w->before);
+	attach(w);
 	r->start_us = wall_us();
-	clock_gettime(CLOCK_MONOTONIC, &w.t0);
-	return &w;
+	clock_gettime(CLOCK_MONOTONIC, &w->t0);
+	return w;
 }
 
 static double since(const struct timespec *t0)
@@ -299,10 +303,13 @@ static double since(const struct timespec *t0)
 
 void drops_wait(struct drops_watch *w, unsigned secs, volatile sig_atomic_t *stop)
 {
-	struct walk_arg a = { w->r, &w->fmt, &w->lay };
+	struct walk_arg a;
 	double left;
 	struct nr_err e;
 
+	if (!w)
+		return;
+	a = (struct walk_arg){ w->r, &w->fmt, &w->lay };
 	while ((left = (double)secs - since(&w->t0)) > 0 && !(stop && *stop)) {
 		int ms = left * 1000 < POLL_MS ? (int)(left * 1000) + 1 : POLL_MS;
 
@@ -336,10 +343,13 @@ static int cmp_flow(const void *a, const void *b)
 
 void drops_end(struct drops_watch *w, struct drops_report *r)
 {
-	struct walk_arg a = { r, &w->fmt, &w->lay };
+	struct walk_arg a;
 	struct nr_err e;
 	int i;
 
+	if (!w)
+		return;
+	a = (struct walk_arg){ r, &w->fmt, &w->lay };
 	r->seconds = since(&w->t0);
 	r->end_us = wall_us();
 	if (w->perf_on) {
@@ -364,5 +374,6 @@ void drops_end(struct drops_watch *w, struct drops_report *r)
 	}
 	drops_symbolize(r);
 	if (r->flows)
-		drops_map_pods(r, w->o.host_root);
+		drops_map_pods(r, w->o.host_root, w->o.lc);
+	free(w);
 }

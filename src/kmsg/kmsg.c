@@ -292,40 +292,47 @@ static int walk_devkmsg(struct walk *w, int fd, struct nr_err *e)
 	}
 }
 
+/* One klogctl read: the record being delivered (large: off the stack of a deep walk) and the
+ * whole log buffer, one allocation per walk. */
+struct klog_work {
+	struct kmsg_rec r;
+	char buf[];
+};
+
 static int walk_klogctl(struct walk *w, struct nr_err *e)
 {
-	static struct kmsg_rec r; /* static: keeps the big record off the stack of a deep walk */
 	long long boot = kmsg_boot_wall_us();
 	int size, n, rc = 0;
-	char *buf, *p, *end, *nl;
+	struct klog_work *k;
+	char *p, *end, *nl;
 
 	size = klogctl(SYSLOG_SIZE_BUFFER, NULL, 0);
 	if (size < 0)
 		return nr_fail(e, errno == EPERM ? NR_E_KMSG_PERM : NR_E_KMSG, errno, "kmsg", "klogctl");
 	if (size == 0 || size > KLOG_MAX)
 		size = KLOG_MAX;
-	buf = malloc((size_t)size);
-	if (!buf)
+	k = malloc(sizeof *k + (size_t)size);
+	if (!k)
 		return nr_fail(e, NR_E_NOMEM, ENOMEM, "kmsg", "klogctl");
-	n = klogctl(SYSLOG_READ_ALL, buf, size);
+	n = klogctl(SYSLOG_READ_ALL, k->buf, size);
 	if (n < 0) {
 		rc = nr_fail(e, errno == EPERM ? NR_E_KMSG_PERM : NR_E_KMSG, errno, "kmsg", "klogctl");
-		free(buf);
+		free(k);
 		return rc;
 	}
 	w->info->source = "klogctl";
-	for (p = buf, end = buf + n; p < end; p = nl + 1) {
+	for (p = k->buf, end = k->buf + n; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (!nl)
 			nl = end;
-		if (kmsg_parse_syslog(p, (size_t)(nl - p), boot, &r) < 0)
+		if (kmsg_parse_syslog(p, (size_t)(nl - p), boot, &k->r) < 0)
 			continue;
-		r.seq = w->info->read;
-		rc = deliver(w, &r);
+		k->r.seq = w->info->read;
+		rc = deliver(w, &k->r);
 		if (rc <= 0)
 			break;
 	}
-	free(buf);
+	free(k);
 	return rc < 0 ? rc : 0;
 }
 

@@ -406,7 +406,7 @@ static int locate_pod(struct locate_ctx *c, const struct nl_link *host, struct l
 	if (!r->npids && (mnt = locate_mount_only(c, r->netns))) {
 		r->sandbox_empty = 1;
 		snprintf(r->netns_path, sizeof r->netns_path, "%s", mnt);
-		locate_sandbox_owner(c->host_root, r);
+		locate_sandbox_owner(c, r);
 	}
 	return 0;
 }

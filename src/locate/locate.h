@@ -79,6 +79,8 @@ struct locate_report {
 #define LOCATE_VETHS 1024
 /* LOCATE_ADDRS: pod-side addresses indexed (IPv4 + IPv6 per pod, a few per netns). */
 #define LOCATE_ADDRS 4096
+/* LOCATE_SCRATCH: a sandbox's config.json (a few KiB; the namespaces come early). */
+#define LOCATE_SCRATCH 65536
 
 struct locate_mnt {
 	unsigned long long ino;
@@ -110,6 +112,7 @@ struct locate_ctx {
 	struct nl_link veth[LOCATE_VETHS];
 	int naddr, addr_dropped;
 	struct locate_podaddr addr[LOCATE_ADDRS];
+	char scratch[LOCATE_SCRATCH];   /* one file at a time: a mountinfo line, a task's config.json */
 };
 
 /* Opens the context in this thread's (the node's) netns. 0 or -1. */
@@ -145,7 +148,7 @@ int locate_mounts_read(struct locate_ctx *c, struct nr_err *e);
 int locate_index_build(struct locate_ctx *c, struct nr_err *e);
 /* The pod whose sandbox held r->netns_path (containerd's task config names its netns path):
  * fills r->pod_uid and r->sandbox_pod when found. */
-void locate_sandbox_owner(const char *host_root, struct locate_report *r);
+void locate_sandbox_owner(struct locate_ctx *c, struct locate_report *r);
 /* The pod that holds ip (bridge > 0: behind a port of that bridge): its node-side veth into
  * host. 0 found, 1 none. */
 int locate_index_find(struct locate_ctx *c, const struct nr_addr *ip, int bridge,

@@ -26,6 +26,7 @@
 #define NR_NS_GET_NSTYPE _IO(0xb7, 0x3)
 /* MNT_LINE: one mountinfo line; longer ones (deep overlay paths) are skipped whole. */
 #define MNT_LINE 8192
+_Static_assert(MNT_LINE <= LOCATE_SCRATCH, "a mountinfo line fits the context's scratch");
 
 /* --- mountinfo ------------------------------------------------------------------------------- */
 
@@ -130,7 +131,7 @@ static void mnt_add(struct locate_ctx *c, const char *path, unsigned long long i
 
 static void from_mountinfo(struct locate_ctx *c)
 {
-	static char line[MNT_LINE]; /* 8 KiB: not on the stack */
+	char *line = c->scratch;
 	char path[LOCATE_PATH];
 	unsigned long long ino;
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -139,7 +140,7 @@ static void from_mountinfo(struct locate_ctx *c)
 
 	if (!f)
 		return; /* the directories below still tell */
-	while (fgets(line, sizeof line, f)) {
+	while (fgets(line, MNT_LINE, f)) {
 		n = strlen(line);
 		if (!whole || !n || line[n - 1] != '\n') {
 			whole = n && line[n - 1] == '\n'; /* the rest of a too-long line */
@@ -229,7 +230,7 @@ const char *locate_mount_only(struct locate_ctx *c, unsigned long long ino)
 	return NULL;
 }
 
-static int sandbox_pod(const char *host_root, const char *netns_path, struct rt_container *k);
+static int sandbox_pod(struct locate_ctx *c, const char *netns_path, struct rt_container *k);
 
 int locate_netns_is_pod(struct locate_ctx *c, unsigned long long ino)
 {
@@ -243,7 +244,7 @@ int locate_netns_is_pod(struct locate_ctx *c, unsigned long long ino)
 	/* A netns with no process left is a pod's when the CNI named it (cni-<uuid>) or a
 	 * sandbox task names it; `ip netns add` helpers and test namespaces are not. */
 	if ((mnt = locate_mount_only(c, ino)))
-		return strstr(mnt, "/cni-") != NULL || sandbox_pod(c->host_root, mnt, &k);
+		return strstr(mnt, "/cni-") != NULL || sandbox_pod(c, mnt, &k);
 	i = netns_pids_first(c->pairs, c->npairs, ino);
 	for (; i >= 0 && i < c->npairs && c->pairs[i].ino == ino; i++)
 		if (proc_read(c->pairs[i].pid, PROC_F_CGROUP, &pi, NULL) == 0)
@@ -255,8 +256,6 @@ int locate_netns_is_pod(struct locate_ctx *c, unsigned long long ino)
 
 /* TASK_ROOT: containerd's v2 task dirs, one per task, each with the OCI config.json. */
 #define TASK_ROOT "/run/containerd/io.containerd.runtime.v2.task"
-/* SANDBOX_CONF: a sandbox's config.json (a few KiB; the namespaces come early). */
-#define SANDBOX_CONF 65536
 
 ssize_t locate_read_regular(const char *path, char *buf, size_t cap, int tail)
 {
@@ -277,23 +276,24 @@ ssize_t locate_read_regular(const char *path, char *buf, size_t cap, int tail)
 
 /* A task's config.json whose network namespace is the bind mount named base ("cni-<uuid>"):
  * its CRI annotations name the pod whose sandbox died. 1 found, 0 not. */
-static int task_owner(const char *dir, const char *base, struct rt_container *k)
+static int task_owner(struct locate_ctx *c, const char *dir, const char *base, struct rt_container *k)
 {
-	static char doc[SANDBOX_CONF];
+	char *doc = c->scratch;
 	char path[LOCATE_PATH], want[LOCATE_PATH];
 	ssize_t n;
 
 	if ((size_t)snprintf(path, sizeof path, "%s/config.json", dir) >= sizeof path ||
 	    (size_t)snprintf(want, sizeof want, "/netns/%s\"", base) >= sizeof want ||
-	    (n = locate_read_regular(path, doc, sizeof doc - 1, 0)) <= 0)
+	    (n = locate_read_regular(path, doc, LOCATE_SCRATCH - 1, 0)) <= 0)
 		return 0;
 	doc[n] = 0;
 	return strstr(doc, want) && rt_names_from_json(doc, (size_t)n, k) == 0 && k->pod_uid[0];
 }
 
 /* The pod whose sandbox task names netns_path as its network namespace. 1 found, 0 not. */
-static int sandbox_pod(const char *host_root, const char *netns_path, struct rt_container *k)
+static int sandbox_pod(struct locate_ctx *c, const char *netns_path, struct rt_container *k)
 {
+	const char *host_root = c->host_root;
 	char root[LOCATE_PATH], ns[LOCATE_PATH];
 	const char *base = strrchr(netns_path, '/');
 	struct dirent *de, *te;
@@ -312,7 +312,7 @@ static int sandbox_pod(const char *host_root, const char *netns_path, struct rt_
 
 			found = te->d_name[0] != '.' &&
 				(size_t)snprintf(dir, sizeof dir, "%s/%s", ns, te->d_name) < sizeof dir &&
-				task_owner(dir, base + 1, k);
+				task_owner(c, dir, base + 1, k);
 		}
 		closedir(t);
 	}
@@ -320,11 +320,11 @@ static int sandbox_pod(const char *host_root, const char *netns_path, struct rt_
 	return found;
 }
 
-void locate_sandbox_owner(const char *host_root, struct locate_report *r)
+void locate_sandbox_owner(struct locate_ctx *c, struct locate_report *r)
 {
 	struct rt_container k;
 
-	if (!sandbox_pod(host_root, r->netns_path, &k))
+	if (!sandbox_pod(c, r->netns_path, &k))
 		return;
 	snprintf(r->pod_uid, sizeof r->pod_uid, "%s", k.pod_uid);
 	snprintf(r->sandbox_pod, sizeof r->sandbox_pod, "%s/%s", k.pod_namespace, k.pod_name);

@@ -704,7 +704,7 @@ static int msg_rule(struct nf_ruleset *rs, int family, const unsigned char *p, s
 	const struct nf_chain *c;
 	const unsigned char *lp;
 	size_t left;
-	static struct xr x; /* ~3 KiB of text buffers: kept off the stack; callers are sequential */
+	struct xr x; /* ~3 KiB of text buffers: on the stack, one rule at a time (no allocation per message) */
 	int rc;
 
 	if (nl_attr_parse(p, len, tb, TB) < 0)

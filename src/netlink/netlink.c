@@ -63,6 +63,19 @@ void nl_close(struct nl *nl)
 	nl->fd = -1;
 }
 
+struct nl *nl_use(struct nl *given, struct nl *own, struct nr_err *e)
+{
+	if (given)
+		return given;
+	return nl_open(own, e) < 0 ? NULL : own;
+}
+
+void nl_done(struct nl *used, struct nl *own)
+{
+	if (used && used == own)
+		nl_close(own);
+}
+
 /* --- requests ----------------------------------------------------------------------------- */
 
 static void req_init(struct req *r, int type, int flags, const void *body, size_t blen)

@@ -37,6 +37,10 @@ int nl_open(struct nl *nl, struct nr_err *e);
  * namespace is unchanged afterwards. 0 or -1. */
 int nl_open_in(struct nl *nl, int netns_fd, struct nr_err *e);
 void nl_close(struct nl *nl);
+/* The caller's socket (a whole run shares one, as iproute2 passes rth), or, when given is
+ * NULL, one opened into *own. NULL on failure (e set). nl_done closes only what nl_use opened. */
+struct nl *nl_use(struct nl *given, struct nl *own, struct nr_err *e);
+void nl_done(struct nl *used, struct nl *own);
 
 /* --- links (RTM_GETLINK) ------------------------------------------------------------------- */
 struct nl_link {

@@ -49,6 +49,7 @@ struct pm {
 	struct sockaddr_in dst;
 	unsigned id, seq, wait_ms;
 	struct probe_pmtu *m;
+	unsigned char pkt[PMTU_BUF];  /* the packet sent or read, one at a time: no allocation per packet */
 };
 
 static unsigned get16(const unsigned char *p)
@@ -103,7 +104,7 @@ static unsigned csum(const unsigned char *p, size_t n)
 
 static int send_echo(struct pm *p, int size)
 {
-	static unsigned char pkt[PMTU_BUF];
+	unsigned char *pkt = p->pkt;
 	size_t n = (size_t)size - 20; /* ICMP header + payload; the kernel adds the IP header */
 	unsigned c;
 
@@ -124,7 +125,7 @@ static int send_echo(struct pm *p, int size)
 /* A UDP datagram of size bytes (IP) whose payload starts with the sequence number. */
 static int send_udp(struct pm *p, int size)
 {
-	static unsigned char pkt[PMTU_BUF];
+	unsigned char *pkt = p->pkt;
 	size_t n = (size_t)size - 28; /* the kernel adds IP (20) and UDP (8) headers */
 
 	memset(pkt, 0xa5, n);
@@ -136,9 +137,8 @@ static int send_udp(struct pm *p, int size)
 /* What one error-queue entry (or a reply) of the UDP socket says, 0 when nothing (yet). */
 static int udp_result(struct pm *p, int *mtu)
 {
-	static unsigned char data[PMTU_BUF];
-	unsigned char ctl[512];
-	struct iovec iov = { data, sizeof data };
+	unsigned char *data = p->pkt, ctl[512];
+	struct iovec iov = { data, PMTU_BUF };
 	struct msghdr mh;
 	struct cmsghdr *cm;
 	ssize_t k;
@@ -150,7 +150,7 @@ static int udp_result(struct pm *p, int *mtu)
 	mh.msg_controllen = sizeof ctl;
 	k = recvmsg(p->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
 	if (k < 0)
-		return recv(p->fd, data, sizeof data, MSG_DONTWAIT) >= 0 ? P_OK : 0;
+		return recv(p->fd, data, PMTU_BUF, MSG_DONTWAIT) >= 0 ? P_OK : 0;
 	/* A late error of an earlier size quotes another sequence number. */
 	if (k >= 2 && (unsigned)(data[0] << 8 | data[1]) != p->seq)
 		return 0;
@@ -174,10 +174,9 @@ static int udp_result(struct pm *p, int *mtu)
 /* One reading of the ICMP socket: what it says about the current probe, 0 when not ours. */
 static int icmp_result(struct pm *p, int *mtu)
 {
-	static unsigned char buf[PMTU_BUF];
-	ssize_t k = recv(p->fd, buf, sizeof buf, MSG_DONTWAIT);
+	ssize_t k = recv(p->fd, p->pkt, PMTU_BUF, MSG_DONTWAIT);
 
-	return k > 0 ? probe_icmp_classify(buf, (size_t)k, p->id, p->seq, mtu) : 0;
+	return k > 0 ? probe_icmp_classify(p->pkt, (size_t)k, p->id, p->seq, mtu) : 0;
 }
 
 /* One size: up to PMTU_TRIES sends, each waited for. */

@@ -1,5 +1,7 @@
 /* From a located pod to its network namespace and the process that shows its files. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,11 +56,17 @@ int probe_pod_open(const struct locate_report *r, int *pid, struct nr_err *e)
 int probe_resolve(int netns_fd, int pid, const char *from, const char *name,
 		  struct nr_addr *out, struct nr_err *e)
 {
-	static struct dns_report r;
-	static struct findings fs;
+	/* The DNS check's report and findings (query buffers): one allocation per call. */
+	struct resolve_work {
+		struct dns_report r;
+		struct findings fs;
+	} *w = malloc(sizeof *w);
 	struct dns_opts o;
 	char subj[80];
+	int rc = -1;
 
+	if (!w)
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "probe", NULL);
 	memset(&o, 0, sizeof o);
 	snprintf(subj, sizeof subj, "pod %s", from);
 	o.name = name;
@@ -67,10 +75,12 @@ int probe_resolve(int netns_fd, int pid, const char *from, const char *name,
 	o.pid = pid;
 	o.netns_fd = netns_fd;
 	o.subject = subj;
-	findings_init(&fs);
-	if (dns_check_run(&o, &r, &fs, e))
-		return -1;
-	if (dns_check_addr(&r, out))
-		return nr_fail(e, NR_E_PROBE_RESOLVE, 0, "probe", "%s (from pod %s)", name, from);
-	return 0;
+	findings_init(&w->fs);
+	if (dns_check_run(&o, &w->r, &w->fs, e) == 0) {
+		rc = 0;
+		if (dns_check_addr(&w->r, out))
+			rc = nr_fail(e, NR_E_PROBE_RESOLVE, 0, "probe", "%s (from pod %s)", name, from);
+	}
+	free(w);
+	return rc;
 }

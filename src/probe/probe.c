@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -27,6 +28,15 @@ static const char *tcp_err_name(int err)
 
 /* --- TLS ------------------------------------------------------------------------------------ */
 
+/* The TLS/HTTP leg's state (a TLS engine's buffers, the peer's certificate, the response
+ * parser and a read buffer): one allocation per probe run, only when that leg runs. */
+struct probe_conn {
+	struct tls_conn tc;
+	struct tls_peer peer;
+	struct http_resp resp;
+	char buf[16384];
+};
+
 static void tls_stage(struct probe_tls *t, const struct tls_peer *peer, const struct nr_err *e,
 		      unsigned timeout_ms)
 {
@@ -47,34 +57,37 @@ static void tls_stage(struct probe_tls *t, const struct tls_peer *peer, const st
 }
 
 /* Handshake on fd (consumed). On success *tc stays open for HTTP. */
-static int tls_step(const struct probe_opts *o, struct probe_tls *t, struct tls_conn *tc, int fd)
+static int tls_step(const struct probe_opts *o, struct probe_tls *t, struct probe_conn *c, int fd)
 {
-	static struct tls_peer peer;
+	struct tls_conn *tc = &c->tc;
+	struct tls_peer *peer = &c->peer;
+	char num[16];
 	const char *name = o->sni ? o->sni : tls_name_ok(o->host) ? o->host : NULL;
 	struct nr_err e;
 	double t0 = nr_now_ms();
 	int rc;
 
 	t->tried = 1;
-	memset(&peer, 0, sizeof peer);
-	peer.insecure = o->insecure;
+	memset(peer, 0, sizeof *peer);
+	peer->insecure = o->insecure;
 	nr_err_clear(&e);
-	rc = tls_connect_peer(tc, fd, name, o->anchors, o->timeout_ms, &peer, &e);
+	rc = tls_connect_peer(tc, fd, name, o->anchors, o->timeout_ms, peer, &e);
 	t->ms = nr_now_ms() - t0;
 	t->rx_bytes = tc->rx_bytes;
-	if (peer.leaf_len && !tls_cert_info(peer.leaf, peer.leaf_len, &t->cert))
+	if (peer->leaf_len && !tls_cert_info(peer->leaf, peer->leaf_len, &t->cert))
 		t->cert_seen = 1;
 	if (rc) {
 		nr_err_text(&e, t->error, sizeof t->error);
 		t->code = e.code;
-		tls_stage(t, &peer, &e, o->timeout_ms);
+		tls_stage(t, peer, &e, o->timeout_ms);
 		tls_close(tc);
 		return -1;
 	}
 	t->ok = 1;
-	snprintf(t->version, sizeof t->version, "%s", tls_version_name(br_ssl_engine_get_version(&tc->sc.eng)));
-	snprintf(t->cipher, sizeof t->cipher, "%s", tls_suite_name(tc->sc.eng.session.cipher_suite));
-	snprintf(t->stage, sizeof t->stage, "%s", peer.verify_err ? "handshake done (certificate NOT verified: --insecure)" : "handshake done");
+	snprintf(t->version, sizeof t->version, "%s",
+		 tls_version_name(br_ssl_engine_get_version(&tc->sc.eng), num, sizeof num));
+	snprintf(t->cipher, sizeof t->cipher, "%s", tls_suite_name(tc->sc.eng.session.cipher_suite, num, sizeof num));
+	snprintf(t->stage, sizeof t->stage, "%s", peer->verify_err ? "handshake done (certificate NOT verified: --insecure)" : "handshake done");
 	return 0;
 }
 
@@ -126,10 +139,10 @@ static void status_line(struct probe_http *h, const char *buf, size_t n)
 	h->status_line[l] = 0;
 }
 
-static void http_step(const struct probe_opts *o, struct probe_http *h, struct hio *io)
+static void http_step(const struct probe_opts *o, struct probe_http *h, struct hio *io, struct probe_conn *c)
 {
-	static struct http_resp resp;
-	static char buf[16384];
+	struct http_resp *resp = &c->resp;
+	char *buf = c->buf;
 	char req[PROBE_HOST_MAX + 1024];
 	const struct http_hdr hd[] = { { "User-Agent", "netrescue-probe" }, { "Accept", "*/*" },
 				       { "Connection", "close" } };
@@ -144,13 +157,13 @@ static void http_step(const struct probe_opts *o, struct probe_http *h, struct h
 	if (n < 0 || hio_write(io, req, (size_t)n, &e))
 		goto fail;
 	t0 = nr_now_ms();
-	http_resp_init(&resp, 0);
-	while (resp.state != HTTP_DONE && h->bytes < PROBE_HTTP_MAX) {
-		n = hio_read(io, buf, sizeof buf - 1, &e);
+	http_resp_init(resp, 0);
+	while (resp->state != HTTP_DONE && h->bytes < PROBE_HTTP_MAX) {
+		n = hio_read(io, buf, sizeof c->buf - 1, &e);
 		if (n < 0)
 			goto fail;
 		if (!n) {
-			if (http_resp_eof(&resp, &e))
+			if (http_resp_eof(resp, &e))
 				goto fail;
 			break;
 		}
@@ -159,17 +172,17 @@ static void http_step(const struct probe_opts *o, struct probe_http *h, struct h
 		buf[n] = 0;
 		status_line(h, buf, (size_t)n);
 		h->bytes += (unsigned long long)n;
-		k = http_resp_feed(&resp, buf, (size_t)n, &e);
+		k = http_resp_feed(resp, buf, (size_t)n, &e);
 		if (k < 0)
 			goto fail;
 	}
 	h->ms = nr_now_ms() - t0;
-	h->status = resp.status;
-	h->complete = resp.state == HTTP_DONE;
+	h->status = resp->status;
+	h->complete = resp->state == HTTP_DONE;
 	return;
 fail:
 	h->ms = nr_now_ms() - t0;
-	h->status = resp.state > HTTP_STATUS ? resp.status : 0;
+	h->status = resp->state > HTTP_STATUS ? resp->status : 0;
 	nr_err_text(&e, h->error, sizeof h->error);
 	if (e.code == NR_E_HTTP_TIMEOUT)
 		snprintf(h->error, sizeof h->error, "reply stalled after %llu bytes (no data for %.1f s)",
@@ -236,7 +249,7 @@ static void add_findings(const struct probe_opts *o, const struct probe_report *
 int probe_run(int netns_fd, const struct probe_opts *o, struct probe_report *r,
 	      struct findings *fs, struct nr_err *e)
 {
-	static struct tls_conn tc;
+	struct probe_conn *c = NULL;
 	struct probe_tcp extra;
 	struct hio io;
 	int i, fd = -1;
@@ -249,20 +262,23 @@ int probe_run(int netns_fd, const struct probe_opts *o, struct probe_report *r,
 		if (r->tcp[i].err == EBADF || r->tcp[i].err == ENOENT)
 			return nr_fail(e, NR_E_PROBE_NONETNS, r->tcp[i].err, "probe", "%s", r->from);
 	}
-	if ((o->tls || o->http_path) && r->tcp[0].ok) {
+	if ((o->tls || o->http_path) && r->tcp[0].ok && !(c = calloc(1, sizeof *c)))
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "probe", NULL);
+	if (c) {
 		probe_tcp_connect(netns_fd, &o->addr, o->port, o->timeout_ms, &extra, &fd);
-		if (fd >= 0 && o->tls && tls_step(o, &r->tls, &tc, fd))
+		if (fd >= 0 && o->tls && tls_step(o, &r->tls, c, fd))
 			fd = -1;
 		if (fd >= 0 && o->http_path) {
 			io.fd = fd;
-			io.tc = o->tls ? &tc : NULL;
+			io.tc = o->tls ? &c->tc : NULL;
 			io.ms = o->timeout_ms;
-			http_step(o, &r->http, &io);
+			http_step(o, &r->http, &io, c);
 		}
 		if (fd >= 0 && o->tls)
-			tls_close(&tc);
+			tls_close(&c->tc);
 		else if (fd >= 0)
 			close(fd);
+		free(c);
 	}
 	if (o->mtu && probe_pmtu_run(netns_fd, &o->addr, o->pod_if, o->timeout_ms, &r->pmtu, e))
 		return -1;

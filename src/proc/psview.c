@@ -1,4 +1,5 @@
 /* The ps view: collection, pod/container names, tree order, --pod resolution, output. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -365,32 +366,43 @@ static int proc_uid_cb(const struct proc_info *p, void *arg)
 	return 1;
 }
 
-int ps_resolve_pod(const char *host_root, const char *arg, char *uid, size_t cap, struct nr_err *e)
+/* The suggestions found while matching arg: ~1.6 KB, one allocation per call. */
+static int resolve(const char *host_root, struct resolve *r, char *uid, size_t cap, struct nr_err *e)
 {
-	static struct resolve r; /* ~1.6 KB of suggestions: keep it off small stacks */
 	struct rt rt;
 	char list[NR_ERR_CTX - 64];
 	size_t n = 0;
 	int i;
 
-	memset(&r, 0, sizeof r);
-	r.arg = arg;
 	rt_open(&rt, host_root);
-	rt_pod_walk(&rt, pod_cb, &r);
+	rt_pod_walk(&rt, pod_cb, r);
 	rt_close(&rt);
-	if (!r.matches && proc_walk_some(PROC_F_CGROUP, proc_uid_cb, &r, e) < 0)
+	if (!r->matches && proc_walk_some(PROC_F_CGROUP, proc_uid_cb, r, e) < 0)
 		return -1;
-	if (r.matches == 1) {
-		scopy(uid, cap, r.uid);
+	if (r->matches == 1) {
+		scopy(uid, cap, r->uid);
 		return 0;
 	}
 	list[0] = 0;
-	for (i = 0; i < r.nbest && n < sizeof list; i++)
-		n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", r.best[i]);
-	if (r.matches > 1)
-		return nr_fail(e, NR_E_PROC_NOPOD, 0, MOD, "'%.40s' names several pods: use namespace/name or the UID", arg);
-	return nr_fail(e, NR_E_PROC_NOPOD, 0, MOD, "'%.40s' matches no pod (closest: %s)", arg,
-		       r.nbest ? list : "none known");
+	for (i = 0; i < r->nbest && n < sizeof list; i++)
+		n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", r->best[i]);
+	if (r->matches > 1)
+		return nr_fail(e, NR_E_PROC_NOPOD, 0, MOD, "'%.40s' names several pods: use namespace/name or the UID", r->arg);
+	return nr_fail(e, NR_E_PROC_NOPOD, 0, MOD, "'%.40s' matches no pod (closest: %s)", r->arg,
+		       r->nbest ? list : "none known");
+}
+
+int ps_resolve_pod(const char *host_root, const char *arg, char *uid, size_t cap, struct nr_err *e)
+{
+	struct resolve *r = calloc(1, sizeof *r);
+	int rc;
+
+	if (!r)
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, MOD, NULL);
+	r->arg = arg;
+	rc = resolve(host_root, r, uid, cap, e);
+	free(r);
+	return rc;
 }
 
 /* --- output ------------------------------------------------------------------------------------ */

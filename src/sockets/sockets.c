@@ -121,10 +121,9 @@ static int diag_batch(const char *buf, size_t size, unsigned seq, int proto,
 }
 
 /* One dump of (family, proto); 0 done, -1 with errno on kernel refusal, <-1 cb stop/error. */
-static int diag_dump(int fd, int family, int proto, unsigned states,
+static int diag_dump(int fd, unsigned seq, int family, int proto, unsigned states,
 		     int (*cb)(const struct sock_entry *s, void *arg), void *arg)
 {
-	static unsigned seq_next = 1;
 	char buf[DIAG_BUF] __attribute__((aligned(8)));
 	struct {
 		struct nlmsghdr h;
@@ -138,7 +137,7 @@ static int diag_dump(int fd, int family, int proto, unsigned states,
 	req.h.nlmsg_len = sizeof req;
 	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.h.nlmsg_seq = seq_next++;
+	req.h.nlmsg_seq = seq; /* distinct per dump on this socket */
 	req.r.sdiag_family = (unsigned char)family;
 	req.r.sdiag_protocol = (unsigned char)proto;
 	req.r.idiag_states = states;
@@ -259,7 +258,7 @@ int sock_walk_netns(int pid, unsigned flags, int (*cb)(const struct sock_entry *
 				states = flags & SOCK_F_LISTEN ? 1u << ST_LISTEN : ~0u;
 			else
 				states = flags & SOCK_F_LISTEN ? 1u << ST_CLOSE : ~0u;
-			r = diag_dump(fd, kinds[i].family, kinds[i].proto, states, filter_cb, &f);
+			r = diag_dump(fd, (unsigned)i + 1, kinds[i].family, kinds[i].proto, states, filter_cb, &f);
 			if (r == 0)
 				continue;
 			if (r < -1)

@@ -102,28 +102,34 @@ void sock_view_free(struct sock_view *v)
 	memset(v, 0, sizeof *v);
 }
 
-/* The comm of pid (cached for the last few: rows of one server repeat its pid). */
-static const char *comm_of(int pid)
+/* The last few pids' comms, for one output call: rows of one server repeat its pid. */
+struct comm_cache {
+	struct { int pid; char comm[PROC_COMM_MAX]; } e[16];
+	unsigned next;
+};
+
+static const char *comm_of(struct comm_cache *c, int pid)
 {
-	static struct { int pid; char comm[PROC_COMM_MAX]; } cache[16];
-	static unsigned next;
 	struct proc_info p;
 	unsigned i;
 
-	for (i = 0; i < 16; i++)
-		if (cache[i].pid == pid)
-			return cache[i].comm;
-	i = next++ % 16;
-	cache[i].pid = pid;
+	for (i = 0; i < c->next && i < 16; i++)
+		if (c->e[i].pid == pid)
+			return c->e[i].comm;
+	i = c->next++ % 16;
+	if (c->next > 32)
+		c->next -= 16; /* keeps "all 16 slots filled" without wrapping the counter */
+	c->e[i].pid = pid;
 	if (proc_read(pid, 0, &p, NULL) == 0)
-		memcpy(cache[i].comm, p.comm, sizeof p.comm);
+		memcpy(c->e[i].comm, p.comm, sizeof p.comm);
 	else
-		cache[i].comm[0] = 0;
-	return cache[i].comm;
+		c->e[i].comm[0] = 0;
+	return c->e[i].comm;
 }
 
 void sock_view_json(struct jw *w, const struct sock_view *v)
 {
+	struct comm_cache cc = { .next = 0 };
 	char a[64];
 	size_t i;
 	int j, k;
@@ -154,7 +160,7 @@ void sock_view_json(struct jw *w, const struct sock_view *v)
 		for (j = 0; j < k; j++) {
 			jw_obj(w);
 			jw_kint(w, "pid", r->pids[j]);
-			jw_kstr(w, "comm", comm_of(r->pids[j]));
+			jw_kstr(w, "comm", comm_of(&cc, r->pids[j]));
 			jw_obj_end(w);
 		}
 		jw_arr_end(w);
@@ -168,6 +174,7 @@ void sock_view_json(struct jw *w, const struct sock_view *v)
 void sock_view_text(FILE *f, const struct sock_view *v)
 {
 	static const char *const hdr[] = { "NETID", "STATE", "LOCAL", "PEER", "PROCESS" };
+	struct comm_cache cc = { .next = 0 };
 	char l[64], r[64], procs[SOCK_ROW_PIDS * 40 + 16];
 	struct tbl t;
 	size_t i, n;
@@ -182,7 +189,7 @@ void sock_view_text(FILE *f, const struct sock_view *v)
 		procs[0] = 0;
 		for (j = 0, n = 0; j < k && n < sizeof procs; j++)
 			n += (size_t)snprintf(procs + n, sizeof procs - n, "%s%s,pid=%d", j ? " " : "",
-					      comm_of(row->pids[j]), row->pids[j]);
+					      comm_of(&cc, row->pids[j]), row->pids[j]);
 		cells[0] = sock_proto_name(&row->s, 0);
 		cells[1] = sock_state_name(&row->s);
 		cells[2] = addr_port_str(&row->s.local, row->s.lport, l, sizeof l);

@@ -167,21 +167,20 @@ int tls_cert_info(const unsigned char *der, size_t n, struct tls_cert_info *ci)
 	return 0;
 }
 
-const char *tls_version_name(unsigned v)
+const char *tls_version_name(unsigned v, char *buf, size_t cap)
 {
-	static char buf[16];
 
 	switch (v) {
 	case BR_TLS10: return "TLSv1.0";
 	case BR_TLS11: return "TLSv1.1";
 	case BR_TLS12: return "TLSv1.2";
 	default:
-		snprintf(buf, sizeof buf, "TLS 0x%04x", v & 0xffff);
+		snprintf(buf, cap, "TLS 0x%04x", v & 0xffff);
 		return buf;
 	}
 }
 
-const char *tls_suite_name(unsigned suite)
+const char *tls_suite_name(unsigned suite, char *buf, size_t cap)
 {
 	static const struct { unsigned s; const char *name; } names[] = {
 		{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256" },
@@ -191,12 +190,11 @@ const char *tls_suite_name(unsigned suite)
 		{ BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305" },
 		{ BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305" },
 	};
-	static char buf[16];
 	size_t i;
 
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (names[i].s == suite)
 			return names[i].name;
-	snprintf(buf, sizeof buf, "0x%04x", suite & 0xffff);
+	snprintf(buf, cap, "0x%04x", suite & 0xffff);
 	return buf;
 }

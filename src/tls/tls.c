@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -164,27 +165,33 @@ static int pem_feed(struct tls_anchors *a, br_pem_decoder_context *pc, struct pe
 
 static int load_file(struct tls_anchors *a, const char *path, struct nr_err *e)
 {
-	static struct pem_sink sink; /* 16 KiB: off the stack; the CLI loads one file at a time */
+	struct pem_sink *sink; /* 16 KiB: one allocation per file */
 	br_pem_decoder_context pc;
 	unsigned char buf[4096];
-	int fd, in_cert = 0, rc = 0;
+	int fd, in_cert = 0, rc = 0, err;
 	ssize_t r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return nr_fail(e, NR_E_SYS, errno, "tls", "%s", path);
+	if (!(sink = calloc(1, sizeof *sink))) {
+		close(fd);
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "tls", "%s", path);
+	}
 	br_pem_decoder_init(&pc);
 	while ((r = read(fd, buf, sizeof buf)) > 0)
-		if (pem_feed(a, &pc, &sink, &in_cert, buf, (size_t)r)) {
+		if (pem_feed(a, &pc, sink, &in_cert, buf, (size_t)r)) {
 			rc = -1;
 			break;
 		}
+	err = errno;
 	if (r < 0)
-		rc = nr_fail(e, NR_E_SYS, errno, "tls", "%s", path);
+		rc = nr_fail(e, NR_E_SYS, err, "tls", "%s", path);
 	/* A file without a final newline leaves the END line pending. */
 	else if (!rc)
-		pem_feed(a, &pc, &sink, &in_cert, (const unsigned char *)"\n", 1);
+		pem_feed(a, &pc, sink, &in_cert, (const unsigned char *)"\n", 1);
 	close(fd);
+	free(sink);
 	if (rc || !a->nextra)
 		return r < 0 ? -1 : nr_fail(e, NR_E_TLS_CAFILE, 0, "tls", "%s", path);
 	return 0;

@@ -98,11 +98,11 @@ struct tls_cert_info {
 };
 /* Subject, issuer and validity of one DER certificate (n untrusted bytes). 0 or -1. */
 int tls_cert_info(const unsigned char *der, size_t n, struct tls_cert_info *ci);
-/* "TLSv1.2"; "TLS 0xNNNN" for others (static buffer). */
-const char *tls_version_name(unsigned v);
+/* "TLSv1.2"; "TLS 0xNNNN" for others, written into buf (cap >= 16). */
+const char *tls_version_name(unsigned v, char *buf, size_t cap);
 /* The IANA name of a suite BearSSL offers ("ECDHE-RSA-AES128-GCM-SHA256" as OpenSSL
- * writes it), or "0xNNNN". */
-const char *tls_suite_name(unsigned suite);
+ * writes it), or "0xNNNN" written into buf (cap >= 16). */
+const char *tls_suite_name(unsigned suite, char *buf, size_t cap);
 
 /* The host must be a DNS name: BearSSL 0.6 matches DNS SANs only, never IP SANs. */
 int tls_name_ok(const char *host);

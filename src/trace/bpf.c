@@ -17,6 +17,7 @@
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -262,8 +263,7 @@ static void log_tail(const char *log, char *out, size_t cap)
 
 static int prog_load(const struct as *a, int raw, struct nr_err *e)
 {
-	static char log[LOG_MAX]; /* large: not on the stack */
-	char tail[160];
+	char tail[160], *log;
 	union bpf_attr at;
 	int fd, saved;
 
@@ -277,14 +277,20 @@ static int prog_load(const struct as *a, int raw, struct nr_err *e)
 	if ((fd = (int)sys_bpf(BPF_PROG_LOAD, &at)) >= 0)
 		return fd;
 	saved = errno;
-	/* Again with the log, only to say why (a small log buffer would itself fail the load). */
+	/* Again with the log, only to say why (a small log buffer would itself fail the load);
+	 * the log is this failure's allocation. */
+	if (!(log = malloc(LOG_MAX)))
+		return nr_fail(e, NR_E_TRACE_BPF, saved, "trace", "load");
 	log[0] = 0;
 	at.log_level = 1;
 	at.log_buf = (uint64_t)(uintptr_t)log;
-	at.log_size = sizeof log;
-	if ((fd = (int)sys_bpf(BPF_PROG_LOAD, &at)) >= 0)
+	at.log_size = LOG_MAX;
+	if ((fd = (int)sys_bpf(BPF_PROG_LOAD, &at)) >= 0) {
+		free(log);
 		return fd;
+	}
 	log_tail(log, tail, sizeof tail);
+	free(log);
 	return nr_fail(e, NR_E_TRACE_BPF, saved, "trace", "load%s%s", tail[0] ? ": " : "", tail);
 }
 
@@ -350,32 +356,40 @@ static int attach_raw(struct trace_bpf *b, struct nr_err *e)
 int trace_drop_attach(struct trace_bpf *b, unsigned id, const struct trace_drop_layout *l,
 		      unsigned max_entries, struct nr_err *e)
 {
-	static struct as a;
+	struct as *a = calloc(1, sizeof *a); /* the program being assembled: one per attach */
 
 	memset(b, 0, sizeof *b);
 	b->prog_fd = b->map_fd = b->lost_fd = -1;
+	if (!a)
+		return nr_fail(e, NR_E_NOMEM, ENOMEM, "trace", "program");
 	b->max_entries = max_entries;
 	b->ncpus = possible_cpus();
 	if (b->ncpus < 1 || b->ncpus > TRACE_CPUS_MAX)
-		return nr_fail(e, NR_E_TRACE_BPF, 0, "trace", "possible CPUs: %d", b->ncpus);
+		goto cpus;
 	b->map_fd = map_create(BPF_MAP_TYPE_PERCPU_HASH, sizeof(struct trace_drop_key), 8, max_entries, "nr_drops");
-	if (b->map_fd < 0)
-		return nr_fail(e, NR_E_TRACE_BPF, errno, "trace", "map");
+	if (b->map_fd < 0) {
+		nr_fail(e, NR_E_TRACE_BPF, errno, "trace", "map");
+		goto fail;
+	}
 	b->lost_fd = map_create(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1, "nr_drops_lost");
 	if (b->lost_fd < 0) {
 		nr_fail(e, NR_E_TRACE_BPF, errno, "trace", "map");
 		goto fail;
 	}
-	if (assemble(&a, l, b->map_fd, b->lost_fd) < 0) {
+	if (assemble(a, l, b->map_fd, b->lost_fd) < 0) {
 		nr_fail(e, NR_E_TRACE_BPF, 0, "trace", "program too long");
 		goto fail;
 	}
-	if ((b->prog_fd = prog_load(&a, l->flows, e)) < 0)
+	if ((b->prog_fd = prog_load(a, l->flows, e)) < 0)
 		goto fail;
 	if (l->flows ? attach_raw(b, e) < 0 : attach(b, id, e) < 0)
 		goto fail;
+	free(a);
 	return 0;
+cpus:
+	nr_fail(e, NR_E_TRACE_BPF, 0, "trace", "possible CPUs: %d", b->ncpus);
 fail:
+	free(a);
 	trace_drop_detach(b);
 	return -1;
 }

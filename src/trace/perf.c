@@ -16,8 +16,6 @@
 
 #include "trace/trace.h"
 
-/* REC_MAX: one record: a tracepoint entry is < 1 KiB; PERF_MAX_TRACE_SIZE is 8 KiB. */
-#define REC_MAX 8192
 
 int trace_cpu_count(const char *list, size_t len)
 {
@@ -128,7 +126,7 @@ static void ring_copy(const unsigned char *data, size_t size, uint64_t off, void
 uint64_t trace_ring_parse(const unsigned char *data, size_t size, uint64_t tail, uint64_t head,
 			  struct trace_perf *p, trace_sample_cb cb, void *arg)
 {
-	static unsigned char rec[REC_MAX]; /* one record, unwrapped: not on the stack */
+	unsigned char *rec = p->rec;
 	struct perf_event_header h;
 	uint32_t rawlen;
 	uint64_t lost[2];
@@ -137,7 +135,7 @@ uint64_t trace_ring_parse(const unsigned char *data, size_t size, uint64_t tail,
 		ring_copy(data, size, tail, &h, sizeof h);
 		if (h.size < sizeof h || h.size > head - tail || h.size > size)
 			return head;                /* torn or corrupt: skip what is there */
-		if (h.size <= REC_MAX) {
+		if (h.size <= TRACE_REC_MAX) {
 			ring_copy(data, size, tail, rec, h.size);
 			if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof h + sizeof rawlen) {
 				memcpy(&rawlen, rec + sizeof h, sizeof rawlen);

@@ -81,11 +81,15 @@ struct trace_ring {
 	size_t data_size;                 /* data area (a power of two) */
 };
 
+/* TRACE_REC_MAX: one record: a tracepoint entry is < 1 KiB; PERF_MAX_TRACE_SIZE is 8 KiB. */
+#define TRACE_REC_MAX 8192
+
 struct trace_perf {
 	int nrings;
 	struct trace_ring r[TRACE_CPUS_MAX];
 	unsigned long long samples;       /* raw samples handed to the callback */
 	unsigned long long lost;          /* samples the kernel could not store (ring full) */
+	unsigned char rec[TRACE_REC_MAX]; /* one record, unwrapped (no allocation per record) */
 };
 
 /* The raw record of one sample (the tracepoint's entry, offsets as in its format file). */

@@ -243,6 +243,7 @@ static void cert_info(void)
 {
 	static unsigned char der[4096];
 	struct tls_cert_info ci;
+	char num[16];
 	FILE *f = fopen("tests/unit/data/tls/leaf.der", "rb");
 	size_t n, k;
 
@@ -259,8 +260,10 @@ static void cert_info(void)
 	CHECK_INT(ci.not_after_epoch, 1799118023LL);
 	for (k = 0; k < n; k++)
 		CHECK_INT(tls_cert_info(der, k, &ci), -1);
-	CHECK_STR(tls_version_name(0x0303), "TLSv1.2");
-	CHECK_STR(tls_suite_name(0xc02f), "ECDHE-RSA-AES128-GCM-SHA256");
+	CHECK_STR(tls_version_name(0x0303, num, sizeof num), "TLSv1.2");
+	CHECK_STR(tls_version_name(0x0399, num, sizeof num), "TLS 0x0399");
+	CHECK_STR(tls_suite_name(0xc02f, num, sizeof num), "ECDHE-RSA-AES128-GCM-SHA256");
+	CHECK_STR(tls_suite_name(0x1234, num, sizeof num), "0x1234");
 }
 
 int main(void)
