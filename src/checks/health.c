@@ -580,24 +580,17 @@ static void klog(struct health_report *r)
 
 /* --- findings -------------------------------------------------------------------------------- */
 
-const char *health_age_str(long long secs, char *buf, size_t cap)
-{
-	if (secs < 0)
-		secs = 0;
-	if (secs < 120)
-		snprintf(buf, cap, "%llds", secs);
-	else if (secs < 2 * 3600)
-		snprintf(buf, cap, "%lldm", secs / 60);
-	else if (secs < 86400)
-		snprintf(buf, cap, "%lldh", secs / 3600);
-	else
-		snprintf(buf, cap, "%lldd", secs / 86400);
-	return buf;
-}
-
 static long long age(const struct health_report *r, unsigned long long start)
 {
 	return (long long)(r->uptime - (double)start / (double)r->ticks + 0.5);
+}
+
+/* How long ago a process started, in words ("3h12m"); 0s when the clock ticks round past now. */
+static const char *age_words(const struct health_report *r, unsigned long long start, char *buf, size_t cap)
+{
+	long long a = age(r, start);
+
+	return words_span(a > 0 ? (unsigned long long)a : 0, buf, cap);
 }
 
 static const struct health_pod *pod_by_uid(const struct health_report *r, const char *uid)
@@ -759,7 +752,7 @@ static void runtime_findings(const struct health_report *r, struct findings *fs)
 			     "%s (pid %d) started %s ago, %s after process %d (%s) of pod %s: the runtime "
 			     "restarted (crash, OOM or upgrade) and may have lost track of containers it started "
 			     "before: that is how a container becomes stale; check its logs (journalctl -u %s)",
-			     rt->comm, rt->pid, words_span(secs_of(r->uptime - (double)rt->start / (double)r->ticks), sa, sizeof sa),
+			     rt->comm, rt->pid, age_words(r, rt->start, sa, sizeof sa),
 			     words_span(secs_of((double)(rt->start - older->oldest_start) / (double)r->ticks), sb, sizeof sb),
 			     older->oldest_pid, older->oldest_comm, pod_name(r, older->uid), rt->comm), older->uid);
 	}
@@ -777,7 +770,7 @@ static void runtime_findings(const struct health_report *r, struct findings *fs)
 			     "%s (pid %d) crashed (%s, kernel log at %s) and was restarted: pid %d started %s ago; "
 			     "containers it started before may no longer be tracked (stale); check its logs "
 			     "(journalctl -u %s)", c->comm, c->pid, c->what, kmsg_time_str(c->wall_us, t, sizeof t),
-			     rt->pid, words_span(secs_of(r->uptime - (double)rt->start / (double)r->ticks), a, sizeof a),
+			     rt->pid, age_words(r, rt->start, a, sizeof a),
 			     rt->comm);
 	}
 }
@@ -924,8 +917,8 @@ void check_health_pod_cause(const struct health_report *r, const char *pod_uid, 
 		if (rt->shim || !p->oldest_start || p->oldest_start + r->ticks >= rt->start)
 			continue;
 		cause_add(buf, cap, "%s restarted %s ago, after the pod's processes (started %s ago)", rt->comm,
-			  words_span(secs_of(r->uptime - (double)rt->start / (double)r->ticks), a, sizeof a),
-			  words_span(secs_of(r->uptime - (double)p->oldest_start / (double)r->ticks), b, sizeof b));
+			  age_words(r, rt->start, a, sizeof a),
+			  age_words(r, p->oldest_start, b, sizeof b));
 		break;
 	}
 	for (i = r->ncrashes - 1; i >= 0; i--) {
@@ -1373,8 +1366,7 @@ void check_health_text(FILE *f, const struct health_report *r)
 	for (i = 0; i < r->nrt; i++)
 		fprintf(f, "runtime        %s pid %d (%s), started %s ago\n", r->rt[i].comm, r->rt[i].pid,
 			r->rt[i].shim ? "shim" : "daemon",
-			words_span((unsigned long long)(age(r, r->rt[i].start) > 0 ? age(r, r->rt[i].start) : 0),
-				   span, sizeof span));
+			age_words(r, r->rt[i].start, span, sizeof span));
 	if (!r->nrt)
 		fputs("runtime        no containerd/dockerd/crio process in this PID namespace\n", f);
 	text_more(f, r);

@@ -168,7 +168,6 @@ void check_health_watch(struct health_report *r, unsigned secs, volatile sig_ato
 void check_health_recount(struct health_report *r, unsigned watched_secs, unsigned min_growth,
 			  struct findings *fs);
 /* "45s", "12m", "3h", "2d". */
-const char *health_age_str(long long secs, char *buf, size_t cap);
 
 /* Exposed for tests and fuzzing: an OOM-kill kernel-log text into o. 1 when it is one. */
 int health_parse_oom(const char *text, size_t n, struct health_oom *o);

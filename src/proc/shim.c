@@ -140,8 +140,8 @@ static int shim_candidate(const struct proc_info *p, struct proc_info *full)
 {
 	struct nr_err e;
 
-	if (strncmp(p->comm, "containerd-shim", 15) && strcmp(p->comm, "conmon") &&
-	    strcmp(p->comm, "docker-containe"))
+	/* shim_is knows the names; only Docker's "docker-containe" needs the command line to tell. */
+	if (!shim_is(p->comm, NULL) && strcmp(p->comm, "docker-containe"))
 		return 0;
 	return proc_read(p->pid, PROC_F_ARGS, full, &e) == 0 && shim_is(full->comm, full->args);
 }

@@ -135,18 +135,6 @@ static void shim_cmdlines(void)
 	CHECK_INT(shim_is("docker-containe", NULL), 0);
 }
 
-static void ages(void)
-{
-	char b[16];
-
-	CHECK_STR(health_age_str(45, b, sizeof b), "45s");
-	CHECK_STR(health_age_str(12 * 60, b, sizeof b), "12m");
-	CHECK_STR(health_age_str(3 * 3600 + 59, b, sizeof b), "3h");
-	CHECK_STR(health_age_str(86400 * 2 + 5, b, sizeof b), "2d");
-	CHECK_STR(health_age_str(86400 + 3600, b, sizeof b), "1d");
-	CHECK_STR(health_age_str(-5, b, sizeof b), "0s");
-}
-
 int main(void)
 {
 	RUN(oom_v1);
@@ -155,6 +143,5 @@ int main(void)
 	RUN(stat_start);
 	RUN(crash_lines);
 	RUN(shim_cmdlines);
-	RUN(ages);
 	return T_EXIT();
 }
