@@ -56,16 +56,7 @@ PUID=$(new_uid); PCID=$(new_cid)
 PPOD=$PIDS_ROOT/kubepods/burstable/pod$PUID
 v1_make "$PPOD/$PCID"
 echo 5 >"$PPOD/pids.max"
-"$PY" -c '
-import os, time
-time.sleep(0.5)
-for _ in range(8):
-    try:
-        if os.fork() == 0:
-            time.sleep(60); os._exit(0)
-    except OSError:
-        pass
-time.sleep(60)' &
+fork_past_limit 60 &
 PP=$!
 T_PIDS+=("$PP")
 echo "$PP" >"$PPOD/$PCID/cgroup.procs"

@@ -195,16 +195,7 @@ PUID=$(new_uid); PCID=$(new_cid)
 PPOD=$PIDS_ROOT/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${PUID//-/_}.slice
 cg_make "$PPOD/cri-containerd-$PCID.scope"
 echo 5 >"$PPOD/pids.max"
-"$PY" -c '
-import os, time
-time.sleep(0.5)
-for _ in range(8):
-    try:
-        if os.fork() == 0:
-            time.sleep(300); os._exit(0)
-    except OSError:
-        pass
-time.sleep(300)' &
+fork_past_limit 300 &
 PP=$!
 echo "$PP" >"$PPOD/cri-containerd-$PCID.scope/cgroup.procs"
 for _ in $(seq 1 100); do grep -q '^max [1-9]' "$PPOD/cri-containerd-$PCID.scope/pids.events" && break; sleep 0.05; done

@@ -57,3 +57,20 @@ expect_one_line_error() { # NAME WANT_RC REGEX CMD...
 }
 
 t_harness_cleanup() { rm -rf "$T_TMP"; }
+
+# A process that tries 8 forks (children sleep SECS; a fork refused at pids.max is ignored), then
+# sleeps SECS itself: it waits 0.5 s first so the caller can move it (exec: $! is python) into a
+# pids cgroup. Run it with &.
+fork_past_limit() { # secs
+	exec python3 -c '
+import os, sys, time
+secs = int(sys.argv[1])
+time.sleep(0.5)
+for _ in range(8):
+    try:
+        if os.fork() == 0:
+            time.sleep(secs); os._exit(0)
+    except OSError:
+        pass
+time.sleep(secs)' "$1"
+}
